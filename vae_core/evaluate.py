@@ -1,0 +1,115 @@
+"""Evaluate a checkpoint on the test split and print one JSON object.
+
+    python -m vae_core.evaluate --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data --json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from vae_core.checkpoint import load_checkpoint
+from vae_core.data import load_split
+from vae_core.latents import encode_all
+from vae_core.losses import kl_to_standard_normal, log_normal, reconstruction_nll
+from vae_core.cli import run_cli
+from vae_core.model import VAE
+
+
+@torch.inference_mode()
+def elbo_terms(model: VAE, images: torch.Tensor, n_samples: int = 10, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-example reconstruction NLL averaged over `n_samples` posterior draws,
+    and the closed-form KL. images: (N, 1, 28, 28) -> recon (N,), kl (N,).
+    An autoencoder has one deterministic z and no KL (kl is all zeros)."""
+    recon_parts, kl_parts = [], []
+    for start in range(0, len(images), batch_size):
+        x = images[start : start + batch_size]
+        mu, logvar = model.encode(x)
+        draws = n_samples if model.is_vae else 1
+        recon = sum(reconstruction_nll(model.decode_logits(model.sample_posterior(mu, logvar)), x) for _ in range(draws))
+        recon_parts.append(recon / draws)
+        kl_parts.append(kl_to_standard_normal(mu, logvar) if model.is_vae else torch.zeros(len(x)))
+    return torch.cat(recon_parts), torch.cat(kl_parts)
+
+
+@torch.inference_mode()
+def importance_weighted_nll(model: VAE, images: torch.Tensor, k: int = 1000, chunk: int = 10, progress: bool = False) -> torch.Tensor:
+    """-log p(x) estimated with k importance samples from q(z|x) (Burda et al., 2016):
+    log p(x) ~= logsumexp_k[log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log k.
+    images: (N, 1, 28, 28) -> (N,) in nats."""
+    out = []
+    for start in tqdm(range(0, len(images), chunk), desc="iw-nll", disable=not progress, leave=False):
+        x = images[start : start + chunk]
+        mu, logvar = model.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(k, *mu.shape)  # (k, B, D)
+        logits = model.decode_logits(z.reshape(-1, mu.shape[1]))
+        x_rep = x.reshape(1, len(x), -1).expand(k, -1, -1).reshape(k * len(x), -1)
+        log_px_z = -reconstruction_nll(logits, x_rep).reshape(k, len(x))
+        log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_qz = log_normal(z, mu, logvar)
+        out.append(-(torch.logsumexp(log_px_z + log_pz - log_qz, dim=0) - math.log(k)))
+    return torch.cat(out)
+
+
+def knn_accuracy(reference: torch.Tensor, reference_labels: torch.Tensor, query: torch.Tensor, query_labels: torch.Tensor, k: int = 15) -> float:
+    """Share of query points whose majority label among their k nearest
+    reference points (Euclidean) is their own label. reference: (M, D), query: (N, D)."""
+    correct = 0
+    for start in range(0, len(query), 1000):
+        q = query[start : start + 1000]
+        nearest = torch.cdist(q, reference).topk(k, largest=False).indices  # (b, k)
+        votes = torch.nn.functional.one_hot(reference_labels[nearest], num_classes=int(reference_labels.max()) + 1).sum(1)
+        correct += int((votes.argmax(1) == query_labels[start : start + 1000]).sum())
+    return correct / len(query)
+
+
+def evaluate(checkpoint: str | Path, data_root: str | Path, limit: int | None = None, iw_samples: int = 1000, seed: int = 0, progress: bool = False) -> dict:
+    """All test metrics of one checkpoint as a JSON-ready dict (nats per example)."""
+    started = time.perf_counter()
+    torch.manual_seed(seed)
+    model, train_metrics = load_checkpoint(checkpoint)
+    test_x, test_y = load_split(data_root, model.config.dataset, train=False)
+    train_x, train_y = load_split(data_root, model.config.dataset, train=True)
+    if limit:
+        test_x, test_y = test_x[:limit], test_y[:limit]
+    recon, kl = elbo_terms(model, test_x)
+    iw_nll = importance_weighted_nll(model, test_x, iw_samples, progress=progress).mean().item() if model.is_vae else None
+    knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y)
+    return {
+        "checkpoint": str(checkpoint),
+        "kind": model.config.kind,
+        "dataset": model.config.dataset,
+        "latent_dim": model.config.latent_dim,
+        "test_neg_elbo": (recon + kl).mean().item() if model.is_vae else None,
+        "test_recon": recon.mean().item(),
+        "test_kl": kl.mean().item() if model.is_vae else None,
+        "iw_nll": iw_nll,
+        "iw_samples": iw_samples if model.is_vae else None,
+        "knn_accuracy": knn,
+        "n_test": len(test_x),
+        "parameters": model.n_parameters(),
+        "train_seconds": train_metrics.get("train_seconds"),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, type=Path)
+    parser.add_argument("--data-root", default="../shared/data")
+    parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
+    parser.add_argument("--iw-samples", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    result = evaluate(args.checkpoint, args.data_root, args.limit, args.iw_samples, args.seed, progress=not args.json)
+    print(json.dumps(result, indent=None if args.json else 2))
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,85 @@
+"""The latent cache: posterior parameters of the 10,000 test images, so the app
+draws the latent map without the dataset.
+
+    python -m vae_core.latents --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vae_core.checkpoint import atomic_write, load_checkpoint
+from vae_core.data import load_split
+from vae_core.cli import run_cli
+from vae_core.model import VAE
+
+
+@dataclass(frozen=True)
+class LatentCache:
+    """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision test-set order."""
+
+    mu: np.ndarray
+    logvar: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def sigma(self) -> np.ndarray:
+        return np.exp(0.5 * self.logvar)
+
+
+def cache_path_for(checkpoint: str | Path) -> Path:
+    """models/NAME.pt -> models/NAME.latents.npz"""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".latents.npz")
+
+
+@torch.inference_mode()
+def encode_all(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """images: (N, 1, 28, 28) -> mu, logvar: (N, D), encoded in batches."""
+    parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+
+def build_latent_cache(model: VAE, data_root: str | Path, out: str | Path) -> LatentCache:
+    """Encode the test split and write mu, logvar, labels to `out` atomically."""
+    images, labels = load_split(data_root, model.config.dataset, train=False)
+    mu, logvar = encode_all(model, images)
+    cache = LatentCache(mu.numpy().astype(np.float32), logvar.numpy().astype(np.float32), labels.numpy())
+    atomic_write(out, lambda tmp: _save_npz(tmp, cache))
+    return cache
+
+
+def _save_npz(path: str, cache: LatentCache) -> None:
+    with open(path, "wb") as handle:  # a file handle stops numpy appending ".npz"
+        np.savez_compressed(handle, mu=cache.mu, logvar=cache.logvar, labels=cache.labels)
+
+
+def load_latent_cache(path: str | Path) -> LatentCache:
+    """Read a cache written by build_latent_cache; raises ValueError if malformed."""
+    with np.load(Path(path), allow_pickle=False) as data:
+        missing = {"mu", "logvar", "labels"} - set(data.files)
+        if missing:
+            raise ValueError(f"latent cache {path} lacks arrays {sorted(missing)}")
+        cache = LatentCache(data["mu"], data["logvar"], data["labels"])
+    if cache.mu.shape != cache.logvar.shape or len(cache.labels) != len(cache.mu):
+        raise ValueError(f"latent cache {path} has inconsistent shapes")
+    return cache
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, type=Path)
+    parser.add_argument("--data-root", default="../shared/data")
+    args = parser.parse_args(argv)
+    model, _ = load_checkpoint(args.checkpoint)
+    out = cache_path_for(args.checkpoint)
+    build_latent_cache(model, args.data_root, out)
+    print(f"saved {out}")
+
+
+if __name__ == "__main__":
+    run_cli(main)
