@@ -1,0 +1,235 @@
+"""The model math behind the Latent Explorer pages: pure numpy/torch, no UI.
+
+Conventions: latent codes are float32 numpy arrays of shape (N, D) (a single
+code may be passed as (D,)); images are float32 arrays (N, 28, 28) in [0, 1]
+with ink high. Every call into the model runs under `torch.inference_mode()`.
+Plots show the first two latent dimensions; grids over a D > 2 space vary
+those two and hold the others at `base` (default 0, the prior mean).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import ndimage as ndi
+from scipy.special import ndtr, ndtri
+
+from vae_core.losses import kl_to_standard_normal
+from vae_core.model import VAE
+
+Extent = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
+
+
+def _as_codes(z) -> torch.Tensor:
+    """(D,) or (N, D) array-like -> float32 tensor (N, D)."""
+    t = torch.as_tensor(np.asarray(z, dtype=np.float32))
+    return t.reshape(1, -1) if t.ndim == 1 else t
+
+
+@torch.inference_mode()
+def decode(model: VAE, z, batch_size: int = 1024) -> np.ndarray:
+    """Latent codes (N, D) or (D,) -> decoded pixel means (N, 28, 28) float32 in [0, 1]."""
+    codes = _as_codes(z)
+    if codes.shape[1] != model.config.latent_dim:
+        raise ValueError(f"z has {codes.shape[1]} dims, the model expects {model.config.latent_dim}")
+    out = [model.decode(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)]
+    size = model.config.image_size
+    return torch.cat(out).reshape(-1, size, size).numpy().astype(np.float32)
+
+
+@torch.inference_mode()
+def encode(model: VAE, images) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28), (N, 1, 28, 28) or one (28, 28) in [0, 1] -> (mu, sigma), each (N, D).
+
+    The encoder is deterministic: the same image always gives the same mu and
+    sigma. A plain autoencoder has sigma = 0.
+    """
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32))
+    size = model.config.image_size
+    x = x.reshape(-1, 1, size, size)
+    mu, logvar = model.encode(x)
+    return mu.numpy().astype(np.float32), torch.exp(0.5 * logvar).numpy().astype(np.float32)
+
+
+def kl_per_point(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """KL(N(mu, diag sigma^2) || N(0, I)) in nats: (N, D), (N, D) -> (N,).
+
+    A point mass (sigma = 0, the plain autoencoder) has infinite KL: returns inf.
+    """
+    mu_t = torch.as_tensor(np.atleast_2d(np.asarray(mu, dtype=np.float64)))
+    sigma_t = torch.as_tensor(np.atleast_2d(np.asarray(sigma, dtype=np.float64)))
+    with torch.inference_mode(), np.errstate(divide="ignore"):
+        logvar = torch.log(sigma_t.pow(2))
+        kl = kl_to_standard_normal(mu_t, logvar).numpy()
+    return np.where(np.isnan(kl), np.inf, kl)
+
+
+@torch.inference_mode()
+def sample_posterior(mu, sigma, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Reparameterisation trick: z = mu + sigma * eps with eps ~ N(0, I) drawn from `seed`.
+
+    mu, sigma: (D,) -> (z (n, D), eps (n, D)). Same seed, same eps.
+    """
+    mu_t, sigma_t = _as_codes(mu)[0], _as_codes(sigma)[0]
+    gen = torch.Generator().manual_seed(int(seed))
+    eps = torch.randn((n, mu_t.shape[0]), generator=gen)
+    return (mu_t + sigma_t * eps).numpy(), eps.numpy()
+
+
+@torch.inference_mode()
+def prior_samples(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """z ~ N(0, I): (n, dim) float32, reproducible from `seed`."""
+    return torch.randn((n, dim), generator=torch.Generator().manual_seed(int(seed))).numpy()
+
+
+def grid_axis(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
+    """n coordinates in [-radius, radius], increasing: (n,).
+
+    "linear": evenly spaced. "gaussian": evenly spaced in probability between
+    Phi(-radius) and Phi(radius), mapped through the inverse normal CDF
+    (Kingma & Welling 2014, fig. 4), so each tile covers equal prior mass.
+    """
+    if n < 1 or radius <= 0:
+        raise ValueError("need n >= 1 and radius > 0")
+    if spacing == "linear":
+        return np.linspace(-radius, radius, n) if n > 1 else np.zeros(1)
+    if spacing == "gaussian":
+        p = np.linspace(ndtr(-radius), ndtr(radius), n) if n > 1 else np.full(1, 0.5)
+        values = ndtri(p)
+        return (values - values[::-1]) / 2  # exactly antisymmetric despite rounding
+    raise ValueError(f"spacing must be 'linear' or 'gaussian', got {spacing!r}")
+
+
+def latent_grid(n: int, radius: float, spacing: str = "linear", dim: int = 2, base=None) -> np.ndarray:
+    """An n x n grid over the first two latent dims: (n * n, dim) float32.
+
+    Row-major in image order: row 0 is the top (largest z2), column 0 the left
+    (smallest z1), so decoding and `mosaic(.., n, n)` gives a picture whose
+    axes match the latent map. Other dims are held at `base` (default 0).
+    """
+    axis = grid_axis(n, radius, spacing)
+    z = np.tile(np.zeros(dim, np.float32) if base is None else np.asarray(base, np.float32), (n * n, 1))
+    zz1, zz2 = np.meshgrid(axis, axis[::-1])
+    z[:, 0], z[:, 1] = zz1.ravel(), zz2.ravel()
+    return z
+
+
+def mosaic(images: np.ndarray, nrows: int, ncols: int, pad: int = 0, fill: float = 1.0) -> np.ndarray:
+    """Tile images (nrows * ncols, h, w) row-major into (nrows*h + (nrows-1)*pad, ...) float32."""
+    images = np.asarray(images, dtype=np.float32)
+    count, h, w = images.shape
+    if count != nrows * ncols:
+        raise ValueError(f"{count} images do not fill a {nrows} x {ncols} mosaic")
+    out = np.full((nrows * h + (nrows - 1) * pad, ncols * w + (ncols - 1) * pad), fill, np.float32)
+    for k, img in enumerate(images):
+        r, c = divmod(k, ncols)
+        out[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img
+    return out
+
+
+def lerp(z0, z1, steps: int) -> np.ndarray:
+    """Straight line from z0 to z1 (both (D,)) in `steps` points, endpoints included: (steps, D)."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
+    return ((1 - t) * z0 + t * z1).astype(np.float32)
+
+
+def slerp(z0, z1, steps: int) -> np.ndarray:
+    """Spherical path from z0 to z1: (steps, D), endpoints included.
+
+    The direction moves at constant angular speed along the great circle
+    (Shoemake's slerp of the unit vectors) and the norm changes linearly, so
+    the path swings around the origin instead of cutting through the
+    low-density middle (White 2016, "Sampling Generative Networks").
+    """
+    z0, z1 = np.asarray(z0, np.float64), np.asarray(z1, np.float64)
+    r0, r1 = np.linalg.norm(z0), np.linalg.norm(z1)
+    if r0 < 1e-12 or r1 < 1e-12:
+        return lerp(z0, z1, steps)
+    u0, u1 = z0 / r0, z1 / r1
+    omega = math.acos(float(np.clip(u0 @ u1, -1.0, 1.0)))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if omega < 1e-6:
+        dirs = (1 - t) * u0 + t * u1
+    else:
+        if math.pi - omega < 1e-6:  # antipodal: any great circle works, pick one
+            helper = np.eye(len(u0))[int(np.argmin(np.abs(u0)))]
+            v = helper - (helper @ u0) * u0
+            u1 = -u0 if len(u0) == 1 else np.cos(omega) * u0 + np.sin(omega) * v / np.linalg.norm(v)
+        dirs = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    return (((1 - t) * r0 + t * r1) * dirs).astype(np.float32)
+
+
+def ellipse(mu, sigma, k: float = 1.0, n: int = 100) -> np.ndarray:
+    """Outline of the k-sigma ellipse of N(mu, diag sigma^2) in dims 0 and 1: (n, 2).
+
+    The posterior covariance is diagonal, so the ellipse is axis-aligned with
+    semi-axes k * sigma[0] and k * sigma[1]; the first and last points coincide.
+    """
+    mu, sigma = np.asarray(mu, np.float64)[:2], np.asarray(sigma, np.float64)[:2]
+    theta = np.linspace(0.0, 2 * np.pi, n)
+    return (mu + k * sigma * np.stack([np.cos(theta), np.sin(theta)], axis=1)).astype(np.float32)
+
+
+def map_extent(mu: np.ndarray, margin: float = 0.08) -> Extent:
+    """Range of the means (N, >=2) in dims 0 and 1, widened by `margin` of the span each side."""
+    mu = np.asarray(mu)[:, :2]
+    lo, hi = mu.min(axis=0), mu.max(axis=0)
+    pad = margin * np.maximum(hi - lo, 1e-6)
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+
+def latent_ranges(mu: np.ndarray, margin: float = 0.08) -> np.ndarray:
+    """Per-dimension (min, max) of the means (N, D), widened by `margin`: (D, 2)."""
+    lo, hi = mu.min(axis=0), mu.max(axis=0)
+    pad = margin * np.maximum(hi - lo, 1e-6)
+    return np.stack([lo - pad, hi + pad], axis=1).astype(np.float64)
+
+
+def density_grid(extent: Extent, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres (xs (n,), ys (n,)) of an n x n grid over `extent`."""
+    x0, x1, y0, y1 = extent
+    dx, dy = (x1 - x0) / n, (y1 - y0) / n
+    return x0 + dx * (np.arange(n) + 0.5), y0 + dy * (np.arange(n) + 0.5)
+
+
+def aggregate_density(mu: np.ndarray, extent: Extent, n: int = 120, smooth: float = 1.5) -> np.ndarray:
+    """Density of the aggregate posterior's means in dims 0, 1: (n, n), rows = y.
+
+    A 2-D histogram of the means on `density_grid(extent, n)`, smoothed by a
+    Gaussian of `smooth` cells (a KDE on a grid), normalised to integrate to 1
+    over the extent. Means outside the extent are dropped.
+    """
+    x0, x1, y0, y1 = extent
+    hist, _, _ = np.histogram2d(mu[:, 1], mu[:, 0], bins=n, range=[[y0, y1], [x0, x1]])
+    if smooth > 0:
+        hist = ndi.gaussian_filter(hist, smooth, mode="constant")
+    cell = (x1 - x0) * (y1 - y0) / n**2
+    return hist / max(hist.sum() * cell, 1e-12)
+
+
+def prior_density(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Standard normal density N(0, I_2) on the grid xs (nx,), ys (ny,): (ny, nx)."""
+    xx, yy = np.meshgrid(xs, ys)
+    return np.exp(-0.5 * (xx**2 + yy**2)) / (2 * np.pi)
+
+
+def nearest_means(mu_all: np.ndarray, z, k: int = 15) -> np.ndarray:
+    """Indices (k,) of the rows of mu_all (N, D) closest to z (D,), nearest first."""
+    d = np.linalg.norm(np.asarray(mu_all) - np.asarray(z)[None, :], axis=1)
+    k = min(k, len(d))
+    idx = np.argpartition(d, k - 1)[:k]
+    return idx[np.argsort(d[idx])]
+
+
+def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation per dim of the means (N, D): ((D,), (D,)). The prior has (0, 1)."""
+    return mu.mean(axis=0), mu.std(axis=0)
+
+
+def prior_mass_covered(mu: np.ndarray, z: np.ndarray, radius: float) -> float:
+    """Fraction of codes z (M, D) with a test mean (N, D) within `radius`: near data or not."""
+    d = np.linalg.norm(z[:, None, :2] - mu[None, :, :2], axis=2).min(axis=1)
+    return float((d <= radius).mean())

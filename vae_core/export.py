@@ -1,0 +1,218 @@
+"""Export a model's decoder as plain float32 arrays, so something other than
+torch (the browser, numpy) can run `model.decode(z)`.
+
+The format is a JSON manifest plus one binary blob:
+
+    blob:     every layer's weight (out, in) then bias (out,), float32
+              little-endian, C order, concatenated; offsets are in bytes.
+    manifest: {"format": "latent-explorer-decoder", "version": 1,
+               "latent_dim": 2, "image_size": 28, "dtype": "<f4",
+               "output": "sigmoid", "n_bytes": ..., "sha256": ...,
+               "layers": [{"in": 2, "out": 512, "activation": "relu",
+                           "weight_offset": 0, "bias_offset": 4096}, ...]}
+
+Layer i computes h = act_i(W_i @ h + b_i); the output of the last layer is
+Bernoulli logits, and `output` (sigmoid) maps them to pixel means in [0, 1].
+
+    python -m vae_core.export --checkpoint models/mnist_vae_z2.pt   # writes .decoder.bin/.json
+
+This module never imports streamlit.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from torch import nn
+
+from vae_core.checkpoint import atomic_write, load_checkpoint
+from vae_core.cli import run_cli
+from vae_core.model import VAE
+
+FORMAT = "latent-explorer-decoder"
+VERSION = 1
+DTYPE = "<f4"  # float32, little-endian
+ACTIVATIONS = ("relu", "none")
+
+
+@dataclass(frozen=True, eq=False)
+class DenseLayer:
+    """One Linear layer and the activation applied to its output."""
+
+    weight: np.ndarray  # (out, in) float32, like nn.Linear.weight
+    bias: np.ndarray  # (out,) float32
+    activation: str  # one of ACTIVATIONS
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weight.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weight.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class DecoderExport:
+    """A decoder as numpy arrays: z (B, latent_dim) -> layers -> sigmoid -> (B, S, S)."""
+
+    layers: tuple[DenseLayer, ...]
+    latent_dim: int
+    image_size: int
+
+    def to_bytes(self) -> tuple[dict, bytes]:
+        """-> (manifest, blob); see the module docstring for the layout. Computed once."""
+        manifest, blob = self._packed
+        return copy.deepcopy(manifest), blob
+
+    @cached_property
+    def _packed(self) -> tuple[dict, bytes]:
+        parts: list[bytes] = []
+        layers: list[dict] = []
+        offset = 0
+        for layer in self.layers:
+            w = np.ascontiguousarray(layer.weight, dtype=DTYPE).tobytes()
+            b = np.ascontiguousarray(layer.bias, dtype=DTYPE).tobytes()
+            layers.append(
+                {
+                    "in": layer.n_in,
+                    "out": layer.n_out,
+                    "activation": layer.activation,
+                    "weight_offset": offset,
+                    "bias_offset": offset + len(w),
+                }
+            )
+            parts += [w, b]
+            offset += len(w) + len(b)
+        blob = b"".join(parts)
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "latent_dim": self.latent_dim,
+            "image_size": self.image_size,
+            "dtype": DTYPE,
+            "output": "sigmoid",
+            "n_bytes": len(blob),
+            "sha256": hashlib.sha256(blob).hexdigest(),
+            "layers": layers,
+        }
+        return manifest, blob
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the blob: changes exactly when the weights or shapes change."""
+        return self._packed[0]["sha256"]
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(layer.weight.size + layer.bias.size for layer in self.layers)
+
+
+def export_decoder(model: VAE) -> DecoderExport:
+    """Read the Linear/ReLU layers of `model.decoder` (any widths and depth).
+
+    Raises ValueError for a layer type the format cannot express.
+    """
+    layers: list[DenseLayer] = []
+    for module in model.decoder:
+        if isinstance(module, nn.Linear):
+            weight = module.weight.detach().cpu().numpy().astype(np.float32)
+            if module.bias is not None:
+                bias = module.bias.detach().cpu().numpy().astype(np.float32)
+            else:
+                bias = np.zeros(weight.shape[0], np.float32)
+            layers.append(DenseLayer(weight, bias, "none"))
+        elif isinstance(module, nn.ReLU):
+            if not layers or layers[-1].activation != "none":
+                raise ValueError("ReLU must follow a Linear layer in the decoder")
+            last = layers.pop()
+            layers.append(DenseLayer(last.weight, last.bias, "relu"))
+        else:
+            raise ValueError(f"cannot export decoder layer {type(module).__name__}; only Linear and ReLU")
+    if not layers:
+        raise ValueError("the decoder has no Linear layers")
+    export = DecoderExport(tuple(layers), int(model.config.latent_dim), int(model.config.image_size))
+    _check_shapes(export)
+    return export
+
+
+def from_bytes(manifest: dict, blob: bytes) -> DecoderExport:
+    """Inverse of DecoderExport.to_bytes; raises ValueError on a malformed pair."""
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise ValueError(f"not a {FORMAT} v{VERSION} manifest")
+    if manifest.get("dtype") != DTYPE or len(blob) != manifest.get("n_bytes"):
+        raise ValueError("blob does not match the manifest (dtype or size)")
+    if hashlib.sha256(blob).hexdigest() != manifest.get("sha256"):
+        raise ValueError("blob checksum does not match the manifest")
+    layers = []
+    for spec in manifest["layers"]:
+        n_in, n_out = int(spec["in"]), int(spec["out"])
+        if spec["activation"] not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {spec['activation']!r}")
+        weight = np.frombuffer(blob, DTYPE, n_out * n_in, spec["weight_offset"]).reshape(n_out, n_in)
+        bias = np.frombuffer(blob, DTYPE, n_out, spec["bias_offset"])
+        layers.append(DenseLayer(weight.astype(np.float32), bias.astype(np.float32), spec["activation"]))
+    export = DecoderExport(tuple(layers), int(manifest["latent_dim"]), int(manifest["image_size"]))
+    _check_shapes(export)
+    return export
+
+
+def _check_shapes(export: DecoderExport) -> None:
+    width = export.latent_dim
+    for i, layer in enumerate(export.layers):
+        if layer.n_in != width or layer.bias.shape != (layer.n_out,):
+            raise ValueError(f"decoder layer {i} has shape {layer.weight.shape}, expected input width {width}")
+        width = layer.n_out
+    if width != export.image_size**2:
+        raise ValueError(f"decoder outputs {width} values, expected {export.image_size ** 2} pixels")
+    if export.layers[-1].activation != "none":
+        raise ValueError("the last decoder layer must output logits (no activation)")
+
+
+def decode_numpy(export: DecoderExport, z: np.ndarray) -> np.ndarray:
+    """Reference implementation: z (B, latent_dim) -> pixel means (B, S, S), float32."""
+    h = np.atleast_2d(np.asarray(z, np.float32))
+    for layer in export.layers:
+        h = h @ layer.weight.T + layer.bias
+        if layer.activation == "relu":
+            h = np.maximum(h, 0.0)
+    with np.errstate(over="ignore"):  # exp overflow -> inf -> pixel 0, which is right
+        pixels = 1.0 / (1.0 + np.exp(-h))
+    return pixels.reshape(-1, export.image_size, export.image_size).astype(np.float32)
+
+
+def write_export(export: DecoderExport, stem: str | Path) -> tuple[Path, Path]:
+    """Write STEM.decoder.json and STEM.decoder.bin atomically; returns both paths."""
+    stem = Path(stem)
+    manifest, blob = export.to_bytes()
+    json_path = stem.with_name(stem.name + ".decoder.json")
+    bin_path = stem.with_name(stem.name + ".decoder.bin")
+    atomic_write(bin_path, lambda tmp: Path(tmp).write_bytes(blob))
+    atomic_write(json_path, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
+    return json_path, bin_path
+
+
+def read_export(stem: str | Path) -> DecoderExport:
+    """Read what write_export wrote."""
+    stem = Path(stem)
+    manifest = json.loads(stem.with_name(stem.name + ".decoder.json").read_text())
+    return from_bytes(manifest, stem.with_name(stem.name + ".decoder.bin").read_bytes())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, type=Path)
+    args = parser.parse_args(argv)
+    model, _ = load_checkpoint(args.checkpoint)
+    json_path, bin_path = write_export(export_decoder(model), args.checkpoint.with_suffix(""))
+    print(f"saved {json_path} and {bin_path} ({bin_path.stat().st_size:,} bytes)")
+
+
+if __name__ == "__main__":
+    run_cli(main)
