@@ -1,0 +1,46 @@
+"""The models in models/ are real, consistent with their latent caches, and good enough."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vae_core.checkpoint import load_checkpoint
+from vae_core.data import load_split
+from vae_core.evaluate import elbo_terms
+from vae_core.latents import cache_path_for, encode_all, load_latent_cache
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+SHIPPED = {"mnist_vae_z2": "vae", "mnist_ae_z2": "ae"}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_checkpoint_loads_without_the_dataset(name):
+    model, metrics = load_checkpoint(MODELS / f"{name}.pt")
+    assert model.config.kind == SHIPPED[name]
+    assert model.config.latent_dim == 2 and model.config.dataset == "mnist"
+    assert metrics["train_seconds"] < 600, "the default must train in under 10 minutes"
+    assert (MODELS / f"{name}.pt").stat().st_size < 8 * 2**20
+    cache = load_latent_cache(cache_path_for(MODELS / f"{name}.pt"))
+    assert cache.mu.shape == (10_000, 2) and cache.logvar.shape == (10_000, 2)
+    assert sorted(np.unique(cache.labels)) == list(range(10))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_latent_cache_matches_its_checkpoint(name, data_root):
+    model, _ = load_checkpoint(MODELS / f"{name}.pt")
+    images, labels = load_split(data_root, "mnist", train=False)
+    mu, _ = encode_all(model, images)
+    cache = load_latent_cache(cache_path_for(MODELS / f"{name}.pt"))
+    assert np.array_equal(cache.labels, labels.numpy())
+    assert np.allclose(cache.mu, mu.numpy(), atol=1e-4)
+
+
+@pytest.mark.slow
+def test_default_vae_reaches_the_quality_bar(data_root):
+    model, _ = load_checkpoint(MODELS / "mnist_vae_z2.pt")
+    images, _ = load_split(data_root, "mnist", train=False)
+    torch.manual_seed(0)
+    recon, kl = elbo_terms(model, images)
+    assert (recon + kl).mean().item() <= 139.0
