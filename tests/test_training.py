@@ -1,5 +1,6 @@
 """Training on real MNIST batches, the evaluate CLI and the latent cache."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,20 @@ def test_evaluate_cli_reports_a_bad_checkpoint_clearly(tmp_path):
     done = _run("vae_core.evaluate", "--checkpoint", str(bad), "--json")
     assert done.returncode == 2
     assert "corrupt" in done.stderr and "Traceback" not in done.stderr
+
+
+FASHION_DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+
+
+def test_fashion_mnist_reads_debian_gz_files_offline(tmp_path):
+    if not FASHION_DEBIAN.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{FASHION_DEBIAN} missing: .ci/run must apt-get install dataset-fashion-mnist")
+        pytest.skip(f"{FASHION_DEBIAN} missing (apt-get install dataset-fashion-mnist)")
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for packed in FASHION_DEBIAN.glob("*.gz"):
+        (raw / packed.name).symlink_to(packed)
+    images, labels = load_split(tmp_path, "fashion-mnist", train=False)
+    assert images.shape == (10_000, 1, 28, 28)
+    assert labels[:5].tolist() == [9, 2, 1, 1, 6]  # ankle boot, pullover, trouser, trouser, shirt

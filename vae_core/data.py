@@ -1,6 +1,8 @@
 """MNIST and Fashion-MNIST through torchvision, held in memory as float tensors."""
 from __future__ import annotations
 
+import gzip
+import shutil
 from pathlib import Path
 
 import torch
@@ -43,6 +45,19 @@ def _missing_message(dataset: str, root: Path, cause: Exception) -> str:
     )
 
 
+def _extract_local_archives(raw_folder: Path) -> None:
+    """Unpack `NAME.gz` files lying in the raw folder (as Debian's
+    dataset-fashion-mnist ships them), which torchvision would otherwise try to
+    download again rather than read."""
+    for name in _RAW_FILES:
+        packed, unpacked = raw_folder / f"{name}.gz", raw_folder / name
+        if packed.is_file() and not unpacked.is_file():
+            tmp = unpacked.with_suffix(".tmp")
+            with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            tmp.replace(unpacked)
+
+
 def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64).
 
@@ -51,6 +66,7 @@ def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) ->
     """
     root = Path(root)
     cls = _torchvision_class(dataset)
+    _extract_local_archives(root / cls.__name__ / "raw")
     try:
         ds = cls(root=str(root), train=train, download=False)
     except RuntimeError:

@@ -36,7 +36,6 @@ function parsePayload(bytes) {
     modelName: header.model_name,
     latentDim: dec.latent_dim,
     imageSize: dec.image_size,
-    ranges: header.ranges, // [[lo, hi], ...] per latent dimension, for sliders
     layers,
     means: new Float32Array(buffer, header.means_offset, n * 2),
     labels: new Uint8Array(buffer, header.labels_offset, n),
