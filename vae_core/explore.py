@@ -115,6 +115,23 @@ def latent_grid(n: int, radius: float, spacing: str = "linear", dim: int = 2, ba
     return z
 
 
+def extent_grid(extent: Extent, n: int, dim: int = 2, base=None) -> tuple[np.ndarray, int, int]:
+    """Square tiles covering `extent` (n along the longer side), one code per tile centre.
+
+    Returns (z (rows * cols, dim) in image order as `latent_grid`, rows, cols), so
+    `mosaic(decode(z), rows, cols)` stretched over `extent` lines up with the map.
+    """
+    x0, x1, y0, y1 = extent
+    tile = max(x1 - x0, y1 - y0) / n
+    cols, rows = max(1, round((x1 - x0) / tile)), max(1, round((y1 - y0) / tile))
+    xs = x0 + (x1 - x0) * (np.arange(cols) + 0.5) / cols
+    ys = y1 - (y1 - y0) * (np.arange(rows) + 0.5) / rows
+    z = np.tile(np.zeros(dim, np.float32) if base is None else np.asarray(base, np.float32), (rows * cols, 1))
+    xx, yy = np.meshgrid(xs, ys)
+    z[:, 0], z[:, 1] = xx.ravel(), yy.ravel()
+    return z, rows, cols
+
+
 def mosaic(images: np.ndarray, nrows: int, ncols: int, pad: int = 0, fill: float = 1.0) -> np.ndarray:
     """Tile images (nrows * ncols, h, w) row-major into (nrows*h + (nrows-1)*pad, ...) float32."""
     images = np.asarray(images, dtype=np.float32)
@@ -229,7 +246,18 @@ def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu.mean(axis=0), mu.std(axis=0)
 
 
-def prior_mass_covered(mu: np.ndarray, z: np.ndarray, radius: float) -> float:
-    """Fraction of codes z (M, D) with a test mean (N, D) within `radius`: near data or not."""
-    d = np.linalg.norm(z[:, None, :2] - mu[None, :, :2], axis=2).min(axis=1)
-    return float((d <= radius).mean())
+
+def nearest_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Label of the test mean nearest each code: mu_all (N, D), labels (N,), z (M, D) -> (M,)."""
+    out = np.empty(len(z), dtype=labels.dtype)
+    sq = (mu_all**2).sum(axis=1)
+    for i in range(0, len(z), chunk):
+        part = np.asarray(z[i : i + chunk], dtype=np.float32)
+        d = sq[None, :] - 2 * part @ mu_all.T  # + |z|^2, constant per row
+        out[i : i + chunk] = labels[np.argmin(d, axis=1)]
+    return out
+
+
+def fraction_within(mu: np.ndarray, radius: float) -> float:
+    """Share of codes (N, D) whose first two dims lie within `radius` of 0 (inside a prior k-sigma circle)."""
+    return float((np.linalg.norm(np.asarray(mu)[:, :2], axis=1) <= radius).mean())

@@ -1,0 +1,85 @@
+"""Manifold: decode a grid over the latent plane, as in Kingma & Welling's figure 4."""
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import explorer_ui as ui
+from vae_core import explore
+
+m = ui.sidebar_model()
+st.title("Manifold")
+st.caption("Every tile is the decoder's image of one z on a regular grid over the latent plane (Kingma & Welling "
+           "2014, fig. 4). Smooth morphing between neighbours shows a continuous latent space; with Gaussian "
+           "spacing each tile stands for the same prior probability mass.")
+
+r_max = float(math.ceil(max(abs(v) for v in m.extent)))
+r_default = 2.5 if m.is_vae else r_max
+ui.forget_on_model_change("manifold", m, ["mf_r", "mf_spacing"], ["r", "spacing"])
+ui.init_state("mf_n", ui.param_number("n", 4, 40, 20, integer=True))
+ui.init_state("mf_r", round(ui.param_number("r", 0.5, max(r_max, 0.5), min(r_default, r_max)), 1))
+ui.init_state("mf_spacing", ui.param_choice("spacing", ["gaussian", "linear"], "gaussian" if m.is_vae else "linear"))
+
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1.4])
+n = c1.slider("Grid size (tiles per side)", 4, 40, key="mf_n")
+radius = c2.slider("Range: |z| up to", 0.5, max(r_max, 0.5), step=0.1, key="mf_r")
+spacing = c3.segmented_control("Spacing", ["gaussian", "linear"], key="mf_spacing",
+                               format_func={"gaussian": "Gaussian quantiles", "linear": "linear"}.get,
+                               help="Gaussian: equal steps in probability through the inverse normal CDF; "
+                                    "linear: equal steps in z.") or "gaussian"
+show_means = c4.toggle("Test means on top", key="mf_means")
+ui.set_params(n=n, r=f"{radius:g}", spacing=spacing)
+
+axis = explore.grid_axis(n, radius, spacing)
+tiles = ui.mosaic_strip(explore.decode(m.model, explore.latent_grid(n, radius, spacing, m.dim)), n, n, pad=0)
+size = len(tiles)
+
+if spacing == "linear":  # real z axes, the latent map's own: each tile spans one grid step
+    half = radius / max(n - 1, 1)
+    extent = (-radius - half, radius + half, -radius - half, radius + half)
+    def warp(v):
+        return v
+    axis_style = dict(showgrid=False, zeroline=False)
+else:  # tile i centred at i; the ticks carry the (unevenly spaced) z of their tiles
+    extent = (-0.5, n - 0.5, -0.5, n - 0.5)
+    def warp(v):
+        return np.interp(v, axis, np.arange(n))
+    step = max(1, math.ceil((n - 1) / 8))
+    ticks = list(range(0, n - 1, step))
+    if ticks and n - 1 - ticks[-1] <= step / 2:
+        ticks.pop()  # it would crowd the last tick
+    ticks.append(n - 1)
+    axis_style = dict(tickvals=ticks, ticktext=[f"{axis[i]:.2f}" for i in ticks], showgrid=False, zeroline=False)
+fig = ui.map_figure(extent, height=720)
+ui.add_image(fig, ui.gray_image(tiles), extent)
+fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means)
+if show_means:
+    inside = np.all(np.abs(m.mu[:, :2]) <= radius, axis=1)
+    tx, ty = warp(m.mu[:, 0]), warp(m.mu[:, 1])
+    for d in range(10):
+        rows = np.flatnonzero(inside & (m.cache.labels == d))
+        fig.add_trace(go.Scattergl(x=tx[rows], y=ty[rows], mode="markers", name=str(d),
+                                   marker=dict(size=3, color=ui.DIGIT_COLORS[d], opacity=0.7),
+                                   customdata=m.mu[rows, :2],
+                                   hovertemplate=f"digit {d}<br>μ = (%{{customdata[0]:.2f}}, "
+                                                 "%{customdata[1]:.2f})<extra></extra>"))
+
+left, right = st.columns([3, 1], gap="large")
+with left:
+    st.plotly_chart(fig, key="mf_fig", config={"displaylogo": False})
+with right:
+    st.markdown(f"**{n} × {n}** tiles, z₁ and z₂ from **{axis[0]:.2f}** to **{axis[-1]:.2f}**"
+                + (f"; dims 3–{m.dim} held at 0" if m.dim > 2 else "") + ".")
+    if spacing == "gaussian":
+        st.caption("Gaussian spacing: the tiles are evenly spaced in probability, Φ(z), so the axis ticks are "
+                   "not evenly spaced in z. The centre is sampled finely, the tails coarsely, as the prior "
+                   "weighs them.")
+    else:
+        st.caption("Linear spacing: the axes are the latent map's own axes, equal steps in z.")
+    if not m.is_vae:
+        st.caption("The plain autoencoder has no prior to honour: its codes cover an irregular region far "
+                   "wider than N(0, I), and outside the data (compare with the test means) the decoder only "
+                   "extrapolates.")
+    ui.download_png(tiles, f"{m.name}_manifold_{n}x{n}_{spacing}.png", key="dl_manifold",
+                    label="Download the grid (PNG)", size=min(3 * size, 2000))

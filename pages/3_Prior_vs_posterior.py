@@ -1,0 +1,79 @@
+"""Prior vs posterior: why the KL term lets a VAE generate from z ~ N(0, I) and a plain autoencoder not."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import explorer_ui as ui
+from vae_core import explore
+
+ui.sidebar_model()  # keeps the shared selector; this page always compares both shipped models
+st.title("Prior vs posterior")
+st.markdown(
+    "A generative model is used by drawing **z ~ N(0, I)** and decoding it, which only works if the codes of real "
+    "digits fill the region the prior covers. The VAE's loss has a KL term that pulls every posterior q(z|x) toward "
+    "N(0, I), so its test means (blue) sit inside the prior's circles and prior samples decode into all kinds of "
+    "digits. The plain autoencoder has no such term: its codes spread wherever reconstruction likes, the prior "
+    "covers only part of them, and its samples are a lopsided mix of digits and smudges. The price is a tug of war: "
+    "reconstruction wants each digit's posterior small and apart, the KL wants them wide and overlapping around 0, "
+    "so nearby z must decode to an average of several digits, and VAE samples come out blurred."
+)
+ui.init_state("pp_seed", ui.param_number("seed", 0, 2**31 - 1, 0, integer=True))
+ui.init_state("pp_k", ui.param_number("k", 3, 12, 8, integer=True))
+c1, c2, _ = st.columns([1, 2, 3])
+with c1:
+    if st.button("New samples", icon=":material/casino:"):
+        st.session_state["pp_seed"] = int(np.random.default_rng().integers(2**31 - 1))
+k = c2.slider("Samples per side", 3, 12, key="pp_k")
+seed = st.session_state["pp_seed"]
+ui.set_params(seed=seed, k=k)
+
+
+def panel(name: str) -> None:
+    m = ui.load_or_error(name)
+    if m is None:
+        return
+    st.subheader(("VAE" if m.is_vae else "Plain autoencoder") + f" · `{name}`")
+    z = explore.prior_samples(k * k, m.dim, seed)
+    probe = explore.prior_samples(4000, m.dim, seed + 1)  # many more draws, for the label shares
+    extent = ui.union_extent(m.extent, (-3.6, 3.6, -3.6, 3.6))
+    xs, ys = explore.density_grid(extent, 140)
+    dens = explore.aggregate_density(m.mu, extent, 140, smooth=1.5)
+    fig = ui.map_figure(extent, height=430)
+    fig.add_trace(go.Heatmap(x=xs, y=ys, z=np.sqrt(dens), colorscale="Blues", showscale=False,
+                             hoverinfo="skip", name="aggregate posterior"))
+    ui.add_prior_circles(fig)
+    fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1] if m.dim > 1 else 0 * z[:, 0], mode="markers",
+                             name="z ~ N(0, I)", marker=dict(symbol="x-thin", size=7, color="#d62728",
+                                                             line=dict(width=2, color="#d62728")),
+                             hovertemplate="prior sample<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None), margin=dict(t=30))
+    st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
+    kl = explore.kl_per_point(m.mu, m.sigma)
+    mean, std = explore.moments(m.mu)
+    c1, c2 = st.columns(2)
+    c1.metric("Mean KL(q(z|x) ‖ N(0, I))", f"{kl.mean():.2f} nats" if np.isfinite(kl).all() else "∞",
+              help="Averaged over the 10,000 test digits. A point-mass code (σ = 0) has infinite KL.")
+    c2.metric("Test digits inside the 3σ circle", f"{100 * explore.fraction_within(m.mu, 3.0):.0f} %",
+              help="Share of test means within radius 3 of the origin; the prior puts 98.9 % of its mass there.")
+    st.caption(f"Test means: mean ({', '.join(f'{v:.2f}' for v in mean[:2])}), std "
+               f"({', '.join(f'{v:.2f}' for v in std[:2])}) per dim; the prior has mean 0 and std 1.")
+    share = np.bincount(explore.nearest_labels(m.mu, m.cache.labels, probe), minlength=10) / len(probe)
+    bars = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=100 * share, marker_color=list(ui.DIGIT_COLORS),
+                            hovertemplate="digit %{x}: %{y:.1f} %<extra></extra>"))
+    bars.add_hline(y=10, line_dash="dot", line_color="#333", annotation_text="10 %", annotation_position="right")
+    bars.update_layout(height=170, margin=dict(l=0, r=30, t=28, b=0), yaxis_title="%", showlegend=False,
+                       title=dict(text="Prior samples by the label of their nearest test digit", font_size=13))
+    st.plotly_chart(bars, key=f"pp_bars_{name}", config={"displayModeBar": False})
+    tiles = ui.mosaic_strip(explore.decode(m.model, z), k, k)
+    ui.show_digit(tiles, f"decoder(z) for the {k * k} red prior samples", size=min(k * 28 * 2, 480))
+    ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)
+
+
+left, right = st.columns(2, gap="large")
+with left:
+    panel(ui.VAE_MODEL)
+with right:
+    panel(ui.AE_MODEL)
+st.caption("Blue: density of the 10,000 test means (the aggregate posterior, a smoothed 2-D histogram). Dotted "
+           "circles: the prior's 1σ, 2σ, 3σ contours. Red crosses: the prior samples decoded below. The same "
+           "seed draws the same ε for both models.")

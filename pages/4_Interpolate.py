@@ -1,0 +1,78 @@
+"""Interpolate: walk between two test digits in latent space, along a line and along an arc."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import explorer_ui as ui
+from vae_core import explore
+
+m = ui.sidebar_model()
+st.title("Interpolate")
+st.caption("Pick two test digits; their posterior means are the endpoints. Linear interpolation walks the straight "
+           "line; spherical interpolation (slerp) turns the direction at constant speed around the origin and "
+           "changes the length linearly. In high dimensions N(0, I) puts almost all its mass near a shell of "
+           "radius √D, and the straight line's middle dips inside it; slerp stays on it.")
+
+last = len(m.mu) - 1
+labels = m.cache.labels
+ui.init_state("ip_a", ui.param_number("a", 0, last, 0, integer=True))
+ui.init_state("ip_b", ui.param_number("b", 0, last, int(np.flatnonzero(labels != labels[0])[0]), integer=True))
+ui.init_state("ip_steps", ui.param_number("steps", 3, 24, 10, integer=True))
+
+
+def _random_pair() -> None:
+    rng = np.random.default_rng()
+    a = int(rng.integers(last + 1))
+    st.session_state["ip_a"] = a
+    st.session_state["ip_b"] = int(rng.choice(np.flatnonzero(labels != labels[a])))
+
+
+c1, c2, c3, c4 = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+a = c1.number_input("Start: test digit #", 0, last, key="ip_a", step=1)
+b = c2.number_input("End: test digit #", 0, last, key="ip_b", step=1)
+steps = c3.slider("Steps", 3, 24, key="ip_steps")
+c4.button("Random pair", icon=":material/shuffle:", on_click=_random_pair)
+ui.set_params(a=a, b=b, steps=steps)
+if a == b:
+    st.info("Start and end are the same digit: pick two different ones for a path.")
+
+paths = {"linear": explore.lerp(m.mu[a], m.mu[b], steps), "spherical": explore.slerp(m.mu[a], m.mu[b], steps)}
+colors = {"linear": "#111111", "spherical": "#d62728"}
+
+map_col, strip_col = st.columns([1, 1], gap="large")
+with map_col:
+    ends = np.stack([m.mu[a], m.mu[b], *paths["spherical"]])[:, :2]
+    extent = ui.union_extent(m.extent, (ends[:, 0].min(), ends[:, 0].max(), ends[:, 1].min(), ends[:, 1].max()))
+    fig = ui.map_figure(extent, height=520)
+    ui.add_means_raster(fig, m, extent, opacity=0.7)
+    for name, path in paths.items():
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1] if m.dim > 1 else 0 * path[:, 0],
+                                 mode="lines+markers", name=name, line=dict(color=colors[name], width=2),
+                                 marker=dict(size=7), customdata=np.arange(steps),
+                                 hovertemplate=f"{name} step %{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})"
+                                               "<extra></extra>"))
+    ui.add_marker(fig, m.mu[a], f"start #{a}", color="#2ca02c", symbol="circle", size=13)
+    ui.add_marker(fig, m.mu[b], f"end #{b}", color="#9467bd", symbol="square", size=13)
+    fig.update_layout(legend=dict(orientation="h", y=-0.1, title=None))
+    st.plotly_chart(fig, key="ip_fig", config={"displaylogo": False})
+
+with strip_col:
+    images = ui.test_images()
+    if images is not None:
+        o1, o2, _ = st.columns([1, 1, 3])
+        with o1:
+            ui.show_digit(images[a], f"#{a} · label {int(labels[a])}", size=84)
+        with o2:
+            ui.show_digit(images[b], f"#{b} · label {int(labels[b])}", size=84)
+    else:
+        st.caption(f"Start #{a} (label {int(labels[a])}) → end #{b} (label {int(labels[b])}). The original digits "
+                   "are not shown: the MNIST dataset is not available on this server.")
+    for name, path in paths.items():
+        strip = ui.mosaic_strip(explore.decode(m.model, path), 1, steps)
+        st.markdown(f"**{name.capitalize()}**")
+        st.image(ui.upscale(strip, 56), width="stretch")
+        ui.download_png(strip, f"{m.name}_{name}_{a}_to_{b}.png", key=f"dl_ip_{name}", size=84,
+                        label=f"{name.capitalize()} strip PNG")
+    norms = {k: np.linalg.norm(p, axis=1) for k, p in paths.items()}
+    st.caption("‖z‖ along the path — linear: " + " ".join(f"{v:.2f}" for v in norms["linear"])
+               + "; spherical: " + " ".join(f"{v:.2f}" for v in norms["spherical"]) + ".")

@@ -1,0 +1,280 @@
+"""Every page of the app through streamlit.testing.v1.AppTest, with the shipped models.
+
+Fast: the pure helpers (click parsing, the upload handler) and one AppTest
+smoke run per page. Slow (AppTest runs of the real scripts, under a second to
+a few each): every page with the autoencoder, sliders changing the decoded
+image, nonsense links, uploads, corrupt checkpoints, no dataset.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import explorer_ui as ui
+from vae_core import explore
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
+PAGES = ["app.py", "pages/1_Encode_a_digit.py", "pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py",
+         "pages/4_Interpolate.py"]
+MODELS = [ui.VAE_MODEL, ui.AE_MODEL]
+TIMEOUT = 60
+
+needs_models = pytest.mark.skipif(
+    not all((REPO / "models" / f"{n}.pt").exists() and (REPO / "models" / f"{n}.latents.npz").exists() for n in MODELS),
+    reason="the shipped models are not in models/",
+)
+
+
+def run_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(str(REPO / page), default_timeout=TIMEOUT)
+    at.query_params.update({k: str(v) for k, v in params.items()})
+    return at.run()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def image_ids(at: AppTest) -> list[str]:
+    return [url for img in at.image for url in img.value]
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+# ----------------------------------------------------------------- fast
+@pytest.mark.parametrize("selection,expected", [
+    ({"points": [{"x": 1.0, "y": 2.0, "customdata": {"0": 5907, "1": 0.1, "2": 0.05}}]}, ("index", 5907)),
+    ({"points": [{"x": 1.0, "y": 2.0, "customdata": [12, 0.1, 0.2]}]}, ("index", 12)),
+    ({"points": [{"x": 1.0, "y": 2.0, "customdata": 7}]}, ("index", 7)),
+    ({"points": [{"x": -0.5, "y": 1.25}]}, ("z", (-0.5, 1.25))),
+    ({"points": [], "point_indices": [], "box": [], "lasso": []}, None),
+    (None, None),
+])
+def test_parse_map_click(selection, expected):
+    assert ui.parse_map_click(selection) == expected
+
+
+def test_image_helpers():
+    img = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28)
+    big = ui.upscale(img, 196)
+    assert big.shape == (196, 196) and big.dtype == np.uint8
+    assert (big[:7, :7] == big[0, 0]).all()  # nearest neighbour: 7x7 blocks
+    png = ui.png_bytes(img, 280)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_models
+@pytest.mark.parametrize("name", MODELS)
+def test_upload_handler_puts_a_real_7_among_the_7s(name):
+    m = ui.load(name)
+    enc = ui.encode_digit(m.model, FIXTURE.read_bytes())
+    assert enc.x.shape == (28, 28) and enc.mu.shape == enc.sigma.shape == (m.dim,)
+    assert (enc.sigma > 0).all() if m.is_vae else (enc.sigma == 0).all()
+    near = m.cache.labels[explore.nearest_means(m.mu, enc.mu, 15)]
+    assert (near == 7).sum() > 7, near
+
+
+@needs_models
+def test_upload_handler_rejects_a_bad_file():
+    with pytest.raises(ui.ImageDecodeError):
+        ui.encode_digit(ui.load(ui.VAE_MODEL).model, b"this is not an image")
+
+
+# ----------------------------------------------------------------- AppTest
+
+
+@needs_models
+@pytest.mark.parametrize("model", [ui.VAE_MODEL, pytest.param(ui.AE_MODEL, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_with_both_models(page, model):
+    """A smoke run of every page (fast with the VAE; the autoencoder runs are marked slow)."""
+    at = run_page(page, model=model)
+    assert_ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.query_params["model"] == model
+    assert at.sidebar.selectbox[0].value == model
+
+
+@pytest.mark.slow
+@needs_models
+@pytest.mark.parametrize("page", PAGES)
+def test_nonsense_link_warns_and_falls_back(page):
+    at = run_page(page, model="../../etc/passwd", z="abc", idx="-5x", n="lots", spacing="zigzag", seed="nan",
+                  a="1e99", b="two", steps="abc", k="x")
+    assert_ok(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "model=../../etc/passwd" in warnings
+    assert at.sidebar.selectbox[0].value == ui.DEFAULT_MODEL
+    assert at.query_params["model"] == ui.DEFAULT_MODEL
+
+
+@pytest.mark.slow
+@needs_models
+@pytest.mark.parametrize("model", MODELS)
+def test_map_slider_changes_the_decoded_image(model):
+    at = run_page("app.py", model=model)
+    before = image_ids(at)
+    key = f"z0@{model}"
+    at.slider(key=key).set_value(at.slider(key=key).max * 0.8).run()
+    assert_ok(at)
+    after = image_ids(at)
+    assert before and after and before != after
+    assert at.query_params["z"].split(",")[0] == ui.format_z([at.slider(key=key).value])
+
+
+@pytest.mark.slow
+@needs_models
+def test_map_link_restores_z_and_selected_digit():
+    at = run_page("app.py", z="1.5,-0.5", idx=42)
+    assert_ok(at)
+    assert at.slider(key=f"z0@{ui.VAE_MODEL}").value == pytest.approx(1.5)
+    assert at.slider(key=f"z1@{ui.VAE_MODEL}").value == pytest.approx(-0.5)
+    assert any("Test digit #42" in h.value for h in at.subheader)
+    assert any("nats" in md.value for md in at.markdown)
+
+
+@pytest.mark.slow
+@needs_models
+def test_map_nonsense_z_keeps_the_page_working():
+    at = run_page("app.py", z="abc")
+    assert_ok(at)
+    assert any("z=abc" in w.value for w in at.warning)
+    assert at.slider(key=f"z0@{ui.VAE_MODEL}").value == 0.0
+    at.slider(key=f"z1@{ui.VAE_MODEL}").set_value(1.0).run()
+    assert_ok(at)
+
+
+@pytest.mark.slow
+@needs_models
+def test_map_without_dataset_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_DATA_ROOT", str(tmp_path))
+    at = run_page("app.py", idx=3)
+    assert_ok(at)
+    assert any("dataset is not available" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+@needs_models
+def test_corrupt_checkpoint_gives_an_error_not_a_traceback(monkeypatch, tmp_path):
+    for suffix in (".pt", ".latents.npz"):
+        shutil.copy(REPO / "models" / f"{ui.VAE_MODEL}{suffix}", tmp_path / f"{ui.VAE_MODEL}{suffix}")
+    (tmp_path / "broken.pt").write_bytes(b"\x80\x02 definitely not a checkpoint")
+    monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
+    at = run_page("pages/2_Manifold.py", model="broken")
+    assert not at.exception
+    assert any("broken" in e.value and "corrupt" in e.value for e in at.error)
+    assert at.sidebar.selectbox[0].value == "broken" and len(at.sidebar.selectbox[0].options) == 2
+
+
+@pytest.mark.slow
+@needs_models
+def test_manifold_controls_change_the_grid():
+    at = run_page("pages/2_Manifold.py", n=8, r=2, spacing="linear")
+    assert_ok(at)
+    assert at.slider(key="mf_n").value == 8
+    before = plotly_specs(at)[0]["layout"]["images"][0]["source"]
+    at.slider(key="mf_n").set_value(12).run()
+    assert_ok(at)
+    after = plotly_specs(at)[0]["layout"]["images"][0]["source"]
+    assert before != after
+    assert at.query_params["n"] == "12" and at.query_params["spacing"] == "linear"
+
+
+@pytest.mark.slow
+@needs_models
+def test_encode_page_upload_and_bad_file():
+    at = run_page("pages/1_Encode_a_digit.py")
+    assert_ok(at)
+    at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
+    at.run()
+    assert_ok(at)
+    assert any("mostly **7**s" in c.value for c in at.caption)
+    assert len(at.image) >= 4  # original, input, reconstruction, samples
+    samples = image_ids(at)
+    at.button[0].click().run()  # "Draw new ε"
+    assert_ok(at)
+    assert image_ids(at) != samples
+
+    at.file_uploader(key="enc_upload").set_value(("bad.png", b"not an image at all", "image/png"))
+    at.run()
+    assert not at.exception
+    assert any("Could not use this image" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+@needs_models
+def test_encode_page_with_the_autoencoder_has_no_sampling():
+    at = run_page("pages/1_Encode_a_digit.py", model=ui.AE_MODEL)
+    at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
+    at.run()
+    assert_ok(at)
+    assert any("σ = 0" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+@needs_models
+def test_prior_page_compares_both_models_and_resamples():
+    at = run_page("pages/3_Prior_vs_posterior.py", model=ui.AE_MODEL, seed=5)
+    assert_ok(at)
+    titles = " ".join(h.value for h in at.subheader)
+    assert ui.VAE_MODEL in titles and ui.AE_MODEL in titles
+    before = image_ids(at)
+    assert len(before) == 2
+    at.button[0].click().run()
+    assert_ok(at)
+    assert image_ids(at) != before and at.query_params["seed"] != "5"
+
+
+@pytest.mark.slow
+@needs_models
+def test_interpolate_endpoints_change_the_strips():
+    at = run_page("pages/4_Interpolate.py", a=3, b=10, steps=6)
+    assert_ok(at)
+    assert at.number_input(key="ip_a").value == 3 and at.slider(key="ip_steps").value == 6
+    before = image_ids(at)
+    at.number_input(key="ip_b").set_value(11).run()
+    assert_ok(at)
+    assert image_ids(at) != before
+    assert at.query_params["b"] == "11"
+
+
+@pytest.mark.slow
+@needs_models
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
+    """A model with latent_dim > 2: one slider per dimension, maps show the first two."""
+    import torch
+
+    from vae_core.checkpoint import save_checkpoint
+    from vae_core.config import VAEConfig
+    from vae_core.model import VAE
+
+    for name in MODELS:  # the prior page always shows both shipped models
+        for suffix in (".pt", ".latents.npz"):
+            shutil.copy(REPO / "models" / f"{name}{suffix}", tmp_path / f"{name}{suffix}")
+    torch.manual_seed(0)
+    save_checkpoint(VAE(VAEConfig(latent_dim=3, hidden_dims=(16,))), tmp_path / "tiny_z3.pt")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "tiny_z3.latents.npz", mu=rng.normal(size=(500, 3)).astype(np.float32),
+             logvar=np.full((500, 3), -2.0, np.float32), labels=np.arange(500) % 10)
+    monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
+    at = run_page(page, model="tiny_z3", z="0.5,0,-0.5", a=1, b=2)
+    assert_ok(at)
+    if page == "app.py":
+        assert [at.slider(key=f"z{i}@tiny_z3").value for i in range(3)] == pytest.approx([0.5, 0.0, -0.5])
+        before = image_ids(at)
+        at.slider(key="z2@tiny_z3").set_value(1.0).run()
+        assert_ok(at)
+        assert image_ids(at) != before
+    if page == "pages/1_Encode_a_digit.py":
+        at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
+        assert_ok(at.run())
