@@ -12,9 +12,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
+from latent_component import latent_explorer
 from vae_core import explore
+from vae_core.export import DecoderExport, export_decoder
 
 MAP_KEY = "latent_map"
+LIVE_KEY = "live_map"
+VIEWS = {"live": "Live: decodes in your browser as you hover", "plotly": "Plotly: zoom, pan, toggle digits"}
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -35,6 +39,12 @@ def _map_figure(name: str, stamp: int, overlay: bool) -> go.Figure:
                                   yanchor="bottom", itemclick="toggle", itemdoubleclick="toggleothers"),
                       margin=dict(t=36))
     return fig
+
+
+@st.cache_resource(max_entries=8)
+def _decoder_export(name: str, stamp: int) -> DecoderExport:
+    """The decoder weights as float32 arrays for the in-browser decoder, once per model file."""
+    return export_decoder(ui.load(name).model)
 
 
 def _z_keys(m: ui.Loaded) -> list[str]:
@@ -70,6 +80,39 @@ def _on_click(m: ui.Loaded, ranges: np.ndarray) -> None:
         z = np.array([st.session_state[k] for k in _z_keys(m)])
         z[: len(value)] = value[: m.dim]
         _set_z(m, z, ranges)
+
+
+def _on_live_event(m: ui.Loaded, ranges: np.ndarray) -> None:
+    """A click, drag release or slider release in the live map: select that digit or that z."""
+    event = (st.session_state.get(LIVE_KEY) or {}).get("event")
+    if not isinstance(event, dict) or event.get("model") != m.name:
+        return
+    index = event.get("index")
+    if event.get("source") == "click" and index is not None:
+        st.session_state["sel_idx"] = int(index)
+        _set_z(m, m.mu[int(index)], ranges)
+    else:
+        _set_z(m, event["z"], ranges)
+
+
+def _map(m: ui.Loaded, ranges: np.ndarray) -> None:
+    """The live map (browser decoding) or the Plotly map; both report clicks back here."""
+    ui.init_state("map_view", ui.param_choice("view", list(VIEWS), "live"))
+    view = st.segmented_control("Map", list(VIEWS), format_func=VIEWS.get, key="map_view",
+                                label_visibility="collapsed") or "live"
+    ui.set_params(view=view)
+    stamp = ui._mtime(ui.MODELS_DIR / f"{m.name}.pt")
+    if view == "live":
+        st.caption("Hover or drag over the map: the decoder runs in your browser, so every pointer move is decoded "
+                   "at once. Click a dot or empty space to load it into the panels on the right.")
+        z = np.array([st.session_state[k] for k in _z_keys(m)])
+        latent_explorer(m.name, _decoder_export(m.name, stamp), m.mu, m.cache.labels, z=z, key=LIVE_KEY,
+                        height=560, ranges=ranges, extent=m.extent, on_select=lambda: _on_live_event(m, ranges))
+        return
+    overlay = st.toggle("Show the decoded manifold under the points", key="overlay",
+                        help="Decodes a grid of z over the map and lays the images under the dots.")
+    st.plotly_chart(_map_figure(m.name, stamp, overlay), key=MAP_KEY, on_select=lambda: _on_click(m, ranges),
+                    selection_mode="points", config={"scrollZoom": True, "displaylogo": False})
 
 
 @st.fragment
@@ -146,11 +189,7 @@ def latent_map() -> None:
     )
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        overlay = st.toggle("Show the decoded manifold under the points", key="overlay",
-                            help="Decodes a grid of z over the map and lays the images under the dots.")
-        stamp = ui._mtime(ui.MODELS_DIR / f"{m.name}.pt")
-        st.plotly_chart(_map_figure(m.name, stamp, overlay), key=MAP_KEY, on_select=lambda: _on_click(m, ranges),
-                        selection_mode="points", config={"scrollZoom": True, "displaylogo": False})
+        _map(m, ranges)
     with right:
         _decoder(m, ranges)
         idx = st.session_state.get("sel_idx")
