@@ -101,7 +101,7 @@ def _map(m: ui.Loaded, ranges: np.ndarray) -> None:
     view = st.segmented_control("Map", list(VIEWS), format_func=VIEWS.get, key="map_view",
                                 label_visibility="collapsed") or "live"
     ui.set_params(view=view)
-    stamp = ui._mtime(ui.MODELS_DIR / f"{m.name}.pt")
+    stamp = ui.file_stamp(ui.models_dir() / f"{m.name}.pt")
     if view == "live":
         st.caption("Hover or drag over the map: the decoder runs in your browser, so every pointer move is decoded "
                    "at once. Click a dot or empty space to load it into the panels on the right.")

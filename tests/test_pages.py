@@ -168,7 +168,7 @@ def test_corrupt_checkpoint_gives_an_error_not_a_traceback(monkeypatch, tmp_path
     for suffix in (".pt", ".latents.npz"):
         shutil.copy(REPO / "models" / f"{ui.VAE_MODEL}{suffix}", tmp_path / f"{ui.VAE_MODEL}{suffix}")
     (tmp_path / "broken.pt").write_bytes(b"\x80\x02 definitely not a checkpoint")
-    monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     at = run_page("pages/2_Manifold.py", model="broken")
     assert not at.exception
     assert any("broken" in e.value and "corrupt" in e.value for e in at.error)
@@ -266,7 +266,7 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "tiny_z3.latents.npz", mu=rng.normal(size=(500, 3)).astype(np.float32),
              logvar=np.full((500, 3), -2.0, np.float32), labels=np.arange(500) % 10)
-    monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     at = run_page(page, model="tiny_z3", z="0.5,0,-0.5", a=1, b=2)
     assert_ok(at)
     if page == "app.py":

@@ -1,0 +1,76 @@
+"""Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
+
+Submodules: loading (cached loaders, `Loaded`, encoding), params (URL, sidebar, state), images, plots.
+"""
+from __future__ import annotations
+
+# CheckpointError and ImageDecodeError are re-exported for the pages: `except ui.ImageDecodeError`.
+from vae_core.checkpoint import CheckpointError
+from vae_core.preprocess import ImageDecodeError
+
+from .images import (
+    DIGIT_PX,
+    UPLOAD_TYPES,
+    download_png,
+    gray_image,
+    ink_rgba,
+    mosaic_strip,
+    png_bytes,
+    show_digit,
+    to_uint8,
+    upscale,
+)
+from .loading import (
+    AE_MODEL,
+    DEFAULT_MODEL,
+    REPO,
+    VAE_MODEL,
+    Encoded,
+    Loaded,
+    data_root,
+    encode_bytes,
+    encode_digit,
+    file_stamp,
+    list_models,
+    load,
+    load_or_error,
+    models_dir,
+    test_images,
+)
+from .params import (
+    format_z,
+    forget_on_model_change,
+    init_state,
+    param_choice,
+    param_number,
+    param_z,
+    set_params,
+    sidebar_model,
+)
+from .plots import (
+    DIGIT_COLORS,
+    add_click_grid,
+    add_ellipses,
+    add_image,
+    add_marker,
+    add_means,
+    add_means_raster,
+    add_prior_circles,
+    map_figure,
+    means_raster,
+    parse_map_click,
+    union_extent,
+)
+
+
+__all__ = [
+    "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
+    "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
+    "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
+    "models_dir", "test_images",
+    "format_z", "forget_on_model_change", "init_state", "param_choice", "param_number", "param_z", "set_params",
+    "sidebar_model",
+    "download_png", "gray_image", "ink_rgba", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
+    "add_click_grid", "add_ellipses", "add_image", "add_marker", "add_means", "add_means_raster",
+    "add_prior_circles", "map_figure", "means_raster", "parse_map_click", "union_extent",
+]

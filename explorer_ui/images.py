@@ -1,0 +1,61 @@
+"""Digit-image helpers: uint8 conversion, crisp upscaling, PNG bytes and downloads, PIL images, mosaics."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from vae_core import explore
+
+DIGIT_PX = 196  # 28 px shown at 7x, nearest neighbour
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    return (np.clip(np.asarray(img, dtype=np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def upscale(img: np.ndarray, size: int = DIGIT_PX) -> np.ndarray:
+    """(h, w) float in [0, 1] -> uint8 enlarged by the integer factor nearest `size`/h, nearest neighbour."""
+    img = to_uint8(img)
+    k = max(1, round(size / img.shape[0]))
+    return np.repeat(np.repeat(img, k, axis=0), k, axis=1)
+
+
+def png_bytes(img: np.ndarray, size: int | None = None) -> bytes:
+    """(h, w) float image -> PNG bytes, nearest-neighbour upscaled to about `size` px high if given."""
+    arr = upscale(img, size) if size else to_uint8(img)
+    buf = io.BytesIO()
+    Image.fromarray(arr, mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def show_digit(img: np.ndarray, caption: str | None = None, size: int = DIGIT_PX) -> None:
+    """A 28x28 (or any) float image shown crisp at ~`size` px."""
+    arr = upscale(img, size)
+    st.image(arr, caption=caption, width=arr.shape[1])
+
+
+def download_png(img: np.ndarray, filename: str, key: str, label: str = "Download PNG", size: int = 280) -> None:
+    st.download_button(label, png_bytes(img, size), file_name=filename, mime="image/png", key=key,
+                       icon=":material/download:", on_click="ignore")
+
+
+def gray_image(img: np.ndarray) -> Image.Image:
+    """(h, w) float in [0, 1] -> greyscale PIL image (white ink on black, like MNIST)."""
+    return Image.fromarray(to_uint8(img), mode="L")
+
+
+def ink_rgba(img: np.ndarray, rgb=(20, 20, 40), alpha: float = 1.0) -> Image.Image:
+    """Grey image (h, w) in [0, 1] -> RGBA PIL image, ink as dark colour, background transparent."""
+    a = to_uint8(np.clip(img, 0, 1) * alpha)
+    out = np.empty(a.shape + (4,), np.uint8)
+    out[..., :3], out[..., 3] = rgb, a
+    return Image.fromarray(out, mode="RGBA")
+
+
+def mosaic_strip(images: np.ndarray, nrows: int, ncols: int, pad: int = 2) -> np.ndarray:
+    """Digits (nrows * ncols, 28, 28) tiled with thin white gaps: a float image."""
+    return explore.mosaic(images, nrows, ncols, pad=pad, fill=1.0)

@@ -1,0 +1,156 @@
+"""Model, latent-cache and dataset loading (Streamlit-cached), the `Loaded` bundle and upload encoding.
+
+Models come from $LATENT_EXPLORER_MODELS if set, else the repository's models/ folder.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from vae_core import explore
+from vae_core.checkpoint import CheckpointError, load_checkpoint
+from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
+from vae_core.model import VAE
+from vae_core.preprocess import preprocess
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "mnist_vae_z2"
+VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"
+
+
+def models_dir() -> Path:
+    """The models folder: $LATENT_EXPLORER_MODELS, else <repo>/models."""
+    return Path(os.environ.get("LATENT_EXPLORER_MODELS") or REPO / "models")
+
+
+def data_root() -> Path:
+    """MNIST root: $MNIST_DATA_ROOT, else <repo>/../shared/data."""
+    return Path(os.environ.get("MNIST_DATA_ROOT") or REPO.parent / "shared" / "data")
+
+
+def list_models() -> list[str]:
+    """Names (file stems) of the shipped models, models/*.pt, the default first."""
+    names = sorted(p.stem for p in models_dir().glob("*.pt"))
+    return sorted(names, key=lambda n: n != DEFAULT_MODEL)
+
+
+def file_stamp(path: Path) -> int:
+    """Modification time of `path` in ns, 0 if it does not exist: a cache key that changes with the file."""
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=8)
+def _load_model(path: str, mtime: int) -> tuple[VAE, dict]:
+    return load_checkpoint(path)
+
+
+@st.cache_data(show_spinner="Loading latent cache…", max_entries=8)
+def _load_latents(path: str, mtime: int) -> LatentCache:
+    return load_latent_cache(path)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST test set…")
+def _load_test_images(root: str) -> np.ndarray | None:
+    from vae_core.data import DatasetNotFoundError, load_split
+
+    raw = Path(root) / "MNIST" / "raw"
+    if not all((raw / f).exists() for f in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")):
+        return None  # never try to download from inside the app
+    try:
+        images, _ = load_split(root, "mnist", train=False)
+    except (DatasetNotFoundError, OSError, RuntimeError, ValueError):
+        return None
+    return images[:, 0].numpy()
+
+
+def test_images() -> np.ndarray | None:
+    """The 10,000 MNIST test digits (N, 28, 28) in latent-cache order, or None without the dataset."""
+    return _load_test_images(str(data_root()))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A model with its latent cache. mu, sigma: (N, D) test posteriors; labels: (N,)."""
+
+    name: str
+    model: VAE
+    metrics: dict
+    cache: LatentCache
+
+    @property
+    def is_vae(self) -> bool:
+        return self.model.is_vae
+
+    @property
+    def dim(self) -> int:
+        return self.model.config.latent_dim
+
+    @property
+    def mu(self) -> np.ndarray:
+        return self.cache.mu
+
+    @property
+    def sigma(self) -> np.ndarray:
+        return self.cache.sigma
+
+    @property
+    def extent(self) -> explore.Extent:
+        return explore.map_extent(self.cache.mu)
+
+    @property
+    def kind_label(self) -> str:
+        return "VAE" if self.is_vae else "plain autoencoder"
+
+
+def load(name: str) -> Loaded:
+    """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
+    path = models_dir() / f"{name}.pt"
+    model, metrics = _load_model(str(path), file_stamp(path))
+    cpath = cache_path_for(path)
+    try:
+        cache = _load_latents(str(cpath), file_stamp(cpath))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"latent cache {cpath.name} for model {name} is missing or unreadable ({exc})") from exc
+    if cache.mu.shape[1] != model.config.latent_dim:
+        raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
+    return Loaded(name, model, metrics, cache)
+
+
+def load_or_error(name: str) -> Loaded | None:
+    """`load`, but shows st.error with the reason and returns None instead of raising."""
+    try:
+        return load(name)
+    except CheckpointError as exc:
+        st.error(f"Cannot load model **{name}**: {exc}")
+        return None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An encoded upload: x (28, 28) input, mu and sigma (D,), reconstruction (28, 28) = decode(mu)."""
+
+    x: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+    recon: np.ndarray
+
+
+def encode_digit(model: VAE, source) -> Encoded:
+    """Uploaded file / bytes / PIL image -> Encoded. Raises ImageDecodeError with a human message."""
+    x = preprocess(source)
+    mu, sigma = explore.encode(model, x)
+    return Encoded(x, mu[0], sigma[0], explore.decode(model, mu)[0])
+
+
+@st.cache_data(show_spinner="Encoding…", max_entries=32)
+def _encode_cached(name: str, stamp: int, data: bytes) -> Encoded:
+    return encode_digit(load(name).model, data)
+
+
+def encode_bytes(m: Loaded, data: bytes) -> Encoded:
+    """`encode_digit` for the bytes of an upload or drawing, cached per model and content."""
+    return _encode_cached(m.name, file_stamp(models_dir() / f"{m.name}.pt"), bytes(data))

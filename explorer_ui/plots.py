@@ -1,0 +1,143 @@
+"""Plotly building blocks for the latent map: the figure, test-mean scatter or raster, click targets,
+posterior ellipses, prior circles, markers, plus extent union and click parsing."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from vae_core import explore
+
+from .loading import Loaded
+
+DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+
+
+def map_figure(extent: explore.Extent, height: int = 560, title: str | None = None) -> go.Figure:
+    """Empty latent-plane figure: z1 right, z2 up, equal scale on both axes."""
+    x0, x1, y0, y1 = extent
+    fig = go.Figure()
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
+        xaxis=dict(title="z₁", range=[x0, x1], zeroline=True, constrain="domain"),
+        yaxis=dict(title="z₂", range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain"),
+        legend=dict(title="digit", itemsizing="constant", orientation="v"),
+        dragmode="pan", hovermode="closest", uirevision="keep",
+    )
+    return fig
+
+
+def add_means(fig: go.Figure, m: Loaded, size: float = 4, opacity: float = 0.6, selectable: bool = False) -> None:
+    """One Scattergl trace per digit of the test means, customdata = (row, sigma_1, sigma_2)."""
+    mu, sigma, labels = m.mu, m.sigma, m.cache.labels
+    s2 = sigma[:, :2] if sigma.shape[1] > 1 else np.hstack([sigma, sigma])
+    for d in range(10):
+        rows = np.flatnonzero(labels == d)
+        y = mu[rows, 1] if m.dim > 1 else np.zeros(len(rows))
+        fig.add_trace(go.Scattergl(
+            x=mu[rows, 0], y=y, mode="markers", name=str(d), legendgroup=str(d),
+            marker=dict(size=size, color=DIGIT_COLORS[d], opacity=opacity),
+            customdata=np.column_stack([rows, s2[rows]]),
+            hovertemplate=f"test #%{{customdata[0]}} · digit {d}<br>μ = (%{{x:.2f}}, %{{y:.2f}})"
+                          "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})<extra></extra>",
+            selected=dict(marker=dict(size=13, opacity=1.0)) if selectable else None,
+            unselected=dict(marker=dict(opacity=opacity)) if selectable else None,
+        ))
+
+
+def add_click_grid(fig: go.Figure, extent: explore.Extent, n: int = 72) -> None:
+    """A fine, invisible grid of click targets so clicking empty space selects a z."""
+    x0, x1, y0, y1 = extent
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    fig.add_trace(go.Scattergl(
+        x=xx.ravel(), y=yy.ravel(), mode="markers", name="empty space", showlegend=False,
+        marker=dict(size=max(4, 560 // n), color="rgba(0,0,0,0.004)"),
+        hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>click to decode<extra></extra>",
+        selected=dict(marker=dict(color="black", size=11, opacity=1.0)),
+        unselected=dict(marker=dict(opacity=0.004)),
+    ))
+
+
+def add_image(fig: go.Figure, image: Image.Image, extent: explore.Extent, opacity: float = 1.0) -> None:
+    """Stretch a PIL image over `extent` in data coordinates, under the traces."""
+    x0, x1, y0, y1 = extent
+    fig.add_layout_image(source=image, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0,
+                         sizing="stretch", layer="below", opacity=opacity)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def means_raster(name: str, mu2: np.ndarray, labels: np.ndarray, extent: explore.Extent, width: int = 420) -> Image.Image:
+    """The test means drawn as coloured dots into an RGBA image over `extent`: a light stand-in for the scatter."""
+    x0, x1, y0, y1 = extent
+    height = max(1, round(width * (y1 - y0) / (x1 - x0)))
+    img = np.zeros((height, width, 4), np.uint8)
+    cols = np.clip(((mu2[:, 0] - x0) / (x1 - x0) * width).astype(int), 0, width - 1)
+    rows = np.clip(((y1 - mu2[:, 1]) / (y1 - y0) * height).astype(int), 0, height - 1)
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in DIGIT_COLORS], np.uint8)[labels]
+    order = np.random.default_rng(0).permutation(len(mu2))
+    for dr, dc in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        r, c = np.clip(rows[order] + dr, 0, height - 1), np.clip(cols[order] + dc, 0, width - 1)
+        img[r, c, :3], img[r, c, 3] = rgb[order], 150
+    return Image.fromarray(img, mode="RGBA")
+
+
+def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity: float = 1.0,
+                     legend: bool = False) -> None:
+    """The test means as a background image (light to send), optionally with a digit colour legend."""
+    mu2 = m.mu[:, :2] if m.dim > 1 else np.column_stack([m.mu[:, 0], np.zeros(len(m.mu))])
+    add_image(fig, means_raster(m.name, mu2, m.cache.labels, extent), extent, opacity)
+    for d in range(10 if legend else 0):  # legend entries only
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(d), hoverinfo="skip",
+                                 marker=dict(size=7, color=DIGIT_COLORS[d])))
+
+
+def add_ellipses(fig: go.Figure, mu, sigma, color: str = "black", name: str = "posterior") -> None:
+    """The 1- and 2-sigma outlines of N(mu, diag sigma^2) at true scale."""
+    for k, dash in ((1, "solid"), (2, "dash")):
+        e = explore.ellipse(mu, sigma, k)
+        fig.add_trace(go.Scatter(x=e[:, 0], y=e[:, 1], mode="lines", name=f"{name} {k}σ",
+                                 line=dict(color=color, width=2, dash=dash), hoverinfo="skip"))
+
+
+def add_prior_circles(fig: go.Figure, ks=(1, 2, 3)) -> None:
+    """Contours of the prior N(0, I) at 1, 2, 3 sigma."""
+    t = np.linspace(0, 2 * np.pi, 120)
+    for k in ks:
+        fig.add_trace(go.Scatter(x=k * np.cos(t), y=k * np.sin(t), mode="lines", name="prior 1σ, 2σ, 3σ",
+                                 legendgroup="prior", showlegend=k == ks[0], hoverinfo="skip",
+                                 line=dict(color="#333", width=1.5, dash="dot")))
+        fig.add_annotation(x=k * 0.7071, y=k * 0.7071, text=f"{k}σ", showarrow=False,
+                           font=dict(size=10, color="#333"), xshift=8, yshift=6)
+
+
+def add_marker(fig: go.Figure, z, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14) -> None:
+    z = np.asarray(z, dtype=float).ravel()
+    fig.add_trace(go.Scatter(x=[z[0]], y=[z[1] if len(z) > 1 else 0.0], mode="markers", name=name,
+                             marker=dict(symbol=symbol, size=size, color=color, line=dict(width=2, color="white")),
+                             hovertemplate=f"{name}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+
+
+def union_extent(*extents: explore.Extent) -> explore.Extent:
+    e = np.array(extents)
+    return float(e[:, 0].min()), float(e[:, 1].max()), float(e[:, 2].min()), float(e[:, 3].max())
+
+
+def parse_map_click(selection) -> tuple[str, object] | None:
+    """Selection state of the latent map -> ("index", test row) for a digit's point,
+    ("z", (z1, z2)) for a click target in empty space, or None for no point."""
+    points = (selection or {}).get("points") or []
+    if not points:
+        return None
+    p = points[0]
+    cd = p.get("customdata")
+    if isinstance(cd, dict):  # a row of a typed (base64) array arrives as {"0": .., "1": ..}
+        cd = cd.get("0", cd.get(0))
+    elif isinstance(cd, (list, tuple)):
+        cd = cd[0] if cd else None
+    if cd is not None:
+        return "index", int(round(float(cd)))
+    if p.get("x") is not None and p.get("y") is not None:
+        return "z", (float(p["x"]), float(p["y"]))
+    return None
