@@ -1,0 +1,26 @@
+"""Fixtures shared by the whole test suite."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """Root folder holding MNIST/raw: $MNIST_DATA_ROOT, else <repo>/../shared/data.
+
+    Tests that need it are skipped when the test split is missing there,
+    except under CI=true, where a missing dataset is a failure.
+    """
+    root = Path(os.environ.get("MNIST_DATA_ROOT") or REPO.parent / "shared" / "data")
+    raw = root / "MNIST" / "raw"
+    if not any((raw / name).is_file() for name in ("t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz")):
+        message = f"MNIST test split not found in {raw}; set MNIST_DATA_ROOT to the folder holding MNIST/raw"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return root

@@ -1,0 +1,83 @@
+"""`python -m vae_core.encode` encodes a batch of files; a bad file or checkpoint fails cleanly."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from vae_core.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.config import VAEConfig
+from vae_core.encode import main
+from vae_core.model import VAE
+from vae_core.preprocess import preprocess, to_tensor
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SHIPPED = REPO / "models" / "mnist_vae_z2.pt"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    """The shipped VAE if present, else a small untrained one."""
+    if SHIPPED.is_file():
+        return SHIPPED
+    path = tmp_path_factory.mktemp("models") / "untrained.pt"
+    torch.manual_seed(0)
+    save_checkpoint(VAE(VAEConfig(hidden_dims=(64,))), path)
+    return path
+
+
+def run_encode(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "vae_core.encode", *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def batch(tmp_path) -> list[str]:
+    """Two good images around a broken one and a missing one."""
+    (tmp_path / "broken.png").write_bytes((FIXTURES / "mnist1_x10_nearest.png").read_bytes()[:200])
+    return [str(FIXTURES / "mnist1_white_on_black.png"), str(tmp_path / "broken.png"),
+            str(FIXTURES / "mnist1_black_on_white.jpg"), str(tmp_path / "missing.png")]
+
+
+def test_json_batch_reports_every_file_in_order(checkpoint, batch):
+    done = run_encode("--checkpoint", str(checkpoint), *batch, "--json")
+    assert done.returncode == 1, done.stderr  # 1: some files could not be encoded
+    entries = json.loads(done.stdout)
+    assert [e["file"] for e in entries] == batch
+    assert set(entries[1]) == set(entries[3]) == {"file", "error"}
+    assert "truncated" in entries[1]["error"] and "No such file" in entries[3]["error"]
+    model, _ = load_checkpoint(checkpoint)
+    for entry in (entries[0], entries[2]):
+        assert set(entry) == {"file", "mu", "sigma"}
+        assert len(entry["mu"]) == len(entry["sigma"]) == model.config.latent_dim
+        with torch.inference_mode():  # the CLI uses exactly the app's preprocessing
+            mu, logvar = model.encode(to_tensor(preprocess(entry["file"])))
+        assert entry["mu"] == pytest.approx(mu[0].tolist(), abs=1e-5)
+        assert entry["sigma"] == pytest.approx(torch.exp(0.5 * logvar)[0].tolist(), abs=1e-5)
+
+
+def test_table_output_and_exit_status(checkpoint, batch, capsys):
+    # In-process (no interpreter start-up): main() is what `-m vae_core.encode` runs.
+    assert main(["--checkpoint", str(checkpoint), batch[0], batch[2]]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["file", "mu", "sigma"]
+    assert [line.split()[0] for line in lines[1:]] == [batch[0], batch[2]]
+    assert main(["--checkpoint", str(checkpoint), *batch]) == 1
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert [row.split()[:2] for row in rows[1::2]] == [[batch[1], "error:"], [batch[3], "error:"]]
+
+
+def test_bad_checkpoint_exits_2_without_traceback(tmp_path, capsys):
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"not a checkpoint")
+    done = run_encode("--checkpoint", str(corrupt), str(FIXTURES / "mnist1_white_on_black.png"), "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert str(corrupt) in done.stderr and "Traceback" not in done.stderr
+    assert main(["--checkpoint", str(tmp_path / "missing.pt"), str(FIXTURES / "mnist1_white_on_black.png")]) == 2
+    captured = capsys.readouterr()
+    assert "missing.pt does not exist" in captured.err and captured.out == ""

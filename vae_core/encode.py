@@ -1,0 +1,89 @@
+"""Encode image files of digits to their posterior parameters (mu, sigma).
+
+    python -m vae_core.encode --checkpoint models/mnist_vae_z2.pt digit.png photo.jpg --json
+
+Each image goes through `vae_core.preprocess.preprocess`, exactly as in the
+app. A file that can't be used gets an "error" entry; the others are still
+encoded. Exit status: 0 if every file was encoded, 1 if some could not be,
+2 for a bad checkpoint or bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vae_core.checkpoint import CheckpointError, load_checkpoint
+from vae_core.model import VAE
+from vae_core.preprocess import ImageDecodeError, preprocess, to_tensor
+
+DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
+
+
+def _prepare(path: str) -> np.ndarray | str:
+    """Preprocessed (28, 28) array for `path`, or a message saying why not."""
+    try:
+        return preprocess(path)
+    except ImageDecodeError as exc:
+        return str(exc)
+    except OSError as exc:  # missing file, a directory, no permission
+        return f"cannot read the file ({exc.strerror or exc})"
+
+
+def encode_files(model: VAE, paths: list[str]) -> list[dict]:
+    """One dict per path, in order: {"file", "mu", "sigma"} or {"file", "error"}.
+
+    mu and sigma are lists of latent_dim floats; sigma = exp(logvar / 2),
+    0 for a plain autoencoder. All usable images are encoded in one batch.
+    """
+    prepared = [_prepare(p) for p in paths]
+    good = [i for i, x in enumerate(prepared) if isinstance(x, np.ndarray)]
+    results: list[dict] = [{"file": p, "error": x} if isinstance(x, str) else {"file": p} for p, x in zip(paths, prepared)]
+    if good:
+        batch = torch.cat([to_tensor(prepared[i]) for i in good])
+        with torch.inference_mode():
+            mu, logvar = model.encode(batch)
+        sigma = torch.exp(0.5 * logvar)
+        for row, i in enumerate(good):
+            results[i]["mu"] = mu[row].tolist()
+            results[i]["sigma"] = sigma[row].tolist()
+    return results
+
+
+def _table(results: list[dict]) -> str:
+    """Readable fixed-width table of encode_files' results."""
+    def fmt(values: list[float]) -> str:
+        return "[" + ", ".join(f"{v:+.3f}" for v in values) + "]"
+
+    width = max([4] + [len(r["file"]) for r in results])
+    lines = [f"{'file':<{width}}  {'mu':<24}  sigma"]
+    for r in results:
+        if "error" in r:
+            lines.append(f"{r['file']:<{width}}  error: {r['error']}")
+        else:
+            lines.append(f"{r['file']:<{width}}  {fmt(r['mu']):<24}  {fmt(r['sigma'])}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Encode digit images with a trained VAE checkpoint.")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP, ...)")
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        model, _ = load_checkpoint(Path(args.checkpoint))
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results = encode_files(model, args.images)
+    print(json.dumps(results, indent=2) if args.json else _table(results))
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
