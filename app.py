@@ -58,8 +58,14 @@ def _set_z(m: ui.Loaded, z, ranges: np.ndarray) -> None:
 
 
 def _init_state(m: ui.Loaded, ranges: np.ndarray) -> None:
-    """First run for this model: take the selected digit and z from the link."""
+    """First run for this model: take the selected digit and z from the link.
+
+    Back from another page, Streamlit has dropped the sliders' state (widgets
+    not drawn in a run lose it), so z comes back from `_map_z`, which is ours.
+    """
     if st.session_state.get("_map_model") == m.name:
+        if not all(key in st.session_state for key in _z_keys(m)):
+            _set_z(m, st.session_state.get("_map_z", np.zeros(m.dim)), ranges)
         return
     st.session_state["_map_model"] = m.name
     idx = ui.param_number("idx", 0, len(m.mu) - 1, None, integer=True)
@@ -95,22 +101,32 @@ def _on_live_event(m: ui.Loaded, ranges: np.ndarray) -> None:
         _set_z(m, event["z"], ranges)
 
 
-def _map(m: ui.Loaded, ranges: np.ndarray) -> None:
-    """The live map (browser decoding) or the Plotly map; both report clicks back here."""
-    ui.init_state("map_view", ui.param_choice("view", list(VIEWS), "live"))
+def _view_choice() -> str:
+    """Live or Plotly map, from the control (and the link on first load)."""
+    # `_map_view` outlives the widget's own state when the user visits another page.
+    ui.init_state("map_view", st.session_state.get("_map_view") or ui.param_choice("view", list(VIEWS), "live"))
     view = st.segmented_control("Map", list(VIEWS), format_func=VIEWS.get, key="map_view",
                                 label_visibility="collapsed") or "live"
+    st.session_state["_map_view"] = view
     ui.set_params(view=view)
+    return view
+
+
+def _live_map(m: ui.Loaded, ranges: np.ndarray) -> None:
+    """The map drawn and decoded in the browser; clicks come back through `_on_live_event`."""
+    st.caption("Hover or drag over the map: the decoder runs in your browser, so every pointer move is decoded "
+               "at once. Click a dot or empty space to load it into the panels below.")
     stamp = ui.file_stamp(ui.models_dir() / f"{m.name}.pt")
-    if view == "live":
-        st.caption("Hover or drag over the map: the decoder runs in your browser, so every pointer move is decoded "
-                   "at once. Click a dot or empty space to load it into the panels on the right.")
-        z = np.array([st.session_state[k] for k in _z_keys(m)])
-        latent_explorer(m.name, _decoder_export(m.name, stamp), m.mu, m.cache.labels, z=z, key=LIVE_KEY,
-                        height=560, ranges=ranges, extent=m.extent, on_select=lambda: _on_live_event(m, ranges))
-        return
+    z = np.array([st.session_state[k] for k in _z_keys(m)])
+    latent_explorer(m.name, _decoder_export(m.name, stamp), m.mu, m.cache.labels, z=z, key=LIVE_KEY,
+                    height=560, ranges=ranges, extent=m.extent, on_select=lambda: _on_live_event(m, ranges))
+
+
+def _plotly_map(m: ui.Loaded, ranges: np.ndarray) -> None:
+    """The Plotly WebGL map; point selections come back through `_on_click`."""
     overlay = st.toggle("Show the decoded manifold under the points", key="overlay",
                         help="Decodes a grid of z over the map and lays the images under the dots.")
+    stamp = ui.file_stamp(ui.models_dir() / f"{m.name}.pt")
     st.plotly_chart(_map_figure(m.name, stamp, overlay), key=MAP_KEY, on_select=lambda: _on_click(m, ranges),
                     selection_mode="points", config={"scrollZoom": True, "displaylogo": False})
 
@@ -126,6 +142,7 @@ def _decoder(m: ui.Loaded, ranges: np.ndarray) -> None:
             z.append(st.slider(f"z{str(i + 1).translate(SUBSCRIPT)}", float(ranges[i, 0]), float(ranges[i, 1]), step=0.01, key=key,
                                format="%.2f"))
     z = np.array(z)
+    st.session_state["_map_z"] = z.tolist()
     ui.set_params(z=ui.format_z(z), idx=st.session_state.get("sel_idx"))
     image = explore.decode(m.model, z)[0]
     near = m.cache.labels[explore.nearest_means(m.mu, z, 15)]
@@ -187,18 +204,25 @@ def latent_map() -> None:
         + ". Colours are the true labels: the model never saw them, yet digits of a kind cluster. "
         "Click a dot to inspect that digit, or empty space to decode that z."
     )
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        _map(m, ranges)
-    with right:
+    if _view_choice() == "live":
+        # The live map has its own decoded-digit panel, so it takes the full width.
+        _live_map(m, ranges)
+        decoder_col, selected_col = st.columns(2, gap="large")
+    else:
+        map_col, side = st.columns([3, 2], gap="medium")
+        with map_col:
+            _plotly_map(m, ranges)
+        decoder_col = selected_col = side
+    with decoder_col:
         _decoder(m, ranges)
-        idx = st.session_state.get("sel_idx")
-        if idx is not None:
+    idx = st.session_state.get("sel_idx")
+    if idx is not None:
+        with selected_col:
             _selected_panel(m, idx)
 
 
 if __name__ == "__main__":
-    st.set_page_config(page_title="Latent Explorer", page_icon=":material/blur_on:", layout="wide")
+    st.set_page_config(page_title="Latent Explorer", page_icon="🔬", layout="wide")
     nav = st.navigation([
         st.Page(latent_map, title="Latent map", icon=":material/scatter_plot:", default=True),
         st.Page("pages/1_Encode_a_digit.py", title="Encode a digit", icon=":material/draw:"),

@@ -365,9 +365,6 @@ def test_every_page_opens_from_the_sidebar(page):
         goto_in_sidebar(page, title, text)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "app bug: the z slider keys z0@/z1@<model> are widget state, which Streamlit drops while another page runs, "
-    "but _init_state() skips re-initialising them because '_map_model' survives -> KeyError at app.py _map()"))
 def test_back_to_the_latent_map_after_another_page(page):
     open_page(page, "/?z=1.5,-0.5", "Latent map")
     goto_in_sidebar(page, "Manifold", PAGE_TEXTS["Manifold"])
@@ -377,6 +374,7 @@ def test_back_to_the_latent_map_after_another_page(page):
     shots.wait_idle(page)
     assert_healthy(page)
     expect(decoded_image(page)).to_be_visible()
+    assert query(page).get("z") == "1.5,-0.5", "the z chosen before leaving the page is kept"
 
 
 @pytest.mark.parametrize("path, title, check", [

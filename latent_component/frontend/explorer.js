@@ -15,6 +15,7 @@
 
 const VIEWS = new WeakMap(); // parentElement -> view instance (the module is re-invoked on data changes)
 const NEAR_PX = 8; // a click within this many CSS px of a test point selects it
+const ECHO_TOLERANCE = 0.006; // |z from Python - our z| below this is our own event echoed back
 
 /** Theme colours from Streamlit's CSS custom properties (work in light and dark themes). */
 function readStyle(el) {
@@ -258,8 +259,12 @@ function createView(parent, setStateValue) {
       dom.root.dataset.modelKey = model.key;
     }
     if (changed("z") && Array.isArray(data.z)) {
-      // Python echoing back the z we just reported keeps the selected test point.
-      if (data.z.some((x, d) => Math.abs(x - v.z[d]) > 1e-9)) v.selectedIndex = null;
+      // Python echoing back the z we just reported, or snapping it to the selected
+      // point's mean, keeps the selection; the app rounds z to its sliders' 0.01 step.
+      const close = (a, b) => a.every((x, d) => Math.abs(x - b[d]) <= ECHO_TOLERANCE);
+      const k = v.selectedIndex;
+      const onSelected = k != null && close(data.z.slice(0, 2), [model.means[2 * k], model.means[2 * k + 1]]);
+      if (!close(data.z, v.z) && !onSelected) v.selectedIndex = null;
       data.z.slice(0, model.latentDim).forEach((x, d) => { v.z[d] = +x; });
     }
     if (changed("ranges")) buildSliders(); else syncSliders();
