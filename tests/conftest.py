@@ -24,3 +24,24 @@ def data_root() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return root
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright, shared by the browser tests.
+
+    Skipped where Chromium is not installed, except under CI=true (.ci/run installs it).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

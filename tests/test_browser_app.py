@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from latent_component.devserver import streamlit_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -71,16 +71,6 @@ def server(latents):
     env = {} if os.environ.get("MNIST_DATA_ROOT") else {"MNIST_DATA_ROOT": str(ROOT.parent / "shared" / "data")}
     with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

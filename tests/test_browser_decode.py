@@ -8,7 +8,6 @@ clicks, drags and slider releases reach Python, without re-sending the weights.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -16,14 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from latent_component.devserver import streamlit_server
 from vae_core.checkpoint import load_checkpoint, save_checkpoint
 from vae_core.config import VAEConfig
 from vae_core.latents import cache_path_for, load_latent_cache
 from vae_core.model import VAE
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
@@ -37,16 +35,6 @@ def server():
         pytest.skip("no shipped model in models/")
     with streamlit_server(ROOT / "tests" / "harness_component.py", cwd=ROOT) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Session:
