@@ -131,6 +131,8 @@ def measure_server(page: Page, trials: int, seconds: float) -> dict | str:
         return "not available: no slider labelled z1 / z₁ on the app's first page"
     if not page.evaluate(IMAGE_PROBE):
         return "not available: no st.image captioned 'decoder(z)' beside the sliders"
+    thumb.scroll_into_view_if_needed()  # below the live map on the page: mouse events need it on screen
+    page.wait_for_timeout(300)
     latencies = []
     for i in range(trials):
         box = thumb.bounding_box()
