@@ -311,6 +311,25 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     assert {"q(z|x) 1σ", "q(z|x) 2σ", "samples z", "μ"} <= set(names), names
 
 
+def test_encode_page_encodes_a_digit_drawn_on_the_canvas(page):
+    open_page(page, "/Encode_a_digit", "Encode a digit")
+    page.get_by_test_id("stMain").get_by_text("Draw", exact=True).first.click()
+    canvas = page.locator("canvas.upper-canvas").first  # fabric.js takes the pointer on its upper canvas
+    expect(canvas).to_be_visible(timeout=T)
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for i in range(1, 21):  # a slightly slanted vertical stroke: a "1"
+        page.mouse.move(x - 0.002 * box["width"] * i, top + box["height"] * 0.035 * i)
+    page.mouse.up()
+    expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
+    shots.wait_idle(page)
+    assert_healthy(page)
+    expect(page.get_by_text(re.compile(r"mostly 1s \((1[0-5]) of 15\)"))).to_be_visible()
+    expect(page.get_by_test_id("stImageCaption").filter(has_text="your drawing")).to_be_visible()
+
+
 def test_encode_page_rejects_a_broken_file_and_keeps_working(page, tmp_path):
     broken = tmp_path / "scan.png"
     broken.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
