@@ -169,7 +169,7 @@ def _decoder(m: ui.Loaded, ranges: np.ndarray) -> None:
 def _selected_panel(m: ui.Loaded, idx: int) -> None:
     mu, sigma = m.mu[idx], m.sigma[idx]
     st.subheader(f"Test digit #{idx} · label {int(m.cache.labels[idx])}")
-    images = ui.test_images()
+    images = ui.test_images(m.model.config.dataset)
     z_sample, _ = explore.sample_posterior(mu, sigma, 1, seed=idx)
     recon, decoded_mu = explore.decode(m.model, np.stack([z_sample[0], mu]))
     cols = st.columns(3)
@@ -196,6 +196,7 @@ def _selected_panel(m: ui.Loaded, idx: int) -> None:
 def latent_map() -> None:
     m = ui.sidebar_model()
     ranges = explore.latent_ranges(m.mu)
+    ui.forget_on_model_change("latent_map", m, [], ["z", "idx"])
     _init_state(m, ranges)
     st.title("Latent map")
     st.caption(

@@ -53,23 +53,23 @@ def _load_latents(path: str, mtime: int) -> LatentCache:
     return load_latent_cache(path)
 
 
-@st.cache_resource(show_spinner="Loading the MNIST test set…")
-def _load_test_images(root: str) -> np.ndarray | None:
+@st.cache_resource(show_spinner="Loading the test set…")
+def _load_test_images(root: str, dataset: str) -> np.ndarray | None:
     from vae_core.data import DatasetNotFoundError, load_split
 
-    raw = Path(root) / "MNIST" / "raw"
-    if not all((raw / f).exists() for f in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")):
+    raw = Path(root) / {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[dataset] / "raw"
+    if not any((raw / f).exists() for f in ("t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz")):
         return None  # never try to download from inside the app
     try:
-        images, _ = load_split(root, "mnist", train=False)
+        images, _ = load_split(root, dataset, train=False)
     except (DatasetNotFoundError, OSError, RuntimeError, ValueError):
         return None
     return images[:, 0].numpy()
 
 
-def test_images() -> np.ndarray | None:
-    """The 10,000 MNIST test digits (N, 28, 28) in latent-cache order, or None without the dataset."""
-    return _load_test_images(str(data_root()))
+def test_images(dataset: str = "mnist") -> np.ndarray | None:
+    """The 10,000 test images of `dataset` (N, 28, 28) in latent-cache order, or None without the dataset."""
+    return _load_test_images(str(data_root()), dataset)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from vae_core import explore
 
 from .loading import Loaded
 
-DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
+DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as in the live map (map.js)
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
 def map_figure(extent: explore.Extent, height: int = 560, title: str | None = None) -> go.Figure:

@@ -26,7 +26,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import streamlit as st
 
-from latent_component._payload import pack_payload, slider_ranges
+from latent_component._payload import pack_payload
+from vae_core import explore
 from vae_core.export import DecoderExport
 
 __all__ = ["latent_explorer", "COMPONENT_NAME"]
@@ -77,8 +78,7 @@ def latent_explorer(
         (the origin at first).
     key: unique per mounted explorer (no "__" in it).
     height: of the whole component in px (map and panel).
-    ranges: (D, 2) slider ranges; default min/max of `means` widened by 8%
-        (the same as vae_core.explore.latent_ranges).
+    ranges: (D, 2) slider ranges; default `vae_core.explore.latent_ranges(means)`.
     extent: (x0, x1, y0, y1) of the map in dims 0/1 (it is widened to keep
         equal axis scales); default: the 0.1-99.9 percentiles of the means + 8%.
     on_select: called (as a widget callback, before the rerun) on a new event.
@@ -94,13 +94,13 @@ def latent_explorer(
         raise ValueError("key must not contain '__'")
     payload_key, payload = pack_payload(model_name, decoder_export, means, labels)
     dim = decoder_export.latent_dim
-    ranges = slider_ranges(means) if ranges is None else np.asarray(ranges, np.float64).reshape(dim, 2).tolist()
+    ranges = explore.latent_ranges(means) if ranges is None else np.asarray(ranges, np.float64).reshape(dim, 2)
     view_data = {
         "key": payload_key,
         "instance": key,
         "model_name": model_name,
         "z": None if z is None else [float(v) for v in np.asarray(z, np.float64).reshape(-1)],
-        "ranges": ranges,
+        "ranges": ranges.tolist(),
         "extent": None if extent is None else [float(v) for v in extent],
     }
     with st.container(gap=None):

@@ -29,15 +29,6 @@ def _align(n: int) -> int:
     return (n + 3) // 4 * 4
 
 
-def slider_ranges(means: np.ndarray) -> list[list[float]]:
-    """Per latent dimension, the range the sliders cover by default: the min and
-    max of the test means, widened by 8% (as vae_core.explore.latent_ranges)."""
-    means = np.asarray(means, np.float64)
-    lo, hi = means.min(axis=0), means.max(axis=0)
-    pad = 0.08 * np.maximum(hi - lo, 1e-6)
-    return [[round(float(a), 4), round(float(b), 4)] for a, b in zip(lo - pad, hi + pad)]
-
-
 def pack_payload(model_name: str, export: DecoderExport, means: np.ndarray, labels: np.ndarray) -> tuple[str, bytes]:
     """-> (key, payload bytes). Cached: repeated calls with the same content cost
     one hash of the means, not a re-pack of megabytes."""

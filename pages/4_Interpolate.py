@@ -57,7 +57,7 @@ with map_col:
     st.plotly_chart(fig, key="ip_fig", config={"displaylogo": False})
 
 with strip_col:
-    images = ui.test_images()
+    images = ui.test_images(m.model.config.dataset)
     if images is not None:
         o1, o2, _ = st.columns([1, 1, 3])
         with o1:

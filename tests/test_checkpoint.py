@@ -92,3 +92,16 @@ def test_not_a_dict(tmp_path):
     torch.save([1, 2, 3], path)
     with pytest.raises(CheckpointError, match="lacks"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("config, metrics", [
+    ({**asdict(VAEConfig()), "latent_dim": 2.5}, {}),
+    ({**asdict(VAEConfig()), "dataset": "cifar"}, {}),
+    ({**asdict(VAEConfig()), "hidden_dims": (512, "wide")}, {}),
+    (asdict(VAEConfig()), ["not", "a", "dict"]),
+])
+def test_wrong_values_inside_a_checkpoint_give_the_clear_error(tmp_path, config, metrics):
+    path = tmp_path / "odd.pt"
+    torch.save({"config": config, "state_dict": VAE(VAEConfig()).state_dict(), "metrics": metrics}, path)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)

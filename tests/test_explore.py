@@ -230,3 +230,10 @@ def test_moments_and_fraction_within():
     mean, std = explore.moments(mu)
     np.testing.assert_allclose(mean, mu.mean(0))
     np.testing.assert_allclose(std, mu.std(0))
+
+
+def test_gaussian_grid_stays_finite_for_a_wide_radius():
+    axis = explore.grid_axis(20, 70.0, "gaussian")
+    assert np.isfinite(axis).all()
+    assert axis[0] == pytest.approx(-70.0) and axis[-1] == pytest.approx(70.0)
+    assert np.allclose(axis, -axis[::-1]) and (np.diff(axis) > 0).all()

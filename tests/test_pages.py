@@ -144,6 +144,18 @@ def test_map_link_restores_z_and_selected_digit():
 
 @pytest.mark.slow
 @needs_models
+def test_switching_model_on_the_map_starts_from_the_new_models_defaults():
+    at = run_page("app.py", z="1.5,-0.5", idx=42)
+    at.sidebar.selectbox[0].set_value(ui.AE_MODEL).run()
+    assert_ok(at)
+    assert at.query_params["model"] == ui.AE_MODEL
+    assert at.slider(key=f"z0@{ui.AE_MODEL}").value == 0.0 and at.slider(key=f"z1@{ui.AE_MODEL}").value == 0.0
+    assert "idx" not in at.query_params
+    assert not any("Test digit #42" in h.value for h in at.subheader)
+
+
+@pytest.mark.slow
+@needs_models
 def test_map_nonsense_z_keeps_the_page_working():
     at = run_page("app.py", z="abc")
     assert_ok(at)

@@ -45,3 +45,17 @@ def test_default_vae_reaches_the_quality_bar(data_root):
     torch.manual_seed(0)
     recon, kl = elbo_terms(model, images)
     assert (recon + kl).mean().item() <= 139.0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "flat_mu"])
+def test_a_damaged_latent_cache_gives_a_clear_error(tmp_path, damage):
+    path = tmp_path / "damaged.latents.npz"
+    original = (MODELS / "mnist_vae_z2.latents.npz").read_bytes()
+    if damage == "truncate":
+        path.write_bytes(original[: len(original) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        np.savez(path, mu=np.zeros(10, np.float32), logvar=np.zeros(10, np.float32), labels=np.zeros(10, np.int64))
+    with pytest.raises(ValueError, match="latent cache"):
+        load_latent_cache(path)

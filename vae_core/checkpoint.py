@@ -64,10 +64,11 @@ def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
         config = VAEConfig.from_dict(dict(payload["config"]))
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint {path} has an invalid config: {exc}") from exc
-    model = VAE(config)
     try:
+        model = VAE(config)
         model.load_state_dict(payload["state_dict"], strict=True)
-    except (RuntimeError, TypeError, AttributeError) as exc:
+        metrics = dict(payload.get("metrics") or {})
+    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"checkpoint {path} does not match its config: {exc}") from exc
     model.eval()
-    return model, dict(payload.get("metrics", {}))
+    return model, metrics

@@ -26,11 +26,14 @@ class VAEConfig:
     def __post_init__(self) -> None:
         if self.kind not in ("vae", "ae"):
             raise ValueError(f"kind must be 'vae' or 'ae', got {self.kind!r}")
-        if self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        if self.dataset not in ("mnist", "fashion-mnist"):
+            raise ValueError(f"dataset must be 'mnist' or 'fashion-mnist', got {self.dataset!r}")
+        # The app draws dims 0 and 1 of the latent map, so a model needs at least two.
+        if not isinstance(self.latent_dim, int) or self.latent_dim < 2:
+            raise ValueError(f"latent_dim must be an integer >= 2, got {self.latent_dim!r}")
         if self.beta < 0:
             raise ValueError(f"beta must be >= 0, got {self.beta}")
-        if not self.hidden_dims or any(int(h) < 1 for h in self.hidden_dims):
+        if not self.hidden_dims or any(not isinstance(h, int) or h < 1 for h in self.hidden_dims):
             raise ValueError(f"hidden_dims must be positive widths, got {self.hidden_dims}")
         object.__setattr__(self, "hidden_dims", tuple(int(h) for h in self.hidden_dims))
 

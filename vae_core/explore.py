@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 from scipy import ndimage as ndi
-from scipy.special import ndtr, ndtri
+from scipy.special import log_ndtr, ndtri_exp
 
 from vae_core.losses import kl_to_standard_normal
 from vae_core.model import VAE
@@ -95,9 +95,14 @@ def grid_axis(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
     if spacing == "linear":
         return np.linspace(-radius, radius, n) if n > 1 else np.zeros(1)
     if spacing == "gaussian":
-        p = np.linspace(ndtr(-radius), ndtr(radius), n) if n > 1 else np.full(1, 0.5)
-        values = ndtri(p)
-        return (values - values[::-1]) / 2  # exactly antisymmetric despite rounding
+        if n == 1:
+            return np.zeros(1)
+        # Lower half only, in log space: Phi(radius) rounds to 1 beyond ~8 and Phi(-radius)
+        # underflows to 0 beyond ~38, either giving infinite z. The upper half mirrors it.
+        s = np.abs(np.linspace(-1.0, 1.0, n))
+        with np.errstate(divide="ignore"):  # log(0) at the centre / the ends is exact here
+            log_p = np.logaddexp(np.log(0.5 * (1.0 - s)), log_ndtr(-radius) + np.log(s))
+        return -np.sign(np.linspace(-1.0, 1.0, n)) * ndtri_exp(log_p)
     raise ValueError(f"spacing must be 'linear' or 'gaussian', got {spacing!r}")
 
 

@@ -60,12 +60,17 @@ def _save_npz(path: str, cache: LatentCache) -> None:
 
 def load_latent_cache(path: str | Path) -> LatentCache:
     """Read a cache written by build_latent_cache; raises ValueError if malformed."""
-    with np.load(Path(path), allow_pickle=False) as data:
-        missing = {"mu", "logvar", "labels"} - set(data.files)
-        if missing:
-            raise ValueError(f"latent cache {path} lacks arrays {sorted(missing)}")
-        cache = LatentCache(data["mu"], data["logvar"], data["labels"])
-    if cache.mu.shape != cache.logvar.shape or len(cache.labels) != len(cache.mu):
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            missing = {"mu", "logvar", "labels"} - set(data.files)
+            if missing:
+                raise ValueError(f"latent cache {path} lacks arrays {sorted(missing)}")
+            cache = LatentCache(data["mu"], data["logvar"], data["labels"])
+    except ValueError:
+        raise
+    except Exception as exc:  # a damaged zip fails in many ways (BadZipFile, EOFError, ...)
+        raise ValueError(f"latent cache {path} is unreadable ({type(exc).__name__}: {exc})") from exc
+    if cache.mu.ndim != 2 or cache.mu.shape != cache.logvar.shape or cache.labels.shape != (len(cache.mu),):
         raise ValueError(f"latent cache {path} has inconsistent shapes")
     return cache
 
