@@ -77,11 +77,3 @@ def pack_payload(model_name: str, export: DecoderExport, means: np.ndarray, labe
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return key, payload
-
-
-def unpack_header(payload: bytes) -> dict:
-    """The JSON header of a payload (for tests and measurements)."""
-    if payload[:4] != MAGIC:
-        raise ValueError("not a latent explorer payload")
-    (n,) = struct.unpack("<I", payload[4:8])
-    return json.loads(payload[8 : 8 + n])

@@ -203,13 +203,6 @@ def test_aggregate_density_normalised_and_peaked_at_the_data():
     assert abs(xs[ix] - 1.0) < 0.3 and abs(ys[iy] + 1.0) < 0.3
 
 
-def test_prior_density():
-    xs, ys = explore.density_grid((-6.0, 6.0, -6.0, 6.0), 200)
-    p = explore.prior_density(xs, ys)
-    assert p.sum() * (12 / 200) ** 2 == pytest.approx(1.0, rel=1e-3)
-    assert p.max() == pytest.approx(1 / (2 * np.pi), rel=1e-2)
-
-
 def test_nearest_means_and_labels():
     rng = np.random.default_rng(0)
     mu = rng.normal(size=(300, 2)).astype(np.float32)
@@ -237,3 +230,10 @@ def test_gaussian_grid_stays_finite_for_a_wide_radius():
     assert np.isfinite(axis).all()
     assert axis[0] == pytest.approx(-70.0) and axis[-1] == pytest.approx(70.0)
     assert np.allclose(axis, -axis[::-1]) and (np.diff(axis) > 0).all()
+
+
+def test_slerp_between_opposite_points_turns_at_constant_speed():
+    path = explore.slerp([2.0, 0.0], [-2.0, 0.0], 5)
+    angles = np.degrees(np.arctan2(path[:, 1], path[:, 0]))
+    assert np.allclose(np.abs(angles), [0, 45, 90, 135, 180], atol=1e-3)
+    assert np.allclose(np.linalg.norm(path, axis=1), 2.0, atol=1e-5)

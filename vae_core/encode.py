@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from vae_core import explore
 from vae_core.checkpoint import CheckpointError, load_checkpoint
 from vae_core.model import VAE
-from vae_core.preprocess import ImageDecodeError, preprocess, to_tensor
+from vae_core.preprocess import ImageDecodeError, preprocess
 
 DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
 
@@ -44,10 +44,7 @@ def encode_files(model: VAE, paths: list[str]) -> list[dict]:
     good = [i for i, x in enumerate(prepared) if isinstance(x, np.ndarray)]
     results: list[dict] = [{"file": p, "error": x} if isinstance(x, str) else {"file": p} for p, x in zip(paths, prepared)]
     if good:
-        batch = torch.cat([to_tensor(prepared[i]) for i in good])
-        with torch.inference_mode():
-            mu, logvar = model.encode(batch)
-        sigma = torch.exp(0.5 * logvar)
+        mu, sigma = explore.encode(model, np.stack([prepared[i] for i in good]))
         for row, i in enumerate(good):
             results[i]["mu"] = mu[row].tolist()
             results[i]["sigma"] = sigma[row].tolist()

@@ -174,11 +174,11 @@ def slerp(z0, z1, steps: int) -> np.ndarray:
     t = np.linspace(0.0, 1.0, steps)[:, None]
     if omega < 1e-6:
         dirs = (1 - t) * u0 + t * u1
+    elif math.pi - omega < 1e-6:  # antipodal: sin(omega) ~ 0, so walk any great circle through u0 directly
+        helper = np.eye(len(u0))[int(np.argmin(np.abs(u0)))]
+        v = helper - (helper @ u0) * u0
+        dirs = np.cos(t * omega) * u0 + np.sin(t * omega) * v / np.linalg.norm(v)
     else:
-        if math.pi - omega < 1e-6:  # antipodal: any great circle works, pick one
-            helper = np.eye(len(u0))[int(np.argmin(np.abs(u0)))]
-            v = helper - (helper @ u0) * u0
-            u1 = -u0 if len(u0) == 1 else np.cos(omega) * u0 + np.sin(omega) * v / np.linalg.norm(v)
         dirs = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     return (((1 - t) * r0 + t * r1) * dirs).astype(np.float32)
@@ -232,12 +232,6 @@ def aggregate_density(mu: np.ndarray, extent: Extent, n: int = 120, smooth: floa
         hist = ndi.gaussian_filter(hist, smooth, mode="constant")
     cell = (x1 - x0) * (y1 - y0) / n**2
     return hist / max(hist.sum() * cell, 1e-12)
-
-
-def prior_density(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Standard normal density N(0, I_2) on the grid xs (nx,), ys (ny,): (ny, nx)."""
-    xx, yy = np.meshgrid(xs, ys)
-    return np.exp(-0.5 * (xx**2 + yy**2)) / (2 * np.pi)
 
 
 def nearest_means(mu_all: np.ndarray, z, k: int = 15) -> np.ndarray:
