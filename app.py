@@ -145,12 +145,11 @@ def _decoder(m: ui.Loaded, ranges: np.ndarray) -> None:
     st.session_state["_map_z"] = z.tolist()
     ui.set_params(z=ui.format_z(z), idx=st.session_state.get("sel_idx"))
     image = explore.decode(m.model, z)[0]
-    near = m.cache.labels[explore.nearest_means(m.mu, z, 15)]
-    top = np.bincount(near, minlength=10).argmax()
+    top, votes = explore.majority_label(m.mu, m.cache.labels, z)
     left, right = st.columns([1.1, 1], gap="small")
     with left:
         ui.show_digit(image, "decoder(z)")
-        st.caption(f"Nearest test means: mostly **{top}**s ({(near == top).sum()} of 15).")
+        st.caption(f"Nearest test means: mostly **{top}**s ({votes} of 15).")
         ui.download_png(image, f"{m.name}_z_{ui.format_z(z)}.png", key="dl_map")
     with right:
         mini = ui.map_figure(m.extent, height=300)

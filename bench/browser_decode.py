@@ -9,8 +9,7 @@ Chromium (/usr/bin/chromium) and measures:
       (Playwright mouse moves for --seconds); in the page, with
       performance.now(): decode time per z, pointer event -> decoded image
       drawn, images drawn per second and animation frames that showed a new
-      image. If app.py does not mount the component yet, it is measured on
-      tests/harness_component.py (said in the output).
+      image.
   server path: the app's Streamlit slider "z1" (label z1 or z₁). Drag the thumb
       and release; latency = release -> the "decoder(z)" st.image has its new
       image decoded, in the page. Images per second while dragging, too
@@ -165,29 +164,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--trials", type=int, default=10, help="slider releases for the server path")
     args = parser.parse_args(argv)
 
-    notes = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         with streamlit_server(ROOT / "app.py", cwd=ROOT) as app_url:
             page = browser.new_page(viewport=VIEWPORT)
             page.goto(app_url)
-            page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
-            try:
-                page.wait_for_selector(READY, timeout=15_000)
-                in_app = True
-            except Exception:
-                in_app = False
+            page.wait_for_selector(READY, timeout=60_000)  # the live map is the home page's default view
             server = measure_server(page, args.trials, args.seconds)
-            browser_result = measure_browser(page, args.seconds) if in_app else None
+            browser_result = measure_browser(page, args.seconds)
             page.close()
-        if browser_result is None:
-            notes.append("app.py does not mount the latent_explorer component yet: browser path measured on "
-                         "tests/harness_component.py (same component, same default model)")
-            with streamlit_server(ROOT / "tests" / "harness_component.py", cwd=ROOT) as url:
-                page = browser.new_page(viewport=VIEWPORT)
-                page.goto(url)
-                browser_result = measure_browser(page, args.seconds)
-                page.close()
         browser.close()
 
     b = browser_result
@@ -206,8 +191,6 @@ def main(argv: list[str] | None = None) -> None:
     print("(event -> drawn includes Chromium holding pointermove until the next animation frame, 0-16.7 ms)")
     print(f"\nbytes over the websocket: first load {b['first_load_bytes']:,}; "
           f"rerun after the drag release {b['release_rerun_bytes']:,} (weights not re-sent)")
-    for note in notes:
-        print(f"note: {note}")
 
 
 if __name__ == "__main__":

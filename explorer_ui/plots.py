@@ -32,10 +32,10 @@ def map_figure(extent: explore.Extent, height: int = 560, title: str | None = No
 def add_means(fig: go.Figure, m: Loaded, size: float = 4, opacity: float = 0.6, selectable: bool = False) -> None:
     """One Scattergl trace per digit of the test means, customdata = (row, sigma_1, sigma_2)."""
     mu, sigma, labels = m.mu, m.sigma, m.cache.labels
-    s2 = sigma[:, :2] if sigma.shape[1] > 1 else np.hstack([sigma, sigma])
+    s2 = sigma[:, :2]
     for d in range(10):
         rows = np.flatnonzero(labels == d)
-        y = mu[rows, 1] if m.dim > 1 else np.zeros(len(rows))
+        y = mu[rows, 1]
         fig.add_trace(go.Scattergl(
             x=mu[rows, 0], y=y, mode="markers", name=str(d), legendgroup=str(d),
             marker=dict(size=size, color=DIGIT_COLORS[d], opacity=opacity),
@@ -68,7 +68,7 @@ def add_image(fig: go.Figure, image: Image.Image, extent: explore.Extent, opacit
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def means_raster(name: str, mu2: np.ndarray, labels: np.ndarray, extent: explore.Extent, width: int = 420) -> Image.Image:
+def means_raster(mu2: np.ndarray, labels: np.ndarray, extent: explore.Extent, width: int = 420) -> Image.Image:
     """The test means drawn as coloured dots into an RGBA image over `extent`: a light stand-in for the scatter."""
     x0, x1, y0, y1 = extent
     height = max(1, round(width * (y1 - y0) / (x1 - x0)))
@@ -86,8 +86,7 @@ def means_raster(name: str, mu2: np.ndarray, labels: np.ndarray, extent: explore
 def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity: float = 1.0,
                      legend: bool = False) -> None:
     """The test means as a background image (light to send), optionally with a digit colour legend."""
-    mu2 = m.mu[:, :2] if m.dim > 1 else np.column_stack([m.mu[:, 0], np.zeros(len(m.mu))])
-    add_image(fig, means_raster(m.name, mu2, m.cache.labels, extent), extent, opacity)
+    add_image(fig, means_raster(m.mu[:, :2], m.cache.labels, extent), extent, opacity)
     for d in range(10 if legend else 0):  # legend entries only
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(d), hoverinfo="skip",
                                  marker=dict(size=7, color=DIGIT_COLORS[d])))

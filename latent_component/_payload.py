@@ -38,9 +38,6 @@ def pack_payload(model_name: str, export: DecoderExport, means: np.ndarray, labe
         raise ValueError(
             f"means must be (N, {export.latent_dim}) with N labels, got {means.shape} and {labels.shape}"
         )
-    if means.shape[1] < 2:
-        # A 1-D latent space still gets a map: dim 0 against a zero column.
-        means = np.concatenate([means, np.zeros_like(means)], axis=1)
     xy = np.ascontiguousarray(means[:, :2], "<f4")
     lab = np.ascontiguousarray(np.clip(labels, 0, 255), np.uint8)
     content = hashlib.sha256(xy.tobytes() + lab.tobytes()).hexdigest()

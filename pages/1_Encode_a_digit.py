@@ -60,9 +60,8 @@ with result_col:
     c1, c2 = st.columns([2, 1])
     c1.markdown(f"**μ** (encoder mean) = {fmt(enc.mu)}  \n**σ** (encoder std) = {fmt(enc.sigma)}")
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
-    near = m.cache.labels[explore.nearest_means(m.mu, enc.mu, 15)]
-    top = np.bincount(near, minlength=10).argmax()
-    st.caption(f"Its 15 nearest test digits on the map are mostly **{top}**s ({(near == top).sum()} of 15).")
+    top, votes = explore.majority_label(m.mu, m.cache.labels, enc.mu)
+    st.caption(f"Its 15 nearest test digits on the map are mostly **{top}**s ({votes} of 15).")
 
 st.divider()
 map_col, sample_col = st.columns([1, 1], gap="large")

@@ -42,7 +42,7 @@ def panel(name: str) -> None:
     fig.add_trace(go.Heatmap(x=xs, y=ys, z=np.sqrt(dens), colorscale="Blues", showscale=False,
                              hoverinfo="skip", name="aggregate posterior"))
     ui.add_prior_circles(fig)
-    fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1] if m.dim > 1 else 0 * z[:, 0], mode="markers",
+    fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers",
                              name="z ~ N(0, I)", marker=dict(symbol="x-thin", size=7, color="#d62728",
                                                              line=dict(width=2, color="#d62728")),
                              hovertemplate="prior sample<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"))

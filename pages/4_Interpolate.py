@@ -46,7 +46,7 @@ with map_col:
     fig = ui.map_figure(extent, height=520)
     ui.add_means_raster(fig, m, extent, opacity=0.7)
     for name, path in paths.items():
-        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1] if m.dim > 1 else 0 * path[:, 0],
+        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1],
                                  mode="lines+markers", name=name, line=dict(color=colors[name], width=2),
                                  marker=dict(size=7), customdata=np.arange(steps),
                                  hovertemplate=f"{name} step %{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})"

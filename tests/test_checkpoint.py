@@ -105,3 +105,10 @@ def test_wrong_values_inside_a_checkpoint_give_the_clear_error(tmp_path, config,
     torch.save({"config": config, "state_dict": VAE(VAEConfig()).state_dict(), "metrics": metrics}, path)
     with pytest.raises(CheckpointError):
         load_checkpoint(path)
+
+
+def test_a_newer_format_version_is_refused(tmp_path):
+    path = tmp_path / "future.pt"
+    torch.save({"format_version": 99, "config": asdict(VAEConfig()), "state_dict": VAE(VAEConfig()).state_dict()}, path)
+    with pytest.raises(CheckpointError, match="format version 99"):
+        load_checkpoint(path)

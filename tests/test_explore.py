@@ -237,3 +237,14 @@ def test_slerp_between_opposite_points_turns_at_constant_speed():
     angles = np.degrees(np.arctan2(path[:, 1], path[:, 0]))
     assert np.allclose(np.abs(angles), [0, 45, 90, 135, 180], atol=1e-3)
     assert np.allclose(np.linalg.norm(path, axis=1), 2.0, atol=1e-5)
+
+
+def test_majority_label_counts_the_votes_of_the_nearest_means():
+    mu_all = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0]])
+    labels = np.array([3, 3, 1, 1])
+    assert explore.majority_label(mu_all, labels, np.array([0.0, 0.0]), k=3) == (3, 2)
+    assert explore.majority_label(mu_all, labels, np.array([5.0, 5.0]), k=1) == (1, 1)
+
+
+def test_kl_of_a_point_mass_is_infinite():
+    assert np.isinf(explore.kl_per_point(np.zeros((1, 2)), np.zeros((1, 2)))).all()

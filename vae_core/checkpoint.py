@@ -60,6 +60,9 @@ def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
         raise CheckpointError(f"checkpoint {path} is corrupt or not a checkpoint ({type(exc).__name__}: {exc})") from exc
     if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload):
         raise CheckpointError(f"checkpoint {path} lacks 'config' and 'state_dict'")
+    version = payload.get("format_version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint {path} has format version {version!r}; this code reads version {FORMAT_VERSION}")
     try:
         config = VAEConfig.from_dict(dict(payload["config"]))
     except (TypeError, ValueError) as exc:

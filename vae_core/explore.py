@@ -59,10 +59,8 @@ def kl_per_point(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """
     mu_t = torch.as_tensor(np.atleast_2d(np.asarray(mu, dtype=np.float64)))
     sigma_t = torch.as_tensor(np.atleast_2d(np.asarray(sigma, dtype=np.float64)))
-    with torch.inference_mode(), np.errstate(divide="ignore"):
-        logvar = torch.log(sigma_t.pow(2))
-        kl = kl_to_standard_normal(mu_t, logvar).numpy()
-    return np.where(np.isnan(kl), np.inf, kl)
+    with torch.inference_mode():  # log(0) = -inf in torch, so sigma = 0 gives KL = inf
+        return kl_to_standard_normal(mu_t, torch.log(sigma_t.pow(2))).numpy()
 
 
 @torch.inference_mode()
@@ -240,6 +238,13 @@ def nearest_means(mu_all: np.ndarray, z, k: int = 15) -> np.ndarray:
     k = min(k, len(d))
     idx = np.argpartition(d, k - 1)[:k]
     return idx[np.argsort(d[idx])]
+
+
+def majority_label(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15) -> tuple[int, int]:
+    """Most common label among the k test means nearest z (D,), and how many of the k carry it."""
+    near = labels[nearest_means(mu_all, z, k)]
+    counts = np.bincount(near, minlength=int(labels.max()) + 1)
+    return int(counts.argmax()), int(counts.max())
 
 
 def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
