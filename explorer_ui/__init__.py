@@ -8,6 +8,7 @@ from __future__ import annotations
 from vae_core.checkpoint import CheckpointError
 from vae_core.preprocess import ImageDecodeError
 
+from .dataset import offer_dataset_download
 from .images import (
     DIGIT_PX,
     UPLOAD_TYPES,
@@ -28,6 +29,7 @@ from .loading import (
     Encoded,
     Loaded,
     data_root,
+    dataset_images,
     encode_bytes,
     encode_digit,
     file_stamp,
@@ -36,11 +38,14 @@ from .loading import (
     load_or_error,
     models_dir,
     test_images,
+    train_latents,
 )
 from .params import (
+    PAGE_CONFIG,
     format_z,
     forget_on_model_change,
     init_state,
+    navigation,
     param_choice,
     param_number,
     param_z,
@@ -67,8 +72,8 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
-    "models_dir", "test_images",
-    "format_z", "forget_on_model_change", "init_state", "param_choice", "param_number", "param_z", "set_params",
+    "models_dir", "test_images", "train_latents", "dataset_images", "offer_dataset_download",
+    "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number", "param_z", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "ink_rgba", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
     "add_click_grid", "add_ellipses", "add_image", "add_marker", "add_means", "add_means_raster",

@@ -53,23 +53,27 @@ def _load_latents(path: str, mtime: int) -> LatentCache:
     return load_latent_cache(path)
 
 
-@st.cache_resource(show_spinner="Loading the test set…")
-def _load_test_images(root: str, dataset: str) -> np.ndarray | None:
-    from vae_core.data import DatasetNotFoundError, load_split
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
+def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
+    from vae_core.data import DatasetNotFoundError, has_split, load_split
 
-    raw = Path(root) / {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}[dataset] / "raw"
-    if not any((raw / f).exists() for f in ("t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz")):
-        return None  # never try to download from inside the app
+    if not has_split(root, dataset, train):
+        return None  # never download without being asked (see download_dataset)
     try:
-        images, _ = load_split(root, dataset, train=False)
+        images, _ = load_split(root, dataset, train=train)
     except (DatasetNotFoundError, OSError, RuntimeError, ValueError):
         return None
     return images[:, 0].numpy()
 
 
+def dataset_images(dataset: str = "mnist", split: str = "test") -> np.ndarray | None:
+    """The images of a split (N, 28, 28) in latent-cache order, or None without the dataset."""
+    return _load_images(str(data_root()), dataset, split == "train")
+
+
 def test_images(dataset: str = "mnist") -> np.ndarray | None:
     """The 10,000 test images of `dataset` (N, 28, 28) in latent-cache order, or None without the dataset."""
-    return _load_test_images(str(data_root()), dataset)
+    return dataset_images(dataset, "test")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,14 @@ class Loaded:
     def kind_label(self) -> str:
         return "VAE" if self.is_vae else "plain autoencoder"
 
+    @property
+    def dataset(self) -> str:
+        return self.model.config.dataset
+
+    @property
+    def path(self) -> Path:
+        return models_dir() / f"{self.name}.pt"
+
 
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
@@ -118,6 +130,16 @@ def load(name: str) -> Loaded:
     if cache.mu.shape[1] != model.config.latent_dim:
         raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
     return Loaded(name, model, metrics, cache)
+
+
+def train_latents(m: Loaded) -> LatentCache | None:
+    """The training-set posteriors shipped beside the model (NAME.train_latents.npz), or None if absent or unusable."""
+    cpath = cache_path_for(m.path, train=True)
+    try:
+        cache = _load_latents(str(cpath), file_stamp(cpath))
+    except (OSError, ValueError):
+        return None
+    return cache if cache.mu.shape[1] == m.dim else None
 
 
 def load_or_error(name: str) -> Loaded | None:

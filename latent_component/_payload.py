@@ -1,11 +1,15 @@
-"""Pack everything the browser needs for one model into one binary payload:
-decoder weights, the test means (latent dims 0 and 1) and labels.
+"""Pack what the browser needs for one model into binary payloads.
 
-Layout (little-endian), read by frontend/decoder.js:
-    b"LEX1" | uint32 header length H | H bytes JSON header (space padded to 4) | sections
-Every section starts at a multiple of 4 bytes, so the browser can view the
-float32 sections in place. The header's "key" is a content hash: the browser
-caches payloads by it and the view component refers to it.
+Two kinds, both read by static/latent_map/payload.js:
+    model payload   the decoder weights and the test posteriors (mu, logvar, labels)
+    points payload  the training posteriors only, sent when the user asks for them
+
+Layout (little-endian):
+    b"LEX2" | uint32 header length H | H bytes JSON header (space padded to 4) | sections
+The header names each section {"offset", "dtype", "shape"}; every section starts
+at a multiple of 4 bytes, so the browser views float32 sections in place. The
+header's "key" is a content hash: the browser keeps parsed payloads by it and
+the map view refers to it.
 """
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ from collections import OrderedDict
 import numpy as np
 
 from vae_core.export import DecoderExport
+from vae_core.latents import LatentCache
 
-MAGIC = b"LEX1"
+MAGIC = b"LEX2"
 _CACHE: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
-_CACHE_SIZE = 4
+_CACHE_SIZE = 6
 _LOCK = threading.Lock()  # sessions run their scripts in parallel threads
 
 
@@ -29,48 +34,82 @@ def _align(n: int) -> int:
     return (n + 3) // 4 * 4
 
 
-def pack_payload(model_name: str, export: DecoderExport, means: np.ndarray, labels: np.ndarray) -> tuple[str, bytes]:
-    """-> (key, payload bytes). Cached: repeated calls with the same content cost
-    one hash of the means, not a re-pack of megabytes."""
-    means = np.asarray(means, np.float32)
-    labels = np.asarray(labels)
-    if means.ndim != 2 or means.shape[1] != export.latent_dim or len(labels) != len(means):
-        raise ValueError(
-            f"means must be (N, {export.latent_dim}) with N labels, got {means.shape} and {labels.shape}"
-        )
-    xy = np.ascontiguousarray(means[:, :2], "<f4")
-    lab = np.ascontiguousarray(np.clip(labels, 0, 255), np.uint8)
-    content = hashlib.sha256(xy.tobytes() + lab.tobytes()).hexdigest()
-    cache_key = (model_name, export.digest, content)
+def _arrays(cache: LatentCache) -> dict[str, np.ndarray]:
+    """mu and logvar as float32 (N, D), labels as uint8 (N,); an autoencoder's logvar (-inf) is left out."""
+    arrays = {"mu": np.ascontiguousarray(cache.mu, "<f4"),
+              "labels": np.ascontiguousarray(np.clip(cache.labels, 0, 255), np.uint8)}
+    if np.isfinite(cache.logvar).all():
+        arrays["logvar"] = np.ascontiguousarray(cache.logvar, "<f4")
+    return arrays
+
+
+def _pack(header: dict, blobs: dict[str, bytes | np.ndarray]) -> bytes:
+    """Lay out `blobs` after the JSON header; writes their offsets into header["sections"]."""
+    sections = {name: {"dtype": getattr(b, "dtype", np.dtype("u1")).str, "shape": list(getattr(b, "shape", (len(b),)))}
+                for name, b in blobs.items()}
+    header["sections"] = sections
+    for s in sections.values():  # reserve digits, then fill the real offsets in
+        s["offset"] = 10**9
+    header_len = _align(len(json.dumps(header).encode()))
+    offset, parts = 8 + header_len, []
+    for name, blob in blobs.items():
+        raw = blob.tobytes() if isinstance(blob, np.ndarray) else blob
+        sections[name]["offset"] = offset
+        parts += [raw, b"\0" * (_align(len(raw)) - len(raw))]
+        offset += _align(len(raw))
+    header_bytes = json.dumps(header).encode().ljust(header_len)
+    return b"".join([MAGIC, struct.pack("<I", header_len), header_bytes, *parts])
+
+
+def _cached(cache_key: tuple, build) -> tuple[str, bytes]:
     with _LOCK:
         if cache_key in _CACHE:
             _CACHE.move_to_end(cache_key)
             return _CACHE[cache_key]
-
-    key = hashlib.sha256(f"{model_name}|{export.digest}|{content}".encode()).hexdigest()[:16]
-    manifest, decoder_blob = export.to_bytes()
-    header = {
-        "key": key,
-        "model_name": model_name,
-        "n_points": int(len(xy)),
-        "decoder": manifest,
-    }
-    # Offsets depend on the header length, which depends on the offsets: reserve
-    # digits with placeholders, then fill the real numbers in.
-    header.update(decoder_offset=10**9, means_offset=10**9, labels_offset=10**9)
-    header_len = _align(len(json.dumps(header).encode()))
-    start = 8 + header_len
-    header["decoder_offset"] = start
-    header["means_offset"] = _align(start + len(decoder_blob))
-    header["labels_offset"] = header["means_offset"] + xy.nbytes
-    header_bytes = json.dumps(header).encode().ljust(header_len)
-    parts = [MAGIC, struct.pack("<I", header_len), header_bytes, decoder_blob]
-    parts.append(b"\0" * (header["means_offset"] - start - len(decoder_blob)))
-    parts += [xy.tobytes(), lab.tobytes()]
-    payload = b"".join(parts)
-
+    result = build()
     with _LOCK:
-        _CACHE[cache_key] = (key, payload)
+        _CACHE[cache_key] = result
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return key, payload
+    return result
+
+
+def _content_hash(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+    return h.hexdigest()[:16]
+
+
+def pack_model_payload(model_name: str, export: DecoderExport, test: LatentCache) -> tuple[str, bytes]:
+    """-> (key, payload): decoder weights plus the test posteriors. Cached per content."""
+    arrays = _arrays(test)
+    _check(arrays, export.latent_dim)
+    content = _content_hash(*(a.tobytes() for a in arrays.values()))
+    key = _content_hash("model", model_name, export.digest, content)
+
+    def build() -> tuple[str, bytes]:
+        manifest, decoder_blob = export.to_bytes()
+        header = {"key": key, "kind": "model", "model_name": model_name, "decoder": manifest}
+        return key, _pack(header, {"decoder": decoder_blob, **arrays})
+
+    return _cached(("model", key), build)
+
+
+def pack_points_payload(model_name: str, points: LatentCache, split: str) -> tuple[str, bytes]:
+    """-> (key, payload): the posteriors of one more split (e.g. the 60,000 training digits)."""
+    arrays = _arrays(points)
+    _check(arrays, arrays["mu"].shape[1] if arrays["mu"].ndim == 2 else -1)
+    key = _content_hash("points", model_name, split, *(a.tobytes() for a in arrays.values()))
+
+    def build() -> tuple[str, bytes]:
+        header = {"key": key, "kind": "points", "model_name": model_name, "split": split}
+        return key, _pack(header, arrays)
+
+    return _cached(("points", key), build)
+
+
+def _check(arrays: dict[str, np.ndarray], dim: int) -> None:
+    mu, labels = arrays["mu"], arrays["labels"]
+    if mu.ndim != 2 or mu.shape[1] != dim or len(labels) != len(mu) or len(mu) == 0:
+        raise ValueError(f"means must be (N, {dim}) with N >= 1 labels, got {mu.shape} and {labels.shape}")

@@ -1,12 +1,14 @@
 """Every page of the app through streamlit.testing.v1.AppTest, with the shipped models.
 
-Fast: the pure helpers (click parsing, the upload handler) and one AppTest
-smoke run per page. Slow (AppTest runs of the real scripts, under a second to
-a few each): every page with the autoencoder, sliders changing the decoded
-image, nonsense links, uploads, corrupt checkpoints, no dataset.
+Pages run as the app runs them: app.py's navigation first, then the page.
+Fast: the pure helpers (the upload handler) and one AppTest smoke run per page.
+Slow (AppTest runs of the real scripts, under a second to a few each): every
+page with the autoencoder, the map's events, nonsense links, uploads, corrupt
+checkpoints, no dataset.
 """
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -20,7 +22,7 @@ from vae_core import explore
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
-PAGES = ["app.py", "pages/1_Encode_a_digit.py", "pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py",
+PAGES = ["pages/0_Latent_map.py", "pages/1_Encode_a_digit.py", "pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py",
          "pages/4_Interpolate.py"]
 MODELS = [ui.VAE_MODEL, ui.AE_MODEL]
 TIMEOUT = 60
@@ -32,8 +34,27 @@ needs_models = pytest.mark.skipif(
 
 
 def run_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(str(REPO / page), default_timeout=TIMEOUT)
+    """Run `page` through app.py's navigation with these link parameters."""
+    at = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=TIMEOUT)
+    if page != PAGES[0]:
+        at.run()  # AppTest can switch pages only after a first run
+        at.switch_page(f"../{page}")
+    at.query_params.clear()
     at.query_params.update({k: str(v) for k, v in params.items()})
+    return at.run()
+
+
+def map_data(at: AppTest) -> dict:
+    """The data the latent map component was given in the last run."""
+    views = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_map"]
+    assert len(views) == 1, "one map on the page"
+    return json.loads(views[0].proto.json)
+
+
+def click_on_map(at: AppTest, model: str, z, split=None, index=None) -> AppTest:
+    """What the browser reports after a click (or slider release) on the map; reruns."""
+    at.session_state["latent_map"] = {"selection": {"model": model, "z": list(z), "split": split, "index": index,
+                                                    "source": "click", "t": 1}}
     return at.run()
 
 
@@ -51,18 +72,6 @@ def plotly_specs(at: AppTest) -> list[dict]:
 
 
 # ----------------------------------------------------------------- fast
-@pytest.mark.parametrize("selection,expected", [
-    ({"points": [{"x": 1.0, "y": 2.0, "customdata": {"0": 5907, "1": 0.1, "2": 0.05}}]}, ("index", 5907)),
-    ({"points": [{"x": 1.0, "y": 2.0, "customdata": [12, 0.1, 0.2]}]}, ("index", 12)),
-    ({"points": [{"x": 1.0, "y": 2.0, "customdata": 7}]}, ("index", 7)),
-    ({"points": [{"x": -0.5, "y": 1.25}]}, ("z", (-0.5, 1.25))),
-    ({"points": [], "point_indices": [], "box": [], "lasso": []}, None),
-    (None, None),
-])
-def test_parse_map_click(selection, expected):
-    assert ui.parse_map_click(selection) == expected
-
-
 def test_image_helpers():
     img = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28)
     big = ui.upscale(img, 196)
@@ -120,58 +129,112 @@ def test_nonsense_link_warns_and_falls_back(page):
 @pytest.mark.slow
 @needs_models
 @pytest.mark.parametrize("model", MODELS)
-def test_map_slider_changes_the_decoded_image(model):
-    at = run_page("app.py", model=model)
-    before = image_ids(at)
-    key = f"z0@{model}"
-    at.slider(key=key).set_value(at.slider(key=key).max * 0.8).run()
+def test_the_map_gets_the_model_and_one_set_of_sliders(model):
+    at = run_page(PAGES[0], model=model)
     assert_ok(at)
-    after = image_ids(at)
-    assert before and after and before != after
-    assert at.query_params["z"].split(",")[0] == ui.format_z([at.slider(key=key).value])
+    data = map_data(at)
+    m = ui.load(model)
+    assert data["model_name"] == model and len(data["ranges"]) == m.dim
+    assert data["label_names"] == [str(d) for d in range(10)] and data["train_count"] == 60_000
+    assert data["initial"] is None and data["original"] is None and data["train_key"] is None
+    assert not at.slider, "z has one owner, the map: no server-side sliders"
+
+
+@pytest.mark.slow
+@needs_models
+def test_a_click_on_a_dot_writes_the_link_and_sends_the_original(data_root):
+    at = run_page(PAGES[0])
+    m = ui.load(ui.VAE_MODEL)
+    at = click_on_map(at, ui.VAE_MODEL, m.mu[42].tolist(), "test", 42)
+    assert_ok(at)
+    assert at.query_params["idx"] == "42" and "split" not in at.query_params
+    assert [float(v) for v in at.query_params["z"].split(",")] == pytest.approx(m.mu[42], abs=5e-4)
+    original = map_data(at)["original"]
+    pixels = np.frombuffer(base64.b64decode(original["pixels"]), np.uint8).reshape(28, 28)
+    assert (original["split"], original["index"]) == ("test", 42)
+    assert np.array_equal(pixels, ui.to_uint8(ui.test_images()[42]))
+    # Empty space: z only, the selected digit is gone from the link.
+    at = click_on_map(at, ui.VAE_MODEL, [1.25, -0.5])
+    assert "idx" not in at.query_params and at.query_params["z"] == "1.25,-0.5"
+    assert map_data(at)["original"] is None
+
+
+@pytest.mark.slow
+@needs_models
+def test_the_training_switch_sends_the_training_means():
+    at = run_page(PAGES[0])
+    assert map_data(at)["train_key"] is None
+    at.session_state["latent_map"] = {"show_train": True}
+    at.run()
+    assert_ok(at)
+    assert map_data(at)["train_key"]
+    carriers = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_map_payload"]
+    assert len(carriers) == 2 and len(carriers[1].proto.bytes) > 60_000 * 2 * 4
 
 
 @pytest.mark.slow
 @needs_models
 def test_map_link_restores_z_and_selected_digit():
-    at = run_page("app.py", z="1.5,-0.5", idx=42)
+    at = run_page(PAGES[0], z="1.5,-0.5", idx=42)
     assert_ok(at)
-    assert at.slider(key=f"z0@{ui.VAE_MODEL}").value == pytest.approx(1.5)
-    assert at.slider(key=f"z1@{ui.VAE_MODEL}").value == pytest.approx(-0.5)
-    assert any("Test digit #42" in h.value for h in at.subheader)
-    assert any("nats" in md.value for md in at.markdown)
+    assert map_data(at)["initial"] == {"z": [1.5, -0.5], "split": "test", "index": 42}
+    at = run_page(PAGES[0], idx=7, split="train")
+    assert map_data(at)["initial"] == {"z": None, "split": "train", "index": 7}
 
 
 @pytest.mark.slow
 @needs_models
 def test_switching_model_on_the_map_starts_from_the_new_models_defaults():
-    at = run_page("app.py", z="1.5,-0.5", idx=42)
+    at = run_page(PAGES[0], z="1.5,-0.5", idx=42)
     at.sidebar.selectbox[0].set_value(ui.AE_MODEL).run()
     assert_ok(at)
     assert at.query_params["model"] == ui.AE_MODEL
-    assert at.slider(key=f"z0@{ui.AE_MODEL}").value == 0.0 and at.slider(key=f"z1@{ui.AE_MODEL}").value == 0.0
-    assert "idx" not in at.query_params
-    assert not any("Test digit #42" in h.value for h in at.subheader)
+    assert "idx" not in at.query_params and "z" not in at.query_params
+    data = map_data(at)
+    assert data["model_name"] == ui.AE_MODEL and data["initial"] is None
 
 
 @pytest.mark.slow
 @needs_models
-def test_map_nonsense_z_keeps_the_page_working():
-    at = run_page("app.py", z="abc")
+def test_a_selection_from_another_model_is_ignored():
+    at = run_page(PAGES[0], model=ui.AE_MODEL)
+    at = click_on_map(at, ui.VAE_MODEL, [0.5, 0.5], "test", 3)
     assert_ok(at)
-    assert any("z=abc" in w.value for w in at.warning)
-    assert at.slider(key=f"z0@{ui.VAE_MODEL}").value == 0.0
-    at.slider(key=f"z1@{ui.VAE_MODEL}").set_value(1.0).run()
-    assert_ok(at)
+    assert "idx" not in at.query_params and map_data(at)["original"] is None
 
 
 @pytest.mark.slow
 @needs_models
-def test_map_without_dataset_says_so(monkeypatch, tmp_path):
+def test_map_nonsense_link_keeps_the_page_working():
+    at = run_page(PAGES[0], z="abc", idx="-3.5", split="valid")
+    assert_ok(at)
+    warnings = " ".join(w.value for w in at.warning)
+    for bad in ("z=abc", "idx=-3.5", "split=valid"):
+        assert bad in warnings, warnings
+    assert map_data(at)["initial"] is None
+
+
+@pytest.mark.slow
+@needs_models
+def test_map_without_dataset_says_so_and_offers_the_download(monkeypatch, tmp_path):
+    import explorer_ui.dataset
+    from vae_core.data import DatasetNotFoundError
+
     monkeypatch.setenv("MNIST_DATA_ROOT", str(tmp_path))
-    at = run_page("app.py", idx=3)
+    at = run_page(PAGES[0], idx=3)
     assert_ok(at)
-    assert any("dataset is not available" in c.value for c in at.caption)
+    assert map_data(at)["original"] == {"split": "test", "index": 3, "note": "dataset not on this server"}
+    assert any("files are not in the data folder" in i.value for i in at.info)
+
+    def offline(root, dataset, progress=None, timeout=30.0):
+        progress(0, 100)
+        raise DatasetNotFoundError("no network here")
+
+    monkeypatch.setattr(explorer_ui.dataset, "download", offline)
+    at.button(key="download_mnist").click().run()
+    assert not at.exception
+    assert any("The download failed" in e.value for e in at.error)
+    assert any("no network here" in t.value for t in at.text)
 
 
 @pytest.mark.slow
@@ -281,12 +344,10 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     at = run_page(page, model="tiny_z3", z="0.5,0,-0.5", a=1, b=2)
     assert_ok(at)
-    if page == "app.py":
-        assert [at.slider(key=f"z{i}@tiny_z3").value for i in range(3)] == pytest.approx([0.5, 0.0, -0.5])
-        before = image_ids(at)
-        at.slider(key="z2@tiny_z3").set_value(1.0).run()
-        assert_ok(at)
-        assert image_ids(at) != before
+    if page == PAGES[0]:
+        data = map_data(at)
+        assert len(data["ranges"]) == 3 and data["initial"]["z"] == pytest.approx([0.5, 0.0, -0.5])
+        assert data["train_count"] == 0  # no training cache for this model: the switch is off
     if page == "pages/1_Encode_a_digit.py":
         at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
         assert_ok(at.run())

@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import torch
 
 DATASETS = ("mnist", "fashion-mnist")
+# What the labels 0-9 mean, per dataset, and what to call one of them.
+LABEL_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+}
+LABEL_WORD = {"mnist": "digit", "fashion-mnist": "class"}
 _RAW_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -76,3 +85,66 @@ def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) ->
             raise DatasetNotFoundError(_missing_message(dataset, root, exc)) from exc
     images = ds.data.unsqueeze(1).to(torch.float32).div_(255.0)
     return images, ds.targets.to(torch.int64)
+
+
+def has_split(root: str | Path, dataset: str = "mnist", train: bool = False) -> bool:
+    """Whether the images of that split lie in root/<Dataset>/raw (plain or .gz)."""
+    name = ("train" if train else "t10k") + "-images-idx3-ubyte"
+    raw = Path(root) / _torchvision_class(dataset).__name__ / "raw"
+    return any((raw / f).is_file() for f in (name, f"{name}.gz"))
+
+
+def download(root: str | Path, dataset: str = "mnist",
+             progress: Callable[[int, int], None] | None = None, timeout: float = 30.0) -> Path:
+    """Download the dataset's four files into root/<Dataset>/raw, as torchvision does
+    (its mirrors, its MD5 checks, unpacked beside the .gz), reporting
+    progress(bytes done, bytes expected) as it goes. Each file is written to a
+    temporary name and renamed, so an interrupted download leaves nothing half-written.
+    Raises DatasetNotFoundError naming the folder and files if every mirror fails.
+    """
+    from torchvision.datasets.utils import check_integrity
+
+    cls = _torchvision_class(dataset)
+    raw = Path(root) / cls.__name__ / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    expected = _EXPECTED_BYTES.get(dataset, 0)
+    done = 0
+    for filename, md5 in cls.resources:
+        target = raw / filename
+        if not check_integrity(target, md5):
+            done = _fetch(cls.mirrors, filename, md5, target, done, expected, progress, timeout, dataset, root)
+        else:
+            done += target.stat().st_size
+    _extract_local_archives(raw)
+    if progress:
+        progress(max(done, expected), max(done, expected))
+    return raw
+
+
+# The four .gz files' sizes together, for a progress bar before the first byte arrives.
+_EXPECTED_BYTES = {"mnist": 11_594_722, "fashion-mnist": 30_878_645}
+
+
+def _fetch(mirrors, filename, md5, target: Path, done: int, expected: int, progress, timeout, dataset, root) -> int:
+    """Try each mirror for one file; returns the running byte count."""
+    from torchvision.datasets.utils import check_integrity
+
+    errors = []
+    for mirror in mirrors:
+        tmp = target.with_name(target.name + ".part")
+        got = 0
+        try:
+            with urllib.request.urlopen(mirror + filename, timeout=timeout) as response, open(tmp, "wb") as out:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+                    got += len(chunk)
+                    if progress:
+                        progress(done + got, max(expected, done + got))
+            if not check_integrity(tmp, md5):
+                raise OSError(f"{filename} from {mirror} failed its MD5 check")
+            tmp.replace(target)
+            return done + got
+        except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
+            errors.append(f"{mirror}: {exc}")
+            tmp.unlink(missing_ok=True)
+    raise DatasetNotFoundError(_missing_message(dataset, Path(root), OSError("; ".join(errors))))

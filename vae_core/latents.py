@@ -1,5 +1,6 @@
-"""The latent cache: posterior parameters of the 10,000 test images, so the app
-draws the latent map without the dataset.
+"""The latent caches: posterior parameters of the 10,000 test images (NAME.latents.npz)
+and of the 60,000 training images (NAME.train_latents.npz), so the app draws the
+latent map without the dataset.
 
     python -m vae_core.latents --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data
 """
@@ -20,7 +21,7 @@ from vae_core.model import VAE
 
 @dataclass(frozen=True)
 class LatentCache:
-    """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision test-set order."""
+    """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision's order of the split."""
 
     mu: np.ndarray
     logvar: np.ndarray
@@ -31,10 +32,10 @@ class LatentCache:
         return np.exp(0.5 * self.logvar)
 
 
-def cache_path_for(checkpoint: str | Path) -> Path:
-    """models/NAME.pt -> models/NAME.latents.npz"""
+def cache_path_for(checkpoint: str | Path, train: bool = False) -> Path:
+    """models/NAME.pt -> models/NAME.latents.npz (test split) or models/NAME.train_latents.npz"""
     checkpoint = Path(checkpoint)
-    return checkpoint.with_name(checkpoint.stem + ".latents.npz")
+    return checkpoint.with_name(checkpoint.stem + (".train_latents.npz" if train else ".latents.npz"))
 
 
 @torch.inference_mode()
@@ -44,9 +45,9 @@ def encode_all(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> tupl
     return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
 
-def build_latent_cache(model: VAE, data_root: str | Path, out: str | Path) -> LatentCache:
-    """Encode the test split and write mu, logvar, labels to `out` atomically."""
-    images, labels = load_split(data_root, model.config.dataset, train=False)
+def build_latent_cache(model: VAE, data_root: str | Path, out: str | Path, train: bool = False) -> LatentCache:
+    """Encode the test (or training) split and write mu, logvar, labels to `out` atomically."""
+    images, labels = load_split(data_root, model.config.dataset, train=train)
     mu, logvar = encode_all(model, images)
     cache = LatentCache(mu.numpy().astype(np.float32), logvar.numpy().astype(np.float32), labels.numpy())
     atomic_write(out, lambda tmp: _save_npz(tmp, cache))
@@ -81,9 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default="../shared/data")
     args = parser.parse_args(argv)
     model, _ = load_checkpoint(args.checkpoint)
-    out = cache_path_for(args.checkpoint)
-    build_latent_cache(model, args.data_root, out)
-    print(f"saved {out}")
+    for train in (False, True):
+        out = cache_path_for(args.checkpoint, train)
+        build_latent_cache(model, args.data_root, out, train)
+        print(f"saved {out}")
 
 
 if __name__ == "__main__":

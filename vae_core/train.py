@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     save_checkpoint(model, args.out, metrics)
     print(f"saved {args.out} ({model.n_parameters():,} parameters, {metrics['train_seconds']} s)")
     if not args.no_cache:
-        build_latent_cache(model, args.data_root, cache_path_for(args.out))
-        print(f"saved {cache_path_for(args.out)}")
+        for train in (False, True):
+            build_latent_cache(model, args.data_root, cache_path_for(args.out, train), train)
+            print(f"saved {cache_path_for(args.out, train)}")
 
 
 if __name__ == "__main__":

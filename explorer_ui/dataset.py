@@ -1,0 +1,36 @@
+"""The "download the dataset" offer, for servers that lack MNIST (originals of clicked digits need it)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from vae_core.data import DatasetNotFoundError, download
+
+from .loading import _load_images, data_root
+
+_NAMES = {"mnist": ("MNIST", "about 11 MB"), "fashion-mnist": ("Fashion-MNIST", "about 30 MB")}
+
+
+def offer_dataset_download(dataset: str) -> None:
+    """Say that the dataset is missing and offer a button that downloads it into the data folder."""
+    name, size = _NAMES[dataset]
+    root = data_root()
+    st.info(f"Originals are not shown: the {name} files are not in the data folder on this server.", icon="ℹ️")
+    st.text(f"Data folder: {root}")  # a path is plain text, never Markdown
+    if not st.button(f"Download {name} ({size})", icon=":material/download:", key=f"download_{dataset}"):
+        return
+    bar = st.progress(0.0, text=f"Downloading {name}…")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"Downloading {name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    try:
+        download(root, dataset, progress=report)
+    except (DatasetNotFoundError, OSError) as exc:
+        bar.empty()
+        st.error(f"The download failed. Put the four {name} files (train and t10k, images and labels, "
+                 "as .gz or unpacked) into the folder below, or set MNIST_DATA_ROOT to a folder that has them.",
+                 icon="⚠️")
+        st.text(f"Folder: {root}\nReason: {exc}")
+        return
+    _load_images.clear()
+    st.rerun()

@@ -1,0 +1,82 @@
+"""Latent map, the home page: one Plotly scatter of the posterior means that
+decodes in the browser, with one detail panel (latent_component).
+
+The map owns z. This script reads what the map reported (a click or a slider
+release), writes it into the link and sends the selected digit's original
+image, which is the one thing the browser does not have.
+"""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+import explorer_ui as ui
+from latent_component import latent_map, map_state
+from vae_core import explore
+from vae_core.data import LABEL_NAMES, LABEL_WORD
+from vae_core.export import DecoderExport, export_decoder
+
+KEY = "latent_map"
+SPLITS = ["test", "train"]
+
+
+@st.cache_resource(max_entries=8)
+def _decoder_export(name: str, stamp: int) -> DecoderExport:
+    """The decoder weights as float32 arrays for the in-browser decoder, once per model file."""
+    return export_decoder(ui.load(name).model)
+
+
+def _link_selection(m: ui.Loaded, ranges: np.ndarray, n_train: int) -> dict | None:
+    """{"z", "split", "index"} from the link (z=..., idx=..., split=...); nonsense warns and is dropped."""
+    split = ui.param_choice("split", SPLITS, "test")
+    size = len(m.mu) if split == "test" else n_train
+    index = ui.param_number("idx", 0, max(size - 1, 0), None, integer=True) if size else None
+    z = ui.param_z(m.dim, ranges)
+    if z is None and index is None:
+        return None
+    return {"z": None if z is None else z.tolist(), "split": split if index is not None else None, "index": index}
+
+
+def _original(m: ui.Loaded, selection: dict | None) -> dict | None:
+    """The selected digit's image for the panel, or a note saying why there is none."""
+    if not selection or selection.get("index") is None:
+        return None
+    split, index = selection["split"], int(selection["index"])
+    images = ui.dataset_images(m.dataset, split)
+    if images is None or not 0 <= index < len(images):
+        return {"split": split, "index": index, "note": "dataset not on this server"}
+    pixels = ui.to_uint8(images[index])
+    return {"split": split, "index": index, "pixels": base64.b64encode(pixels.tobytes()).decode()}
+
+
+def _write_link(selection: dict) -> None:
+    index = selection.get("index")
+    ui.set_params(z=ui.format_z(selection["z"]), idx=index,
+                  split=selection.get("split") if index is not None and selection.get("split") != "test" else None)
+
+
+m = ui.sidebar_model()
+ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split"])
+st.title("Latent map")
+st.caption(
+    f"Each dot is the posterior mean μ of one test {LABEL_WORD[m.dataset]} under the {m.kind_label}"
+    + (f", shown in its first two of {m.dim} dimensions" if m.dim > 2 else "")
+    + ", coloured by its true label, which the model never saw. Hover anywhere to decode that z in your browser; "
+    "click a dot to inspect it, or empty space to select that z."
+)
+ranges = explore.latent_ranges(m.mu)
+train = ui.train_latents(m)
+state = map_state(KEY, m.name)
+if state.selection is not None:
+    _write_link(state.selection)
+selection = state.selection or _link_selection(m, ranges, 0 if train is None else len(train.mu))
+latent_map(
+    m.name, _decoder_export(m.name, ui.file_stamp(m.path)), m.cache, key=KEY,
+    extent=m.extent, ranges=ranges, label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
+    initial=None if state.selection else selection, original=_original(m, selection),
+    train=train if state.show_train else None, train_count=0 if train is None else len(train.mu),
+)
+if ui.dataset_images(m.dataset, "test") is None:
+    ui.offer_dataset_download(m.dataset)

@@ -1,0 +1,25 @@
+// index.js: the entry point the Streamlit component stubs import
+// (latent_component/__init__.py). Two components use it:
+//   * the payload carriers hand their bytes to storePayload;
+//   * the map view calls mountView with Streamlit's component arguments.
+// Tests and benches set globalThis.__latentMapTesting before the page loads
+// to get the hook in testing.js; users never load that module.
+
+import { createView } from "./view.js";
+
+export { storePayload } from "./payload.js";
+
+const VIEWS = new WeakMap(); // parentElement -> view (Streamlit calls us again on every data change)
+
+/** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount. */
+export function mountView({ data, parentElement, setStateValue }) {
+  if (!data || typeof data !== "object") return undefined;
+  let view = VIEWS.get(parentElement);
+  if (!view) {
+    view = createView(parentElement, setStateValue);
+    VIEWS.set(parentElement, view);
+    if (globalThis.__latentMapTesting) import("./testing.js").then((m) => m.attach(view, data.instance));
+  }
+  view.update(data).catch((err) => console.error("latent map:", err));
+  return () => { view.destroy(); VIEWS.delete(parentElement); };
+}

@@ -1,0 +1,117 @@
+// panel.js: the detail panel beside the map: the decoded z, one slider per
+// latent dimension, the training-set switch and the selected digit's numbers.
+// Every text goes in through textContent: nothing here is parsed as HTML.
+
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+export const zName = (d) => "z" + String(d + 1).replace(/\d/g, (c) => SUB[c]);
+export const vec = (v, digits = 2) => "(" + Array.from(v, (x) => x.toFixed(digits)).join(", ") + ")";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+function digitCanvas(className, size) {
+  const canvas = el("canvas", className);
+  canvas.width = canvas.height = size;
+  return canvas;
+}
+
+/** Paint pixel means (0..1, row-major) into a canvas as white ink on black, like MNIST. */
+export function paintDigit(canvas, pixels) {
+  const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height), d = image.data;
+  for (let p = 0, q = 0; p < pixels.length; p++, q += 4) {
+    d[q] = d[q + 1] = d[q + 2] = pixels[p] * 255; d[q + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+/** Build the panel's DOM once per mount. `size` is the image side (28 for MNIST). */
+export function buildPanel(size) {
+  const root = el("aside", "lm-panel");
+  const head = el("div", "lm-decoded");
+  const digit = digitCanvas("lm-digit", size);
+  digit.setAttribute("role", "img");
+  digit.setAttribute("aria-label", "decoded z");
+  const readout = el("div", "lm-readout");
+  const mode = el("div", "lm-mode", "selected z"), zText = el("div", "lm-z"), near = el("div", "lm-near");
+  const download = el("a", "lm-download", "Download PNG");
+  download.href = "#";
+  readout.append(mode, zText, near, download);
+  head.append(digit, readout);
+  const sliders = el("div", "lm-sliders");
+  const trainRow = el("label", "lm-train");
+  const trainBox = el("input");
+  trainBox.type = "checkbox";
+  trainRow.append(trainBox, el("span", null, "Add the 60,000 training means"));
+  const selected = el("section", "lm-selected");
+  root.append(head, sliders, trainRow, selected);
+  return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected, inputs: [] };
+}
+
+/** One range input per latent dimension; `onInput(d, value)` on every move, `onChange()` on release. */
+export function buildSliders(panel, ranges, z, onInput, onChange) {
+  panel.sliders.textContent = "";
+  panel.inputs = ranges.map(([lo, hi], d) => {
+    const row = el("label", "lm-slider");
+    const input = el("input");
+    Object.assign(input, { type: "range", min: Math.min(lo, z[d]), max: Math.max(hi, z[d]), step: (hi - lo) / 1000 });
+    input.setAttribute("aria-label", zName(d));
+    input.dataset.dim = String(d);
+    input.addEventListener("input", (e) => onInput(d, +input.value, e));
+    input.addEventListener("change", () => onChange());
+    row.append(el("span", "lm-slider-name", zName(d)), input, el("span", "lm-slider-val"));
+    panel.sliders.appendChild(row);
+    return input;
+  });
+  syncSliders(panel, z);
+}
+
+export function syncSliders(panel, z) {
+  panel.inputs.forEach((input, d) => {
+    input.value = z[d];
+    input.nextSibling.textContent = z[d].toFixed(2);
+  });
+}
+
+/**
+ * The selected digit: title, original (or why it is missing), decoder(mu),
+ * mu, sigma, KL against the test set, neighbours' labels. `info` null clears it.
+ */
+export function showSelection(panel, info, size, onZoom) {
+  const box = panel.selected;
+  box.textContent = "";
+  if (!info) {
+    box.append(el("p", "lm-hint", "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z."));
+    return;
+  }
+  box.append(el("h4", "lm-sel-title", info.title));
+  const images = el("div", "lm-images");
+  const original = el("figure", "lm-original");
+  if (info.original) {
+    const canvas = digitCanvas("lm-img", size);
+    paintDigit(canvas, info.original);
+    original.append(canvas, el("figcaption", null, "original x"));
+  } else {
+    original.append(el("div", "lm-missing", info.originalNote), el("figcaption", null, "original x"));
+  }
+  const recon = el("figure", "lm-recon"), reconCanvas = digitCanvas("lm-img", size);
+  paintDigit(reconCanvas, info.recon);
+  recon.append(reconCanvas, el("figcaption", null, "decoder(μ)"));
+  images.append(original, recon);
+  const numbers = el("div", "lm-numbers");
+  numbers.append(el("div", "lm-mu", `μ = ${vec(info.mu, 3)}`),
+    el("div", "lm-sigma", info.sigma ? `σ = ${vec(info.sigma, 3)}` : "σ: none (a plain autoencoder's code is a point)"),
+    el("div", "lm-kl", info.klText), el("div", "lm-neighbours", info.neighbours));
+  box.append(images, numbers);
+  if (info.tiny) {
+    const note = el("div", "lm-tiny", "Its 1σ and 2σ ellipses are smaller than a few pixels at this zoom. ");
+    const button = el("button", "lm-zoom", "Zoom in on them");
+    button.type = "button";
+    button.addEventListener("click", onZoom);
+    note.append(button);
+    box.append(note);
+  }
+}

@@ -1,0 +1,134 @@
+// plot.js: the Plotly scatter of the posterior means (WebGL, one trace per
+// label and split) and the overlay canvas drawn over its plot area (crosshair,
+// the selected z, the selected digit's 1- and 2-sigma ellipses).
+
+export const COLORS = [ // "tab10", as the Python pages use (explorer_ui/plots.py)
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+];
+const PLOTLY_URL = "app/static/vendor/plotly-gl2d-3.7.0.min.js";
+let plotlyLoading = null;
+
+/** Load the vendored plotly.js (gl2d bundle) once per page; resolves to window.Plotly. */
+export function loadPlotly() {
+  plotlyLoading ??= new Promise((resolve, reject) => {
+    if (window.Plotly) return resolve(window.Plotly);
+    const script = document.createElement("script");
+    script.src = new URL(PLOTLY_URL, document.baseURI).href;
+    script.onload = () => resolve(window.Plotly);
+    script.onerror = () => reject(new Error(`could not load ${PLOTLY_URL}`));
+    document.head.appendChild(script);
+  });
+  return plotlyLoading;
+}
+
+/** Scattergl traces of one split: one per label, row index and sigma in customdata for the tooltip. */
+export function splitTraces(points, split, names) {
+  const train = split === "train", traces = [];
+  const byLabel = Array.from({ length: 10 }, () => []);
+  for (let r = 0; r < points.n; r++) byLabel[points.labels[r] % 10].push(r);
+  const sigmaLine = points.logvar ? "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})" : "";
+  byLabel.forEach((rows, label) => {
+    const x = new Float32Array(rows.length), y = new Float32Array(rows.length);
+    const customdata = rows.map((r, i) => {
+      x[i] = points.mu[r * points.dim]; y[i] = points.mu[r * points.dim + 1];
+      if (!points.logvar) return [r];
+      const lv = points.logvar;
+      return [r, Math.exp(0.5 * lv[r * points.dim]), Math.exp(0.5 * lv[r * points.dim + 1])];
+    });
+    traces.push({
+      type: "scattergl", mode: "markers", x, y, customdata, name: names[label], legendgroup: String(label),
+      showlegend: !train, meta: { split, label, rows: Int32Array.from(rows) },
+      marker: { color: COLORS[label], size: train ? 2.5 : 4, opacity: train ? 0.35 : 0.7 },
+      hovertemplate: `${train ? "training" : "test"} #%{customdata[0]} · ${names[label]}` +
+        `<br>μ = (%{x:.2f}, %{y:.2f})${sigmaLine}<extra></extra>`,
+    });
+  });
+  return traces;
+}
+
+export function layout(extent, style) {
+  const [x0, x1, y0, y1] = extent;
+  return {
+    margin: { l: 48, r: 8, t: 34, b: 40 }, dragmode: "zoom", hovermode: "closest", uirevision: "keep",
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
+    xaxis: { title: { text: "z₁" }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
+    yaxis: { title: { text: "z₂" }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,
+             scaleanchor: "x", scaleratio: 1 },
+    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", itemclick: "toggle", itemdoubleclick: "toggleothers",
+              entrywidth: 34, font: { size: 12 } },
+    showlegend: true,
+  };
+}
+
+export const CONFIG = {
+  scrollZoom: true, displaylogo: false, responsive: true, doubleClick: "reset",
+  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+};
+
+/** Pixel <-> latent conversions of the plot area, from Plotly's current axes. */
+export function axes(gd) {
+  const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+  return {
+    left: xa._offset, top: ya._offset, width: xa._length, height: ya._length,
+    toPx: (zx, zy) => [xa.l2p(zx), ya.l2p(zy)], // relative to the plot area
+    toZ: (px, py) => [xa.p2l(px), ya.p2l(py)],
+    pxPerUnit: Math.abs(xa._m),
+  };
+}
+
+/** Redraw the overlay: selected z (ring and dashed cross), ellipses, pointer crosshair, hovered dot. */
+export function drawOverlay(ctx, ax, state, style) {
+  ctx.clearRect(0, 0, ax.width, ax.height);
+  const [sx, sy] = ax.toPx(state.z[0], state.z[1]);
+  ctx.save();
+  if (state.ellipse) {
+    const [ex, ey] = ax.toPx(state.ellipse.mu[0], state.ellipse.mu[1]);
+    ctx.strokeStyle = style.text; ctx.lineWidth = 1.5;
+    for (const [k, dash] of [[1, []], [2, [5, 4]]]) {
+      ctx.setLineDash(dash); ctx.beginPath();
+      ctx.ellipse(ex, ey, k * state.ellipse.sigma[0] * ax.pxPerUnit, k * state.ellipse.sigma[1] * ax.pxPerUnit, 0, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+  }
+  ctx.strokeStyle = style.selected; ctx.setLineDash([4, 4]); ctx.lineWidth = 1; ctx.globalAlpha = 0.45;
+  ctx.beginPath(); ctx.moveTo(sx, 0); ctx.lineTo(sx, ax.height); ctx.moveTo(0, sy); ctx.lineTo(ax.width, sy); ctx.stroke();
+  ctx.globalAlpha = 1; ctx.setLineDash([]); ctx.lineWidth = 2.5;
+  ctx.beginPath(); ctx.arc(sx, sy, 7, 0, 2 * Math.PI); ctx.stroke();
+  if (state.pointer) {
+    const [px, py] = state.pointer;
+    ctx.strokeStyle = style.text; ctx.globalAlpha = 0.3; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(px, 0); ctx.lineTo(px, ax.height); ctx.moveTo(0, py); ctx.lineTo(ax.width, py); ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** Size a canvas to the plot area for the device pixel ratio; returns its context in CSS px. */
+export function fitCanvas(canvas, ax) {
+  const dpr = window.devicePixelRatio || 1;
+  Object.assign(canvas.style, { left: `${ax.left}px`, top: `${ax.top}px`, width: `${ax.width}px`, height: `${ax.height}px` });
+  canvas.width = Math.round(ax.width * dpr); canvas.height = Math.round(ax.height * dpr);
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/**
+ * The visible point nearest to plot-area pixel (px, py) within `radius` px:
+ * {split, index} or null. Hidden traces (legend) are skipped, so a click
+ * never selects a dot the user cannot see.
+ */
+export function pointAt(gd, ax, sets, px, py, radius) {
+  const [zx, zy] = ax.toZ(px, py), s = ax.pxPerUnit;
+  let best = null, bestD = (radius / s) ** 2;
+  for (const trace of gd.data) { // the traces as given, with the legend's visibility written back
+    if ((trace.visible ?? true) !== true || !trace.meta?.rows) continue;
+    const points = sets[trace.meta.split];
+    if (!points) continue;
+    for (const r of trace.meta.rows) {
+      const dx = points.mu[r * points.dim] - zx, dy = points.mu[r * points.dim + 1] - zy, d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = { split: trace.meta.split, index: r }; }
+    }
+  }
+  return best;
+}
