@@ -33,9 +33,10 @@ def png_bytes(img: np.ndarray, size: int | None = None) -> bytes:
 
 
 def show_digit(img: np.ndarray, caption: str | None = None, size: int = DIGIT_PX) -> None:
-    """A 28x28 (or any) float image shown crisp at ~`size` px."""
-    arr = upscale(img, size)
-    st.image(arr, caption=caption, width=arr.shape[1])
+    """A 28x28 (or any) float image shown crisp at ~`size` px, or narrower if its column is."""
+    # "content" shows the upscaled array at its own width but shrinks it to fit the column;
+    # a width in px would not shrink, and the image would run over its neighbours.
+    st.image(upscale(img, size), caption=caption, width="content")
 
 
 def download_png(img: np.ndarray, filename: str, key: str, label: str = "Download PNG", size: int = 280) -> None:

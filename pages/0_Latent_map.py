@@ -33,7 +33,8 @@ def _link_selection(m: ui.Loaded, ranges: np.ndarray, n_train: int) -> dict | No
     split = ui.param_choice("split", SPLITS, "test")
     size = len(m.mu) if split == "test" else n_train
     index = ui.param_number("idx", 0, max(size - 1, 0), None, integer=True) if size else None
-    z = ui.param_z(m.dim, ranges)
+    width = ranges[:, 1:] - ranges[:, :1]
+    z = ui.param_z(m.dim, ranges + np.hstack([-width, width]))  # the map reaches past the sliders' ranges
     if z is None and index is None:
         return None
     return {"z": None if z is None else z.tolist(), "split": split if index is not None else None, "index": index}

@@ -8,6 +8,7 @@ import explorer_ui as ui
 from vae_core import explore
 
 N_SAMPLES = 16
+CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
 
 m = ui.sidebar_model()
 st.title("Encode a digit")
@@ -23,8 +24,9 @@ with source_col:
     data, original = None, None
     if mode == "Draw":
         st.caption("Draw one digit, large and centred, like on paper.")
-        canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=280,
-                           width=280, drawing_mode="freedraw", key="enc_canvas", return_image_data=True)
+        st.space("small")  # room for the canvas toolbar, which pops up 2.65rem above the canvas on hover
+        canvas = st_canvas(stroke_width=14, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
+                           width=CANVAS_PX, drawing_mode="freedraw", key="enc_canvas", return_image_data=True)
         if canvas.json_data and canvas.json_data.get("objects"):
             data = original = canvas.image_bytes
     else:
@@ -48,13 +50,15 @@ with result_col:
     cols = st.columns(3)
     with cols[0]:
         if original is not None:  # always set with the data; kept as a guard
-            st.image(original, caption="your drawing" if mode == "Draw" else "your image", width=ui.DIGIT_PX)
+            with st.container(width=ui.DIGIT_PX):  # at most DIGIT_PX, less in a narrower column
+                st.image(original, caption="your drawing" if mode == "Draw" else "your image", width="stretch")
     with cols[1]:
         ui.show_digit(enc.x, "input x: preprocessed 28×28")
         ui.download_png(enc.x, "input_28x28.png", key="dl_input", label="Input PNG")
     with cols[2]:
         ui.show_digit(enc.recon, "reconstruction decoder(μ)")
-        ui.download_png(enc.recon, "reconstruction.png", key="dl_recon", label="Reconstruction PNG")
+        # A short label: at 1280 px this column is about 150 px wide.
+        ui.download_png(enc.recon, "reconstruction.png", key="dl_recon", label="Recon. PNG")
     kl = float(explore.kl_per_point(enc.mu[None], enc.sigma[None])[0])
     fmt = lambda v: "(" + ", ".join(f"{x:.3f}" for x in v) + ")"  # noqa: E731
     c1, c2 = st.columns([2, 1])

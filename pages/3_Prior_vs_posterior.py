@@ -6,7 +6,7 @@ import streamlit as st
 import explorer_ui as ui
 from vae_core import explore
 
-ui.sidebar_model()  # keeps the shared selector; this page always compares both shipped models
+selected = ui.sidebar_model()
 st.title("Prior vs posterior")
 st.markdown(
     "A generative model is used by drawing **z ~ N(0, I)** and decoding it, which only works if the codes of real "
@@ -19,20 +19,48 @@ st.markdown(
 )
 ui.init_state("pp_seed", ui.param_number("seed", 0, 2**31 - 1, 0, integer=True))
 ui.init_state("pp_k", ui.param_number("k", 3, 12, 8, integer=True))
-c1, c2, _ = st.columns([1, 2, 3])
-with c1:
+# A row that wraps on a phone; the button keeps its full label (narrow columns cut it short).
+with st.container(horizontal=True, vertical_alignment="bottom", width=560):
     if st.button("New samples", icon=":material/casino:"):
         st.session_state["pp_seed"] = int(np.random.default_rng().integers(2**31 - 1))
-k = c2.slider("Samples per side", 3, 12, key="pp_k")
+    k = st.slider("Samples per side", 3, 12, key="pp_k")
 seed = st.session_state["pp_seed"]
 ui.set_params(seed=seed, k=k)
 
 
-def panel(name: str) -> None:
-    m = ui.load_or_error(name)
+def counterpart(m: ui.Loaded) -> str | None:
+    """The shipped model of the other kind to compare `m` with: the autoencoder for a VAE and back."""
+    other = ui.AE_MODEL if m.is_vae else ui.VAE_MODEL
+    return other if other in ui.list_models() else None
+
+
+def heading(m: ui.Loaded, is_selected: bool) -> None:
+    """The kind as the title, the selected model's underlined in the accent colour, then its file name."""
+    st.subheader("VAE" if m.is_vae else "Plain autoencoder", divider="red" if is_selected else "gray")
+    role = "selected in the sidebar" if is_selected else "for comparison"
+    st.text(f"{m.name} · {role}")  # a file name: plain text, never Markdown
+
+
+def metrics(m: ui.Loaded) -> None:
+    kl = explore.kl_per_point(m.mu, m.sigma)
+    # A wrapping row: side by side where both fit, else stacked, so no label is cut short.
+    with st.container(horizontal=True):
+        st.metric("Mean KL(q(z|x) ‖ N(0, I))", f"{kl.mean():.2f} nats" if np.isfinite(kl).all() else "∞",
+                  help="Averaged over the 10,000 test digits. A point-mass code (σ = 0) has infinite KL.",
+                  width="content")
+        st.metric("Test digits inside the 3σ circle", f"{100 * explore.fraction_within(m.mu, 3.0):.0f} %",
+                  help="Share of test means within radius 3 of the origin; the prior puts 98.9 % of its mass "
+                       "there.", width="content")
+    mean, std = explore.moments(m.mu)
+    st.caption(f"Test means: mean ({', '.join(f'{v:.2f}' for v in mean[:2])}), std "
+               f"({', '.join(f'{v:.2f}' for v in std[:2])}) per dim; the prior has mean 0 and std 1.")
+
+
+def panel(m: ui.Loaded | None, is_selected: bool) -> None:
     if m is None:
         return
-    st.subheader(("VAE" if m.is_vae else "Plain autoencoder") + f" · `{name}`")
+    name = m.name
+    heading(m, is_selected)
     z = explore.prior_samples(k * k, m.dim, seed)
     probe = explore.prior_samples(4000, m.dim, seed + 1)  # many more draws, for the label shares
     extent = ui.union_extent(m.extent, (-3.6, 3.6, -3.6, 3.6))
@@ -48,15 +76,7 @@ def panel(name: str) -> None:
                              hovertemplate="prior sample<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"))
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None), margin=dict(t=30))
     st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
-    kl = explore.kl_per_point(m.mu, m.sigma)
-    mean, std = explore.moments(m.mu)
-    c1, c2 = st.columns(2)
-    c1.metric("Mean KL(q(z|x) ‖ N(0, I))", f"{kl.mean():.2f} nats" if np.isfinite(kl).all() else "∞",
-              help="Averaged over the 10,000 test digits. A point-mass code (σ = 0) has infinite KL.")
-    c2.metric("Test digits inside the 3σ circle", f"{100 * explore.fraction_within(m.mu, 3.0):.0f} %",
-              help="Share of test means within radius 3 of the origin; the prior puts 98.9 % of its mass there.")
-    st.caption(f"Test means: mean ({', '.join(f'{v:.2f}' for v in mean[:2])}), std "
-               f"({', '.join(f'{v:.2f}' for v in std[:2])}) per dim; the prior has mean 0 and std 1.")
+    metrics(m)
     share = np.bincount(explore.nearest_labels(m.mu, m.cache.labels, probe), minlength=10) / len(probe)
     bars = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=100 * share, marker_color=list(ui.DIGIT_COLORS),
                             hovertemplate="digit %{x}: %{y:.1f} %<extra></extra>"))
@@ -69,11 +89,19 @@ def panel(name: str) -> None:
     ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)
 
 
+# The model chosen in the sidebar comes first, against a shipped model of the other kind.
+other_name = counterpart(selected)
+other_kind = "plain autoencoder" if selected.is_vae else "VAE"
+if other_name is None:
+    st.info(f"No shipped {other_kind} to compare with: showing the selected model only.")
+else:
+    st.caption(f"First the {selected.kind_label} selected in the sidebar (red underline), then the shipped "
+               f"{other_kind} for comparison, with the same prior samples. Select the other kind to swap them.")
 left, right = st.columns(2, gap="large")
 with left:
-    panel(ui.VAE_MODEL)
+    panel(selected, is_selected=True)
 with right:
-    panel(ui.AE_MODEL)
+    panel(ui.load_or_error(other_name) if other_name else None, is_selected=False)
 st.caption("Blue: density of the 10,000 test means (the aggregate posterior, a smoothed 2-D histogram). Dotted "
            "circles: the prior's 1σ, 2σ, 3σ contours. Red crosses: the prior samples decoded below. The same "
            "seed draws the same ε for both models.")

@@ -6,6 +6,8 @@ import streamlit as st
 import explorer_ui as ui
 from vae_core import explore
 
+STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
+
 m = ui.sidebar_model()
 st.title("Interpolate")
 st.caption("Pick two test digits; their posterior means are the endpoints. Linear interpolation walks the straight "
@@ -39,6 +41,29 @@ if a == b:
 paths = {"linear": explore.lerp(m.mu[a], m.mu[b], steps), "spherical": explore.slerp(m.mu[a], m.mu[b], steps)}
 colors = {"linear": "#111111", "spherical": "#d62728"}
 
+
+def wrapped_strip(decoded: np.ndarray) -> np.ndarray:
+    """The decoded path in even rows of at most STRIP_COLS tiles; white tiles pad the last row."""
+    rows = -(-len(decoded) // STRIP_COLS)
+    cols = -(-len(decoded) // rows)
+    blank = np.ones((rows * cols - len(decoded), *decoded.shape[1:]), decoded.dtype)
+    return ui.mosaic_strip(np.concatenate([decoded, blank]), rows, cols)
+
+
+def norm_figure(paths: dict, dim: int) -> go.Figure:
+    """‖z‖ against the step, one line per path, with √D for reference."""
+    fig = go.Figure()
+    for name, path in paths.items():
+        fig.add_trace(go.Scatter(y=np.linalg.norm(path, axis=1), mode="lines+markers", name=name,
+                                 line=dict(color=colors[name], width=2), marker=dict(size=5),
+                                 hovertemplate=f"{name} step %{{x}}: ‖z‖ = %{{y:.2f}}<extra></extra>"))
+    fig.add_hline(y=np.sqrt(dim), line_dash="dot", line_color="#333", annotation_text="√D",
+                  annotation_position="right")
+    fig.update_layout(height=200, margin=dict(l=0, r=30, t=10, b=0), xaxis_title="step", yaxis_title="‖z‖",
+                      yaxis_rangemode="tozero", legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    return fig
+
+
 map_col, strip_col = st.columns([1, 1], gap="large")
 with map_col:
     ends = np.stack([m.mu[a], m.mu[b], *paths["spherical"]])[:, :2]
@@ -59,20 +84,19 @@ with map_col:
 with strip_col:
     images = ui.test_images(m.model.config.dataset)
     if images is not None:
-        o1, o2, _ = st.columns([1, 1, 3])
-        with o1:
+        with st.container(horizontal=True):  # side by side, on a phone too
             ui.show_digit(images[a], f"#{a} · label {int(labels[a])}", size=84)
-        with o2:
             ui.show_digit(images[b], f"#{b} · label {int(labels[b])}", size=84)
     else:
         st.caption(f"Start #{a} (label {int(labels[a])}) → end #{b} (label {int(labels[b])}). The original digits "
                    "are not shown: the MNIST dataset is not available on this server.")
     for name, path in paths.items():
-        strip = ui.mosaic_strip(explore.decode(m.model, path), 1, steps)
+        decoded = explore.decode(m.model, path)
         st.markdown(f"**{name.capitalize()}**")
-        st.image(ui.upscale(strip, 56), width="stretch")
-        ui.download_png(strip, f"{m.name}_{name}_{a}_to_{b}.png", key=f"dl_ip_{name}", size=84,
-                        label=f"{name.capitalize()} strip PNG")
-    norms = {k: np.linalg.norm(p, axis=1) for k, p in paths.items()}
-    st.caption("‖z‖ along the path — linear: " + " ".join(f"{v:.2f}" for v in norms["linear"])
-               + "; spherical: " + " ".join(f"{v:.2f}" for v in norms["spherical"]) + ".")
+        strip = wrapped_strip(decoded)
+        ui.show_digit(strip, size=2 * len(strip))  # 56-px tiles, shrunk to fit a narrow column
+        ui.download_png(ui.mosaic_strip(decoded, 1, steps), f"{m.name}_{name}_{a}_to_{b}.png", key=f"dl_ip_{name}",
+                        size=84, label=f"{name.capitalize()} strip PNG")
+    st.plotly_chart(norm_figure(paths, m.dim), key="ip_norms", config={"displayModeBar": False})
+    st.caption("‖z‖ along the path: the straight line dips toward the origin, slerp changes the length linearly. "
+               "Dotted: √D, the radius near which N(0, I) keeps most of its mass in high dimensions.")

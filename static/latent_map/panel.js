@@ -87,6 +87,7 @@ export function showSelection(panel, info, size, onZoom) {
     box.append(el("p", "lm-hint", "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z."));
     return;
   }
+  if (info.pending) return box.append(el("p", "lm-hint", info.pending));
   box.append(el("h4", "lm-sel-title", info.title));
   const images = el("div", "lm-images");
   const original = el("figure", "lm-original");

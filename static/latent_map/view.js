@@ -76,7 +76,8 @@ export function createView(parent, setStateValue) {
     render(v.state.z);
   }
 
-  const nearText = (sel) => sel ? `${sel.split} #${sel.index} · ${names()[points(sel.split).labels[sel.index]]}` : "\u00a0";
+  const nearText = (sel) => sel && points(sel.split)
+    ? `${sel.split} #${sel.index} · ${names()[points(sel.split).labels[sel.index]]}` : "\u00a0";
 
   function commit(source) {
     const sel = v.state.selected;
@@ -91,7 +92,9 @@ export function createView(parent, setStateValue) {
     const sel = v.state.selected;
     dom.root.dataset.selected = sel ? `${sel.split}:${sel.index}` : "";
     if (!sel) return showSelection(dom.panel, null);
-    const pts = points(sel.split), { mu, sigma } = posteriorOf(pts, sel.index);
+    const pts = points(sel.split);
+    if (!pts) return showSelection(dom.panel, { pending: `Training digit #${sel.index}: loading the training means…` });
+    const { mu, sigma } = posteriorOf(pts, sel.index);
     const kl = klOf(pts, sel.index), label = pts.labels[sel.index];
     const test = points("test"), skip = sel.split === "test" ? sel.index : -1;
     const neighbours = labelCounts(test, nearestRows(test, mu, 15, skip), names());
@@ -166,6 +169,7 @@ export function createView(parent, setStateValue) {
     if (v.state.showTrain) await addTrain();
     dom.plot.on("plotly_afterplot", relayout);
     dom.plot.on("plotly_relayouting", relayout);
+    dom.plot.on("plotly_relayout", relayout);
     relayout();
     dom.loading.style.display = "none";
   }
@@ -201,12 +205,17 @@ export function createView(parent, setStateValue) {
   }
 
   // ---------------------------------------------------------------- update
-  function stateFor(data, dim) {
+  /** This model's state: kept from an earlier visit, else from the link (Python checked its ranges). */
+  function stateFor(data, test) {
     if (STATE.has(data.model_name)) return [STATE.get(data.model_name), true];
     const init = data.initial ?? {};
-    const state = { z: new Float64Array(dim), selected: null, showTrain: false };
-    if (Array.isArray(init.z) && init.z.length === dim) state.z = Float64Array.from(init.z);
-    if (init.split && Number.isInteger(init.index)) state.selected = { split: init.split, index: init.index };
+    const state = { z: new Float64Array(test.dim), selected: null, showTrain: false };
+    if (init.split && Number.isInteger(init.index)) {
+      state.selected = { split: init.split, index: init.index };
+      state.showTrain = init.split === "train"; // a training digit needs the training means
+      if (init.split === "test") state.z = Float64Array.from(posteriorOf(test, init.index).mu);
+    }
+    if (Array.isArray(init.z) && init.z.length === test.dim) state.z = Float64Array.from(init.z);
     STATE.set(data.model_name, state);
     return [state, false];
   }
@@ -218,7 +227,7 @@ export function createView(parent, setStateValue) {
     style = readStyle(dom.root);
     pixels = new Float32Array(model.decoder.nPixels);
     klSorted = sortedKl(model.points);
-    const [state, restored] = stateFor(data, model.decoder.latentDim);
+    const [state, restored] = stateFor(data, model.points);
     v.state = state;
     const wrap = dom.wrap;
     wrap.addEventListener("pointermove", onMove);
@@ -240,6 +249,7 @@ export function createView(parent, setStateValue) {
     showSelected();
     showState();
     if (restored) commit("restore"); // back from another page: tell Python (the link) where we are
+    if (v.state.showTrain && !data.train_key) setStateValue("show_train", true);
   }
 
   function downloadPng() {
@@ -269,7 +279,10 @@ export function createView(parent, setStateValue) {
     if (v.data !== data) return; // superseded while waiting
     if (v.model !== model) await setModel(data, model);
     if (v.data !== data) return;
-    if (data.train_key && v.state.showTrain) await addTrain();
+    if (data.train_key && v.state.showTrain) {
+      await addTrain();
+      if (v.state.selected?.split === "train") { showSelected(); showState(); }
+    }
     if (data.original) applyOriginal(data.original);
     dom.root.dataset.ready = "1";
   }

@@ -1,0 +1,361 @@
+"""The latent map (home page) in a real browser: `streamlit run app.py`, headless
+Chromium driven by Playwright.
+
+Journeys: the map renders; the browser's decoder equals torch's; hovering
+decodes the z under the pointer; a click on (or near) a dot selects that
+digit, a click on empty space selects that z; a slider drag decodes on every
+step; the legend hides digits (and hidden dots cannot be clicked); zoom then
+click; the 70,000-point switch; the link round trip; Back; the three window
+sizes; a 5-D model and a server without the dataset.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import numpy as np
+import pytest
+import torch
+
+from latent_component.devserver import streamlit_server
+from vae_core.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.config import VAEConfig
+from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.model import VAE
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+expect.set_options(timeout=30_000)
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "models"
+VAE_NAME, AE_NAME = "mnist_vae_z2", "mnist_ae_z2"
+READY = ".lm-root[data-ready='1']"
+T = 60_000
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def cache():
+    if not (MODELS / f"{VAE_NAME}.pt").is_file():
+        pytest.skip(f"the shipped model {VAE_NAME} is not in {MODELS}")
+    return load_latent_cache(cache_path_for(MODELS / f"{VAE_NAME}.pt"))
+
+
+@pytest.fixture(scope="module")
+def server(cache):
+    env = {} if os.environ.get("MNIST_DATA_ROOT") else {"MNIST_DATA_ROOT": str(ROOT.parent / "shared" / "data")}
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
+        yield url
+
+
+def new_page(browser, url: str, viewport=(1400, 1000)):
+    """A fresh tab (its own Streamlit session) with the map's test hook; uncaught JS errors are collected."""
+    pg = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    pg.set_default_timeout(T)
+    pg.add_init_script("globalThis.__latentMapTesting = true")
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_selector(READY, timeout=T)
+    pg.wait_for_function("() => window.__latentMap && window.__latentMap.last && window.__latentMap.state().traces.length")
+    return pg
+
+
+@pytest.fixture
+def page(browser, server):
+    pg = new_page(browser, server)
+    yield pg
+    errors = pg.errors
+    pg.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+# ------------------------------------------------------------------- helpers
+def query(pg) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
+
+
+def isolated_points(mu: np.ndarray, n: int, candidates: int = 800, box: float = 3.0) -> list[int]:
+    """Rows of test means well inside the map whose nearest neighbour is far: clicking them is unambiguous."""
+    rows = np.flatnonzero(np.all(np.abs(mu[:candidates, :2]) < box, axis=1))
+    d = np.sqrt(((mu[rows, None, :2] - mu[None, :, :2]) ** 2).sum(-1))
+    d[np.arange(len(rows)), rows] = np.inf
+    return [int(r) for r in rows[np.argsort(-d.min(1))[:n]]]
+
+
+def to_client(pg, z) -> tuple[float, float]:
+    pt = pg.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", [float(z[0]), float(z[1])])
+    return pt["x"], pt["y"]
+
+
+def state(pg) -> dict:
+    return pg.evaluate("() => window.__latentMap.state()")
+
+
+def panel_pixels(pg, selector: str = ".lm-digit") -> np.ndarray:
+    """The 28x28 image a panel canvas shows, 0..255."""
+    return np.array(pg.locator(selector).first.evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((_, i) => i % 4 === 0))"),
+        np.float64)
+
+
+def torch_decode(model, z) -> np.ndarray:
+    with torch.inference_mode():
+        return model.decode(torch.as_tensor(np.asarray(z, np.float32)).reshape(1, -1)).numpy().reshape(-1)
+
+
+def random_z(dim: int, mu: np.ndarray, n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(0, 2, (n // 2, dim)), rng.uniform(mu.min(0) - 1, mu.max(0) + 1, (n - n // 2 - 2, dim)),
+                        np.full((1, dim), 8.0), np.full((1, dim), -8.0)])
+    return z.astype(np.float32)
+
+
+def assert_browser_decodes_like_torch(pg, checkpoint: Path, n: int = 200) -> float:
+    model, _ = load_checkpoint(checkpoint)
+    z = random_z(model.config.latent_dim, load_latent_cache(cache_path_for(checkpoint)).mu, n)
+    got = np.array(pg.evaluate("zs => window.__latentMap.decodeMany(zs)", z.tolist()))
+    with torch.inference_mode():
+        want = model.decode(torch.from_numpy(z)).numpy().reshape(n, -1)
+    diff = float(np.abs(got - want).max())
+    assert got.shape == want.shape and diff < 1e-3, f"browser decode differs from torch by {diff} on {checkpoint.name}"
+    return diff
+
+
+def select_dot(pg, cache, row: int, offset=(0.0, 0.0)) -> None:
+    x, y = to_client(pg, cache.mu[row])
+    pg.mouse.move(x + offset[0] - 10, y + offset[1] - 10)
+    pg.mouse.move(x + offset[0], y + offset[1])
+    pg.mouse.click(x + offset[0], y + offset[1])
+
+
+def empty_spot(pg, cache) -> tuple[float, float]:
+    """A viewport pixel inside the plot area, far from every test mean."""
+    box = pg.locator(".lm-overlay").bounding_box()
+    o, u = to_client(pg, (0, 0)), to_client(pg, (1, 1))
+    dots = np.array(o) + cache.mu[:, :2] * (np.array(u) - np.array(o))
+    spots = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx in (0.06, 0.94) for fy in (0.06, 0.94)]
+    spot = max(spots, key=lambda s: np.hypot(*(dots - s).T).min())
+    assert np.hypot(*(dots - spot).T).min() > 15, "no empty corner on this map"
+    return spot
+
+
+# --------------------------------------------------------------------- tests
+def test_the_map_renders_one_scatter_with_legend_and_sliders(page):
+    traces = state(page)["traces"]
+    assert len(traces) == 10 and sum(t["n"] for t in traces) == 10_000
+    assert page.evaluate("() => document.querySelectorAll('.lm-plot .scatterlayer, .lm-plot canvas').length") > 0
+    assert page.locator(".lm-plot .legend .traces").count() == 10
+    assert page.locator(".lm-slider input").count() == 2
+    assert page.locator(".js-plotly-plot").count() == 1, "one map, no second Plotly chart"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert query(page)["model"] == VAE_NAME
+    expect(page.locator(".lm-hint")).to_contain_text("Hover to decode")
+
+
+@pytest.mark.parametrize("name", [VAE_NAME, AE_NAME])
+def test_browser_decode_equals_torch(browser, server, name):
+    pg = new_page(browser, f"{server}/?model={name}")
+    try:
+        assert_browser_decodes_like_torch(pg, MODELS / f"{name}.pt")
+    finally:
+        pg.close()
+
+
+def test_hover_decodes_the_z_under_the_pointer_anywhere(page):
+    model, _ = load_checkpoint(MODELS / f"{VAE_NAME}.pt")
+    box = page.locator(".lm-overlay").bounding_box()
+    for fx, fy in ((0.3, 0.4), (0.62, 0.55), (0.5, 0.25), (0.08, 0.9)):
+        page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        expect(page.locator(".lm-mode")).to_have_text("hover")
+        assert page.locator(".lm-cursor").is_visible()
+        z = json.loads(page.locator(".lm-root").get_attribute("data-z"))
+        assert np.abs(panel_pixels(page) - 255 * torch_decode(model, z)).max() <= 1.0
+        assert np.abs(panel_pixels(page, ".lm-cursor") - panel_pixels(page)).max() == 0
+    page.mouse.move(2, 2)  # off the map: back to the selected z (the origin)
+    expect(page.locator(".lm-mode")).to_have_text("selected z")
+    assert not page.locator(".lm-cursor").is_visible()
+    assert json.loads(page.locator(".lm-root").get_attribute("data-z")) == [0, 0]
+
+
+def test_a_click_on_a_dot_fills_the_panel_and_the_link(page, cache, data_root):
+    row = isolated_points(cache.mu, 1)[0]
+    select_dot(page, cache, row)
+    assert page.locator(".lm-root").get_attribute("data-selected") == f"test:{row}"
+    label = int(cache.labels[row])
+    expect(page.locator(".lm-sel-title")).to_have_text(f"Test digit #{row} · digit {label}")
+    expect(page.locator(".lm-mu")).to_have_text("μ = (" + ", ".join(f"{v:.3f}" for v in cache.mu[row]) + ")")
+    expect(page.locator(".lm-kl")).to_contain_text("nats (test median")
+    expect(page.locator(".lm-neighbours")).to_contain_text("15 nearest test means:")
+    expect(page.locator(".lm-original canvas")).to_be_visible()  # from the server, after the round trip
+    expect(page).to_have_url(re.compile(rf"idx={row}\b"))
+    assert np.allclose([float(v) for v in query(page)["z"].split(",")], cache.mu[row], atol=6e-4)
+    assert np.allclose(state(page)["z"], cache.mu[row], atol=1e-6), "z is the digit's mean"
+
+
+def test_a_dot_wins_over_empty_space_within_a_few_pixels(page, cache):
+    row = isolated_points(cache.mu, 2)[1]
+    select_dot(page, cache, row, offset=(4, -3))
+    assert page.locator(".lm-root").get_attribute("data-selected") == f"test:{row}"
+
+
+def test_a_click_on_empty_space_selects_that_z_and_clears_the_digit(page, cache):
+    row = isolated_points(cache.mu, 1)[0]
+    select_dot(page, cache, row)
+    expect(page).to_have_url(re.compile(r"idx="))
+    x, y = empty_spot(page, cache)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    assert page.locator(".lm-root").get_attribute("data-selected") == ""
+    expect(page.locator(".lm-hint")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"idx="))
+    assert np.allclose(state(page)["z"], to_z(page, x, y), atol=one_pixel(page))
+
+
+def to_z(pg, x: float, y: float) -> list[float]:
+    o, u = to_client(pg, (0, 0)), to_client(pg, (1, 1))
+    return [(x - o[0]) / (u[0] - o[0]), (y - o[1]) / (u[1] - o[1])]
+
+
+def one_pixel(pg) -> float:
+    """One CSS pixel in latent units (the browser rounds pointer positions)."""
+    return 1.0 / abs(to_client(pg, (1, 0))[0] - to_client(pg, (0, 0))[0])
+
+
+def test_a_slider_drag_decodes_every_step_and_reports_the_release(page):
+    model, _ = load_checkpoint(MODELS / f"{VAE_NAME}.pt")
+    slider = page.locator(".lm-slider input").first
+    slider.focus()
+    for step in range(1, 6):
+        page.keyboard.press("ArrowRight")
+        z = state(page)["z"]
+        assert z[0] > 0 and z[1] == 0
+        expect(page.locator(".lm-slider-val").first).to_have_text(f"{z[0]:.2f}")
+        assert np.abs(panel_pixels(page) - 255 * torch_decode(model, z)).max() <= 1.0
+    expect(page).to_have_url(re.compile(r"z=" + re.escape(f"{state(page)['z'][0]:.3f}".rstrip("0"))))
+
+
+def test_the_legend_hides_a_digit_and_its_dots_cannot_be_clicked(page, cache):
+    row = isolated_points(cache.mu, 1)[0]
+    label = str(int(cache.labels[row]))
+    page.locator(".lm-plot .legend .traces").filter(has_text=re.compile(f"^{label}$")).click()
+    page.wait_for_function(f"() => window.__latentMap.state().traces.find(t => t.name === '{label}').visible === 'legendonly'")
+    select_dot(page, cache, row)
+    assert page.locator(".lm-root").get_attribute("data-selected") == "", "a hidden dot was selected"
+    # Double-click isolates one digit.
+    page.locator(".lm-plot .legend .traces").filter(has_text=re.compile("^0$")).dblclick()
+    page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.visible === true).length === 1")
+
+
+def test_zoom_then_click_selects_the_dot_under_the_pointer(page, cache):
+    row = isolated_points(cache.mu, 3)[2]
+    x, y = to_client(page, cache.mu[row])
+    scale = lambda: to_client(page, (1, 0))[0] - to_client(page, (0, 0))[0]  # noqa: E731
+    before = scale()
+    page.mouse.move(x, y)
+    for _ in range(6):  # scroll zoom around the pointer, about 10% a notch
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(80)
+    page.wait_for_function(f"() => {{ const a = window.__latentMap.toClient(1, 0), b = window.__latentMap.toClient(0, 0);"
+                           f" return a.x - b.x > {before * 1.3}; }}")
+    page.wait_for_timeout(300)
+    select_dot(page, cache, row)
+    assert page.locator(".lm-root").get_attribute("data-selected") == f"test:{row}"
+
+
+def test_the_training_switch_adds_60000_means(page):
+    page.locator(".lm-train input").check()
+    page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=T)
+    traces = state(page)["traces"]
+    assert sum(t["n"] for t in traces) == 70_000
+    assert sum(t["n"] for t in traces if t["split"] == "train") == 60_000
+    box = page.locator(".lm-overlay").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".lm-mode")).to_have_text("hover")
+    page.locator(".lm-train input").uncheck()
+    page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.split === 'train' && t.visible === true).length === 0")
+
+
+def test_the_link_round_trip_and_back(browser, server, cache, data_root):
+    row = isolated_points(cache.mu, 1)[0]
+    pg = new_page(browser, f"{server}/?model={VAE_NAME}&idx={row}&z={cache.mu[row, 0]:.4f},{cache.mu[row, 1]:.4f}")
+    try:
+        assert pg.locator(".lm-root").get_attribute("data-selected") == f"test:{row}"
+        expect(pg.locator(".lm-original canvas")).to_be_visible()
+        x, y = empty_spot(pg, cache)
+        pg.mouse.click(x, y)
+        expect(pg).not_to_have_url(re.compile("idx="))
+        link = pg.url
+        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
+        expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
+        pg.go_back()  # one history entry per page visit: Back is the map again, as it was
+        pg.wait_for_selector(READY)
+        expect(pg.locator("h1")).to_have_text("Latent map")
+        assert np.allclose(state(pg)["z"], to_z(pg, x, y), atol=one_pixel(pg))
+        copy = new_page(browser, link)
+        try:
+            assert np.allclose(state(copy)["z"], state(pg)["z"], atol=1e-3)
+        finally:
+            copy.close()
+    finally:
+        pg.close()
+
+
+@pytest.mark.parametrize("size", [(1400, 1000), (1280, 720), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_window_sizes_panel_in_view_nothing_clipped(browser, server, cache, size):
+    pg = new_page(browser, server, viewport=size)
+    try:
+        if size[0] > 600:
+            select_dot(pg, cache, isolated_points(cache.mu, 1)[0])
+            expect(pg.locator(".lm-neighbours")).to_be_visible()
+        plot, panel = pg.locator(".lm-plot").bounding_box(), pg.locator(".lm-panel").bounding_box()
+        main = pg.get_by_test_id("stMain").bounding_box()
+        for box in (plot, panel):
+            assert box["x"] >= main["x"] - 1 and box["x"] + box["width"] <= main["x"] + main["width"] + 1, box
+        if size[0] > 600:  # side by side; the panel's contents are in view without scrolling
+            assert panel["x"] >= plot["x"] + plot["width"]
+            for part in (".lm-digit", ".lm-slider", ".lm-recon canvas", ".lm-mu", ".lm-sigma", ".lm-kl", ".lm-neighbours"):
+                b = pg.locator(part).last.bounding_box()
+                assert b["y"] + b["height"] <= size[1], f"{part} is below the fold at {size}"
+        else:  # a phone: the panel goes under the map
+            assert panel["y"] >= plot["y"] + plot["height"]
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= size[0], "horizontal scroll"
+    finally:
+        pg.close()
+
+
+@pytest.fixture(scope="module")
+def odd_server(tmp_path_factory, cache):
+    """A server whose models folder holds a 5-D VAE and whose data folder is empty."""
+    folder = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    save_checkpoint(VAE(VAEConfig(latent_dim=5, hidden_dims=(64, 32))).eval(), folder / "toy_z5.pt")
+    rng = np.random.default_rng(0)
+    np.savez_compressed(cache_path_for(folder / "toy_z5.pt"), mu=rng.normal(0, 1, (2000, 5)).astype(np.float32),
+                        logvar=np.full((2000, 5), -1.0, np.float32), labels=rng.integers(0, 10, 2000))
+    env = {"LATENT_EXPLORER_MODELS": str(folder), "MNIST_DATA_ROOT": str(tmp_path_factory.mktemp("no_data"))}
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
+        yield url, folder
+
+
+def test_a_5d_model_and_a_server_without_the_dataset(browser, odd_server):
+    url, folder = odd_server
+    pg = new_page(browser, f"{url}/?idx=3")
+    try:
+        assert pg.locator(".lm-slider input").count() == 5
+        assert_browser_decodes_like_torch(pg, folder / "toy_z5.pt", n=100)
+        expect(pg.locator(".lm-missing")).to_have_text("dataset not on this server")
+        expect(pg.get_by_role("button", name=re.compile("^Download MNIST"))).to_be_visible()
+        assert np.allclose(state(pg)["z"], np.load(cache_path_for(folder / "toy_z5.pt"))["mu"][3], atol=1e-6)
+        z4 = state(pg)["z"][4]
+        pg.locator(".lm-slider input").nth(4).focus()
+        pg.keyboard.press("ArrowRight")
+        assert state(pg)["z"][4] > z4 and pg.locator(".lm-mode").text_content() == "slider"
+        assert not pg.locator(".lm-train input").is_enabled(), "no training cache for this model"
+    finally:
+        pg.close()
