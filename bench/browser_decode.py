@@ -1,196 +1,193 @@
-"""Live decoding in the browser vs. the server round trip.
+"""The latent map in a real browser: start-up, bytes, hover decoding and clicks.
 
-    .venv/bin/python bench/browser_decode.py [--seconds 2] [--trials 10]
+    .venv/bin/python bench/browser_decode.py [--seconds 2] [--clicks 20]
 
-Starts the app (`streamlit run app.py`, headless, free port) in headless
-Chromium (/usr/bin/chromium) and measures:
+Starts the app (`streamlit run app.py`, headless, free port) and drives
+headless Chromium (/usr/bin/chromium) through Playwright. Prints one table:
 
-  browser path: the latent_explorer component. A scripted drag over the map
-      (Playwright mouse moves for --seconds); in the page, with
-      performance.now(): decode time per z, pointer event -> decoded image
-      drawn, images drawn per second and animation frames that showed a new
-      image.
-  server path: the app's Streamlit slider "z1" (label z1 or z₁). Drag the thumb
-      and release; latency = release -> the "decoder(z)" st.image has its new
-      image decoded, in the page. Images per second while dragging, too
-      (Streamlit >= 1.49 only reruns on release). Reported "not available" if
-      the app has no such slider.
+  server start -> first decoded hover   cold: process start to the first image drawn for a hover
+  new session -> first decoded hover    a second tab on the running server
+  longest main-thread task after ready  PerformanceObserver "longtask", from the map being ready
+  bytes, first visit                    HTTP (encoded, from CDP) + websocket frames received
+  bytes, back to the map                after a visit to another page
+  click -> panel filled                 a click on an isolated dot to the panel's new title, painted
+  pointer move -> image drawn           during a scripted drag (event timestamp to the image drawn)
+  images drawn per second               during that drag
+Hover rows are measured with 10,000 and with 70,000 points (the training switch).
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from vae_core.latents import cache_path_for, load_latent_cache  # noqa: E402
 
-READY = ".lex-root[data-ready='1']"
+READY = ".lm-root[data-ready='1']"
 VIEWPORT = {"width": 1400, "height": 1000}
-
-# In-page probes: animation frames, and when the server's decoded image changes.
-FRAME_PROBE = """() => { window.__frames = []; const f = (t) => { window.__frames.push(t); requestAnimationFrame(f); };
-                         requestAnimationFrame(f); }"""
-IMAGE_PROBE = """() => {
-  window.__imgs = []; window.__release = null;
-  const target = () => [...document.querySelectorAll('[data-testid="stImage"]')]
-      .find((e) => e.innerText.includes('decoder(z)'))?.querySelector('img');
-  let last = target()?.src;
-  new MutationObserver(() => {
-    const img = target();
-    if (!img || img.src === last) return;
-    last = img.src; const src = img.src;
-    img.decode().then(() => window.__imgs.push({ t: performance.now(), src })).catch(() => {});
-  }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['src'] });
-  document.addEventListener('pointerup', () => { window.__release = performance.now(); }, true);
-  return !!target();
-}"""
+LONGTASKS = """window.__longtasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries())
+  window.__longtasks.push({ start: e.startTime, ms: e.duration }); }).observe({ type: "longtask", buffered: true });"""
+CLICK_PROBE = """(row) => { window.__clickTime = new Promise((resolve) => {
+  let clicked = null;
+  window.addEventListener("click", (e) => { clicked = e.timeStamp; }, { capture: true, once: true });
+  const obs = new MutationObserver(() => {
+    const title = document.querySelector(".lm-sel-title");
+    if (clicked === null || !title || !title.textContent.includes(`#${row} `)) return;
+    obs.disconnect();
+    requestAnimationFrame(() => resolve(performance.now() - clicked));  // painted in the next frame
+  });
+  obs.observe(document.querySelector(".lm-selected"), { childList: true, subtree: true });
+}); }"""
 
 
-def _stats(values) -> tuple[float, float]:
+class Bytes:
+    """Bytes a tab received: HTTP bodies as sent (CDP encodedDataLength) plus websocket frames."""
+
+    def __init__(self, page):
+        self.http = self.ws = 0
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.loadingFinished", lambda e: self._add_http(e["encodedDataLength"]))
+        cdp.on("Network.webSocketFrameReceived", lambda e: self._add_ws(e["response"]))
+
+    def _add_http(self, n: int) -> None:
+        self.http += n
+
+    def _add_ws(self, frame: dict) -> None:
+        data = frame["payloadData"]
+        self.ws += len(base64.b64decode(data)) if frame["opcode"] == 2 else len(data.encode())
+
+    @property
+    def total(self) -> int:
+        return self.http + self.ws
+
+
+def stats(values) -> tuple[float, float]:
     a = np.asarray(values, float)
     return (float(np.median(a)), float(np.percentile(a, 95))) if len(a) else (math.nan, math.nan)
 
 
-def measure_browser(page: Page, seconds: float) -> dict:
-    """Scripted drag over the component's map; everything timed inside the page."""
-    received: list[int] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: received.append(len(f))))
-    page.reload()
-    page.wait_for_selector(READY, timeout=60_000)
-    page.wait_for_timeout(1000)
-    first_load = sum(received)
-    box = page.locator(".lex-overlay").bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    rx, ry = 0.35 * box["width"], 0.35 * box["height"]
-    for i in range(30):  # warm up the JIT, as a user's first hover does
-        page.mouse.move(cx + rx * math.cos(i / 5), cy + ry * math.sin(i / 3))
-    page.evaluate("() => window.__latentExplorer.resetStats()")
-    page.evaluate(FRAME_PROBE)
-    page.wait_for_timeout(200)
-    received.clear()
-
-    t0_page = page.evaluate("performance.now()")
-    page.mouse.move(cx + rx, cy)
-    page.mouse.down()
-    moves, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        a = 2 * math.pi * elapsed / seconds
-        page.mouse.move(cx + rx * math.cos(a), cy + ry * math.sin(2 * a))  # a figure-of-eight
-        moves += 1
-    t1_page = page.evaluate("performance.now()")
-    page.mouse.up()
-    page.wait_for_timeout(1500)  # the release reports the z to Python: one rerun
-
-    stats = page.evaluate("() => window.__latentExplorer.stats()")
-    frames = [t for t in page.evaluate("window.__frames") if t0_page <= t <= t1_page]
-    # The three arrays are pushed together, one entry per image drawn: keep the drag's entries.
-    inside = [i for i, t in enumerate(stats["drawTimes"]) if t0_page <= t <= t1_page]
-    draws = [stats["drawTimes"][i] for i in inside]
-    span_s = (t1_page - t0_page) / 1000
-    # An animation frame "shows a new image" if at least one decode was drawn since the previous frame.
-    fresh = sum(1 for a, b in zip(frames, frames[1:]) if any(a < t <= b for t in draws))
-    return {
-        "decode": _stats([stats["decodeMs"][i] for i in inside]),
-        "latency": _stats([stats["latencyMs"][i] for i in inside]),
-        "work": _stats([stats["workMs"][i] for i in inside]),
-        "n": len(draws),
-        "moves": moves,
-        "draws_per_s": len(draws) / span_s,
-        "raf_fps": (len(frames) - 1) / span_s if len(frames) > 1 else math.nan,
-        "fresh_fps": fresh / span_s,
-        "first_load_bytes": first_load,
-        "release_rerun_bytes": sum(received),
-    }
+def open_map(browser, url: str):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.add_init_script("globalThis.__latentMapTesting = true;" + LONGTASKS)
+    counter = Bytes(page)
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=120_000)
+    page.wait_for_function("() => window.__latentMap && window.__latentMap.last && window.__latentMap.state().traces.length")
+    ready = page.evaluate("() => performance.now()")
+    first_hover(page)
+    return page, counter, time.perf_counter() - t0, ready
 
 
-def _find_slider(page: Page, names=("z1", "z₁")):
-    for slider in page.locator('[data-testid="stSlider"]').all():
-        label = slider.locator('[data-testid="stWidgetLabel"]').inner_text().strip()
-        if label in names:
-            return slider.locator('input[type="range"]').locator("xpath=../..")  # the thumb
-    return None
+def first_hover(page) -> None:
+    """Move over the map until an image is drawn for the pointer."""
+    box = page.locator(".lm-overlay").bounding_box()
+    for i in range(200):
+        page.mouse.move(box["x"] + box["width"] * (0.4 + 0.001 * i), box["y"] + box["height"] / 2)
+        if page.locator(".lm-mode").text_content() == "hover":
+            return
+        page.wait_for_timeout(10)
+    raise RuntimeError("hover never decoded")
 
 
-def measure_server(page: Page, trials: int, seconds: float) -> dict | str:
-    """Drag the app's z1 st.slider and time release -> new decoded image."""
-    try:
-        page.wait_for_selector('[data-testid="stSlider"]', timeout=30_000)
-    except Exception:
-        return "not available: the app shows no Streamlit slider"
-    thumb = _find_slider(page)
-    if thumb is None:
-        return "not available: no slider labelled z1 / z₁ on the app's first page"
-    if not page.evaluate(IMAGE_PROBE):
-        return "not available: no st.image captioned 'decoder(z)' beside the sliders"
-    thumb.scroll_into_view_if_needed()  # below the live map on the page: mouse events need it on screen
-    page.wait_for_timeout(300)
-    latencies = []
-    for i in range(trials):
-        box = thumb.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        n_before = page.evaluate("window.__imgs.length")
-        page.mouse.move(x, y)
-        page.mouse.down()
-        page.mouse.move(x + (25 if i % 2 == 0 else -25), y, steps=5)
-        page.mouse.up()
-        page.wait_for_function(f"window.__imgs.length > {n_before}", timeout=30_000)
-        latencies.append(page.evaluate("window.__imgs[window.__imgs.length - 1].t - window.__release"))
-        page.wait_for_timeout(300)
-    # Images shown while the thumb is held and moving (before the release).
-    box = thumb.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    n_before, t0, start = page.evaluate("window.__imgs.length"), page.evaluate("performance.now()"), time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        page.mouse.move(x + 40 * math.sin(2 * math.pi * elapsed / seconds), y)
-    t1 = page.evaluate("performance.now()")
-    during = page.evaluate(f"window.__imgs.slice({n_before}).filter(e => e.t <= {t1}).length")
-    page.mouse.up()
-    return {"latency": _stats(latencies), "n": len(latencies), "during_drag_fps": during / ((t1 - t0) / 1000)}
+def drag(page, seconds: float) -> dict:
+    """A figure-of-eight over the plot area for `seconds`; per-image timings from the page's hook."""
+    box = page.locator(".lm-overlay").bounding_box()
+    cx, cy, rx, ry = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35, box["height"] * 0.3
+    page.mouse.move(cx, cy)
+    page.evaluate("() => window.__latentMap.resetStats()")
+    t_end, k = time.perf_counter() + seconds, 0
+    while time.perf_counter() < t_end:
+        t = k * 0.05
+        page.mouse.move(cx + rx * math.sin(t), cy + ry * math.sin(2 * t))
+        k += 1
+    s = page.evaluate("() => window.__latentMap.stats()")
+    span = (s["drawTimes"][-1] - s["drawTimes"][0]) / 1000 if len(s["drawTimes"]) > 1 else math.nan
+    return {"latency": s["latencyMs"], "decode": s["decodeMs"], "fps": (len(s["drawTimes"]) - 1) / span, "moves": k}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=2.0, help="length of the scripted drags")
-    parser.add_argument("--trials", type=int, default=10, help="slider releases for the server path")
-    args = parser.parse_args(argv)
+def clicks(page, rows, mu) -> list[float]:
+    times = []
+    for row in rows:
+        pt = page.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", [float(mu[row, 0]), float(mu[row, 1])])
+        page.mouse.move(pt["x"], pt["y"])
+        page.evaluate(CLICK_PROBE, row)
+        page.mouse.click(pt["x"], pt["y"])
+        times.append(page.evaluate("() => window.__clickTime"))
+        page.wait_for_timeout(300)  # let the original image arrive before the next click
+    return times
 
+
+def isolated(mu: np.ndarray, n: int) -> list[int]:
+    rows = np.flatnonzero(np.all(np.abs(mu[:1500]) < 3, axis=1))
+    d = np.sqrt(((mu[rows, None] - mu[None]) ** 2).sum(-1))
+    d[np.arange(len(rows)), rows] = np.inf
+    return [int(r) for r in rows[np.argsort(-d.min(1))[:n]]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--clicks", type=int, default=20)
+    args = parser.parse_args()
+    mu = load_latent_cache(cache_path_for(ROOT / "models" / "mnist_vae_z2.pt")).mu
+    rows: list[tuple[str, str, str]] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with streamlit_server(ROOT / "app.py", cwd=ROOT) as app_url:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(app_url)
-            page.wait_for_selector(READY, timeout=60_000)  # the live map is the home page's default view
-            server = measure_server(page, args.trials, args.seconds)
-            browser_result = measure_browser(page, args.seconds)
+        t_start = time.perf_counter()
+        with streamlit_server(ROOT / "app.py", cwd=ROOT, timeout=120) as url:
+            page, counter, _, ready = open_map(browser, url)
+            rows.append(("server start -> first decoded hover", f"{time.perf_counter() - t_start:.2f} s", "<= 5 s"))
+            page.wait_for_timeout(1500)
+            longest = max([t["ms"] for t in page.evaluate("() => window.__longtasks") if t["start"] >= ready] or [0])
+            rows.append(("bytes, first visit (HTTP + websocket)",
+                         f"{counter.total / 1e6:.2f} MB ({counter.http / 1e6:.2f} + {counter.ws / 1e6:.2f})", "<= 7 MB"))
+            second, _, seconds, _ = open_map(browser, url)
+            rows.append(("new session -> first decoded hover", f"{seconds:.2f} s", "<= 2 s"))
+            second.close()
+            rows.append(("longest main-thread task after the map is ready", f"{longest:.0f} ms", "<= 500 ms"))
+
+            page.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
+            page.get_by_text("Download the grid (PNG)").wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            before = counter.total
+            page.get_by_test_id("stSidebarNavLink").filter(has_text="Latent map").click()
+            page.wait_for_selector(READY, timeout=60_000)
+            page.wait_for_timeout(2000)
+            rows.append(("bytes, back to the map from another page", f"{(counter.total - before) / 1e3:.1f} kB", "<= 50 kB"))
+
+            taken = clicks(page, isolated(mu, args.clicks), mu)
+            med, p95 = stats(taken)
+            rows.append(("click -> panel filled (median, p95)", f"{med:.1f}, {p95:.1f} ms (n={len(taken)})", "<= 100 ms p50"))
+            for n_points in (10_000, 70_000):
+                if n_points == 70_000:
+                    page.locator(".lm-train input").check()
+                    page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=60_000)
+                    page.wait_for_timeout(500)
+                result = drag(page, args.seconds)
+                med, p95 = stats(result["latency"])
+                rows.append((f"pointer move -> image drawn, {n_points:,} points (median, p95)",
+                             f"{med:.1f}, {p95:.1f} ms (n={len(result['latency'])})", "<= 16 ms"))
+                dmed, _ = stats(result["decode"])
+                rows.append((f"images drawn per second while dragging, {n_points:,} points",
+                             f"{result['fps']:.1f} (decode {dmed:.2f} ms median; {result['moves']} moves sent)", "60"))
             page.close()
         browser.close()
-
-    b = browser_result
-    print(f"Chromium headless ({CHROMIUM}), {args.seconds:g} s scripted drags, times in ms from performance.now()\n")
-    print(f"{'path':<44} {'median':>8} {'p95':>8} {'n':>5}   frames/s during drag")
-    print(f"{'browser: decode one z (JS)':<44} {b['decode'][0]:8.2f} {b['decode'][1]:8.2f} {b['n']:5d}")
-    print(f"{'browser: handler start -> image drawn':<44} {b['work'][0]:8.2f} {b['work'][1]:8.2f} {b['n']:5d}")
-    print(f"{'browser: pointer event -> image drawn':<44} {b['latency'][0]:8.2f} {b['latency'][1]:8.2f} {b['n']:5d}"
-          f"   {b['fresh_fps']:.1f} new-image frames/s ({b['draws_per_s']:.0f} draws/s, "
-          f"rAF {b['raf_fps']:.0f}/s, {b['moves'] / args.seconds:.0f} moves/s sent)")
-    if isinstance(server, str):
-        print(f"{'server: st.slider z1 release -> st.image':<44} {server}")
-    else:
-        print(f"{'server: st.slider z1 release -> st.image':<44} {server['latency'][0]:8.1f} {server['latency'][1]:8.1f}"
-              f" {server['n']:5d}   {server['during_drag_fps']:.1f} images/s while dragging (updates on release)")
-    print("(event -> drawn includes Chromium holding pointermove until the next animation frame, 0-16.7 ms)")
-    print(f"\nbytes over the websocket: first load {b['first_load_bytes']:,}; "
-          f"rerun after the drag release {b['release_rerun_bytes']:,} (weights not re-sent)")
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(width)} | value | target |\n|{'-' * (width + 2)}|---|---|")
+    for name, value, target in rows:
+        print(f"| {name.ljust(width)} | {value} | {target} |")
 
 
 if __name__ == "__main__":

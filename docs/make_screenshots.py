@@ -4,8 +4,9 @@
 
 Starts `streamlit run app.py` on a free port (latent_component.devserver), opens
 every page in headless Chromium at 1400x1000, does one representative
-interaction (hover on the live latent map so a decoded digit follows the
-pointer; upload a test digit on Encode), and saves a palette PNG (< 400 KB).
+interaction (on the latent map a test digit is selected from the link and the
+pointer hovers, so a decoded digit follows it; upload a test digit on Encode),
+and saves a palette PNG (< 400 KB).
 
 tests/test_browser_app.py calls `make_screenshots` too, into a temporary folder,
 so CI checks that every page still renders.
@@ -29,7 +30,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 FIXTURES = REPO / "tests" / "fixtures"
 # MNIST test digit #0 (a 7): the 4x dark-on-white scan, or the plain 28x28 one.
 DIGIT_FIXTURES = [FIXTURES / "app_digit_7.png", FIXTURES / "mnist0_white_on_black.png"]
-LIVE_READY = ".lex-root[data-ready='1']"
+MAP_READY = ".lm-root[data-ready='1']"
 HOVER_Z = (-1.6, 0.3)  # a point in the cloud of 1s of the shipped VAE: the cursor shows a decoded digit
 MAX_BYTES = 400_000
 
@@ -53,13 +54,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     )
 
 
-def _hover_live_map(page) -> None:
-    page.wait_for_selector(LIVE_READY, timeout=60_000)
+def _hover_map(page) -> None:
+    page.wait_for_selector(MAP_READY, timeout=60_000)
+    page.locator(".lm-original canvas, .lm-missing").first.wait_for(timeout=60_000)
     wait_idle(page)
-    pt = page.evaluate("([x, y]) => window.__latentExplorer.toClient(x, y, 'live_map')", list(HOVER_Z))
+    pt = page.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", list(HOVER_Z))
     page.mouse.move(pt["x"] - 20, pt["y"] - 20)
     page.mouse.move(pt["x"], pt["y"], steps=4)
-    page.locator(".lex-cursor").wait_for(state="visible", timeout=10_000)
+    page.locator(".lm-cursor").wait_for(state="visible", timeout=10_000)
 
 
 def _upload_digit(page) -> None:
@@ -69,7 +71,7 @@ def _upload_digit(page) -> None:
 
 # (file slug, URL path, page title, interaction before the screenshot)
 PAGES: list[tuple[str, str, str, Callable | None]] = [
-    ("latent_map", "/", "Latent map", _hover_live_map),
+    ("latent_map", "/?idx=0", "Latent map", _hover_map),
     ("encode_a_digit", "/Encode_a_digit", "Encode a digit", _upload_digit),
     ("manifold", "/Manifold", "Manifold", None),
     ("prior_vs_posterior", "/Prior_vs_posterior", "Prior vs posterior", None),
@@ -94,6 +96,7 @@ def screenshot_page(browser, base_url: str, slug: str, out_dir: str | Path) -> P
     """Open one page (by its slug in PAGES), interact, and write out_dir/screenshot_<slug>.png."""
     _, path, title, action = next(p for p in PAGES if p[0] == slug)
     page = browser.new_page(viewport=VIEWPORT)
+    page.add_init_script("globalThis.__latentMapTesting = true")  # the map's test hook (toClient)
     try:
         page.goto(base_url.rstrip("/") + path)
         page.locator("h1").filter(has_text=title).wait_for(timeout=60_000)

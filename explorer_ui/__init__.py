@@ -14,7 +14,6 @@ from .images import (
     UPLOAD_TYPES,
     download_png,
     gray_image,
-    ink_rgba,
     mosaic_strip,
     png_bytes,
     show_digit,
@@ -54,7 +53,6 @@ from .params import (
 )
 from .plots import (
     DIGIT_COLORS,
-    add_click_grid,
     add_ellipses,
     add_image,
     add_marker,
@@ -63,7 +61,6 @@ from .plots import (
     add_prior_circles,
     map_figure,
     means_raster,
-    parse_map_click,
     union_extent,
 )
 
@@ -75,7 +72,7 @@ __all__ = [
     "models_dir", "test_images", "train_latents", "dataset_images", "offer_dataset_download",
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number", "param_z", "set_params",
     "sidebar_model",
-    "download_png", "gray_image", "ink_rgba", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
-    "add_click_grid", "add_ellipses", "add_image", "add_marker", "add_means", "add_means_raster",
-    "add_prior_circles", "map_figure", "means_raster", "parse_map_click", "union_extent",
+    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
+    "add_ellipses", "add_image", "add_marker", "add_means", "add_means_raster",
+    "add_prior_circles", "map_figure", "means_raster", "union_extent",
 ]

@@ -49,14 +49,6 @@ def gray_image(img: np.ndarray) -> Image.Image:
     return Image.fromarray(to_uint8(img), mode="L")
 
 
-def ink_rgba(img: np.ndarray, rgb=(20, 20, 40), alpha: float = 1.0) -> Image.Image:
-    """Grey image (h, w) in [0, 1] -> RGBA PIL image, ink as dark colour, background transparent."""
-    a = to_uint8(np.clip(img, 0, 1) * alpha)
-    out = np.empty(a.shape + (4,), np.uint8)
-    out[..., :3], out[..., 3] = rgb, a
-    return Image.fromarray(out, mode="RGBA")
-
-
 def mosaic_strip(images: np.ndarray, nrows: int, ncols: int, pad: int = 2) -> np.ndarray:
     """Digits (nrows * ncols, 28, 28) tiled with thin white gaps: a float image."""
     return explore.mosaic(images, nrows, ncols, pad=pad, fill=1.0)

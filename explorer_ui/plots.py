@@ -1,5 +1,5 @@
-"""Plotly building blocks for the latent map: the figure, test-mean scatter or raster, click targets,
-posterior ellipses, prior circles, markers, plus extent union and click parsing."""
+"""Plotly building blocks for the pages' latent-plane figures: the figure, test-mean scatter or raster,
+posterior ellipses, prior circles, markers, plus extent union. (The home page's map is latent_component.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -45,19 +45,6 @@ def add_means(fig: go.Figure, m: Loaded, size: float = 4, opacity: float = 0.6, 
             selected=dict(marker=dict(size=13, opacity=1.0)) if selectable else None,
             unselected=dict(marker=dict(opacity=opacity)) if selectable else None,
         ))
-
-
-def add_click_grid(fig: go.Figure, extent: explore.Extent, n: int = 72) -> None:
-    """A fine, invisible grid of click targets so clicking empty space selects a z."""
-    x0, x1, y0, y1 = extent
-    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    fig.add_trace(go.Scattergl(
-        x=xx.ravel(), y=yy.ravel(), mode="markers", name="empty space", showlegend=False,
-        marker=dict(size=max(4, 560 // n), color="rgba(0,0,0,0.004)"),
-        hovertemplate="z = (%{x:.2f}, %{y:.2f})<br>click to decode<extra></extra>",
-        selected=dict(marker=dict(color="black", size=11, opacity=1.0)),
-        unselected=dict(marker=dict(opacity=0.004)),
-    ))
 
 
 def add_image(fig: go.Figure, image: Image.Image, extent: explore.Extent, opacity: float = 1.0) -> None:
@@ -121,22 +108,3 @@ def add_marker(fig: go.Figure, z, name: str = "z", color: str = "black", symbol:
 def union_extent(*extents: explore.Extent) -> explore.Extent:
     e = np.array(extents)
     return float(e[:, 0].min()), float(e[:, 1].max()), float(e[:, 2].min()), float(e[:, 3].max())
-
-
-def parse_map_click(selection) -> tuple[str, object] | None:
-    """Selection state of the latent map -> ("index", test row) for a digit's point,
-    ("z", (z1, z2)) for a click target in empty space, or None for no point."""
-    points = (selection or {}).get("points") or []
-    if not points:
-        return None
-    p = points[0]
-    cd = p.get("customdata")
-    if isinstance(cd, dict):  # a row of a typed (base64) array arrives as {"0": .., "1": ..}
-        cd = cd.get("0", cd.get(0))
-    elif isinstance(cd, (list, tuple)):
-        cd = cd[0] if cd else None
-    if cd is not None:
-        return "index", int(round(float(cd)))
-    if p.get("x") is not None and p.get("y") is not None:
-        return "z", (float(p["x"]), float(p["y"]))
-    return None

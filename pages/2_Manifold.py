@@ -21,7 +21,7 @@ ui.init_state("mf_n", ui.param_number("n", 4, 40, 20, integer=True))
 ui.init_state("mf_r", round(ui.param_number("r", 0.5, max(r_max, 0.5), min(r_default, r_max)), 1))
 ui.init_state("mf_spacing", ui.param_choice("spacing", ["gaussian", "linear"], "gaussian" if m.is_vae else "linear"))
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1.4])
+c1, c2, c3, c4 = st.columns([1.6, 1.6, 2.4, 2.2])  # wide enough for the full labels at 1280 px
 n = c1.slider("Grid size (tiles per side)", 4, 40, key="mf_n")
 radius = c2.slider("Range: |z| up to", 0.5, max(r_max, 0.5), step=0.1, key="mf_r")
 spacing = c3.segmented_control("Spacing", ["gaussian", "linear"], key="mf_spacing",
@@ -65,7 +65,7 @@ if show_means:
                                    hovertemplate=f"digit {d}<br>μ = (%{{customdata[0]:.2f}}, "
                                                  "%{customdata[1]:.2f})<extra></extra>"))
 
-left, right = st.columns([3, 1], gap="large")
+left, right = st.columns([5, 2], gap="large")  # the right one fits the download button's label at 1280 px
 with left:
     st.plotly_chart(fig, key="mf_fig", config={"displaylogo": False})
 with right:

@@ -1,16 +1,14 @@
 """The whole app (`streamlit run app.py`) in a real browser: headless Chromium driven by Playwright.
 
-Journeys: the home page renders its map; a click on a dot of the live (canvas)
-map and on a point of the Plotly WebGL map selects that test digit; a server
-slider re-decodes the image; Encode a digit takes an upload (and survives a
-broken one); every page opens from the sidebar and from a direct link;
-nonsense link parameters warn instead of failing. Last, the README screenshots
-are regenerated into a temporary folder (docs/make_screenshots.py).
+Journeys: Encode a digit takes an upload or a drawing (and survives a broken
+file); every page opens from the sidebar and from a direct link; nonsense link
+parameters warn instead of failing. Last, the README screenshots are
+regenerated into a temporary folder (docs/make_screenshots.py). The latent map
+itself is tests/test_browser_map.py.
 """
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 import time
@@ -31,10 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = Path(os.environ.get("LATENT_EXPLORER_MODELS") or ROOT / "models")
 VAE, AE = "mnist_vae_z2", "mnist_ae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
-LIVE_READY = ".lex-root[data-ready='1']"
+MAP_READY = ".lm-root[data-ready='1']"
 T = 60_000  # ms: generous, the machine is shared
-# The Plotly latent map (not the small map beside it): the one with the invisible click grid.
-PLOTLY_MAP = "[...document.querySelectorAll('.js-plotly-plot')].find(g => (g._fullData || []).some(t => t.name === 'empty space'))"
 
 
 def _load_screenshots_module():
@@ -105,169 +101,7 @@ def query(pg) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
 
 
-def isolated_points(mu: np.ndarray, n: int, candidates: int = 600, box: float = 3.5) -> list[int]:
-    """Rows of `n` test means well inside the map whose nearest neighbour is far: clicking them is unambiguous."""
-    rows = np.flatnonzero(np.all(np.abs(mu[:candidates]) < box, axis=1))
-    d = np.sqrt(((mu[rows, None, :] - mu[None, :, :]) ** 2).sum(-1))
-    d[np.arange(len(rows)), rows] = np.inf
-    return [int(r) for r in rows[np.argsort(-d.min(1))[:n]]]
-
-
-def selected_heading(pg, row: int, label: int):
-    return pg.get_by_role("heading", name=f"Test digit #{row} · label {label}", exact=True)
-
-
-def decoded_image(pg):
-    """The server-side decoder(z) image in the right-hand panel."""
-    return pg.locator('[data-testid="stImage"]').filter(has=pg.get_by_text("decoder(z)", exact=True)).locator("img")
-
-
-def plotly_point_px(pg, zx: float, zy: float) -> dict:
-    """Viewport pixel of the latent point (zx, zy) on the Plotly map, once its layout has stopped moving."""
-    js = f"""([x, y]) => {{ const g = {PLOTLY_MAP}, L = g._fullLayout, r = g.getBoundingClientRect();
-                 return {{x: r.left + L.xaxis._offset + L.xaxis.l2p(x), y: r.top + L.yaxis._offset + L.yaxis.l2p(y)}}; }}"""
-    last = None
-    for _ in range(40):  # the legend and automargins can shift the plot area after the first draw
-        pt = pg.evaluate(js, [zx, zy])
-        if last is not None and abs(pt["x"] - last["x"]) < 0.5 and abs(pt["y"] - last["y"]) < 0.5:
-            return pt
-        last = pt
-        pg.wait_for_timeout(150)
-    raise AssertionError("the Plotly map kept moving")
-
-
 # --------------------------------------------------------------------- tests
-def test_home_renders_the_live_map(page):
-    open_page(page)
-    page.wait_for_selector(LIVE_READY, timeout=T)
-    assert_healthy(page)
-    # The 10,000 means are painted on the canvas (coloured, non-grey pixels).
-    painted = page.locator(".lex-points").evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
-                  for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] !== d[i + 1] || d[i + 1] !== d[i + 2])) n++;
-                  return n; }""")
-    assert painted > 5000, f"the live map looks empty ({painted} coloured pixels)"
-    assert page.locator(".lex-title").inner_text().startswith(VAE)
-    assert page.locator(".lex-chip").count() == 10
-    live = page.get_by_role("radio", name=re.compile("^Live"))
-    expect(live).to_have_attribute("aria-checked", "true")
-    expect(page.get_by_role("heading", name="Decode any point z")).to_be_visible()
-    expect(decoded_image(page)).to_be_visible()
-    expect(page.get_by_text("Nearest test means: mostly")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile(r"^Test digit #"))).to_have_count(0)  # nothing selected yet
-    assert query(page)["model"] == VAE
-
-
-def test_live_map_click_on_a_dot_selects_that_test_digit(page, latents):
-    mu, labels = latents
-    row = isolated_points(mu, 1)[0]
-    open_page(page)
-    page.wait_for_selector(LIVE_READY, timeout=T)
-    pt = page.evaluate("([x, y]) => window.__latentExplorer.toClient(x, y, 'live_map')", [mu[row, 0], mu[row, 1]])
-    box = page.locator(".lex-overlay").bounding_box()
-    assert box["x"] < pt["x"] < box["x"] + box["width"] and box["y"] < pt["y"] < box["y"] + box["height"]
-    page.mouse.move(pt["x"], pt["y"])
-    expect(page.locator(".lex-near")).to_have_text(f"test point #{row} · digit {labels[row]}")
-    page.mouse.click(pt["x"], pt["y"])
-    event = json.loads(page.locator(".lex-root").get_attribute("data-last-event"))
-    assert (event["index"], event["label"], event["source"]) == (row, labels[row], "click")
-    # Python got the click: the right-hand panel shows that digit and the sliders moved to its mean.
-    expect(selected_heading(page, row, labels[row])).to_be_visible(timeout=T)
-    shots.wait_idle(page)
-    assert_healthy(page)
-    assert query(page)["idx"] == str(row)
-    z = [float(v) for v in query(page)["z"].split(",")]
-    assert np.allclose(z, mu[row], atol=0.011), (z, mu[row])
-    expect(page.get_by_text(re.compile(r"^μ = \(" + re.escape(f"{mu[row, 0]:.3f}, {mu[row, 1]:.3f})"))).first).to_be_visible()
-
-
-def test_plotly_map_click_on_a_point_selects_that_test_digit(page, latents):
-    mu, labels = latents
-    row = isolated_points(mu, 2)[1]  # another digit than the live-map test
-    open_page(page)
-    plotly = page.get_by_role("radio", name=re.compile("^Plotly"))
-    plotly.click()
-    expect(plotly).to_have_attribute("aria-checked", "true")
-    page.wait_for_function(f"() => !!({PLOTLY_MAP})", timeout=T)
-    shots.wait_idle(page)
-    expect(page.locator(".lex-root")).to_have_count(0)  # the live map is gone
-    assert query(page)["view"] == "plotly"
-    traces = page.evaluate(f"() => {PLOTLY_MAP}._fullData.map(t => t.type)")
-    assert traces.count("scattergl") == 11  # ten digits + the click grid
-    # Hover until Plotly's own hit test agrees the pointer is on that point, then press the mouse there.
-    hovered = None
-    for _ in range(5):
-        pt = plotly_point_px(page, float(mu[row, 0]), float(mu[row, 1]))
-        page.mouse.move(pt["x"] - 3, pt["y"] - 3)
-        page.mouse.move(pt["x"], pt["y"])
-        page.wait_for_timeout(100)
-        hovered = page.evaluate(f"() => ({PLOTLY_MAP}._hoverdata || []).map(p => p.customdata && p.customdata[0])")
-        if hovered and hovered[0] == row:
-            break
-    assert hovered and hovered[0] == row, f"Plotly hovers {hovered}, not test point {row}"
-    page.mouse.click(pt["x"], pt["y"])
-    expect(selected_heading(page, row, labels[row])).to_be_visible(timeout=T)
-    shots.wait_idle(page)
-    assert_healthy(page)
-    assert query(page)["idx"] == str(row)
-    expect(page.get_by_role("heading", name=re.compile(r"^Test digit #"))).to_have_count(1)
-
-
-def displayed_digit(pg, img) -> np.ndarray | None:
-    """The 28x28 digit (float, 0..1) behind an upscaled st.image, read from the server's media file
-    (None if that file was just replaced by a newer run)."""
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    response = pg.request.get(img.get_attribute("src"))
-    if not response.ok:
-        return None
-    try:
-        arr = np.asarray(Image.open(io.BytesIO(response.body())).convert("L"), np.float64) / 255
-    except UnidentifiedImageError:
-        return None
-    k = arr.shape[0] // 28
-    return arr[: 28 * k, : 28 * k].reshape(28, k, 28, k).mean(axis=(1, 3))
-
-
-def wait_for_digit(pg, img, want: np.ndarray, z_want, tol: float = 0.03) -> None:
-    """Wait until the URL says z = z_want and `img` shows `want` (mean |difference| < tol)."""
-    deadline, diff = time.monotonic() + T / 1000, None
-    while time.monotonic() < deadline:
-        z = [float(v) for v in query(pg)["z"].split(",")]
-        if np.allclose(z, z_want, atol=2e-3):
-            got = displayed_digit(pg, img)
-            diff = None if got is None else float(np.abs(got - want).mean())
-            if diff is not None and diff < tol:
-                return
-        pg.wait_for_timeout(200)
-    raise AssertionError(f"decoder(z) never showed z = {z_want} (URL z = {query(pg)['z']}, last difference {diff})")
-
-
-def test_server_slider_redecodes_the_image(page, vae_model):
-    from vae_core import explore
-
-    open_page(page)
-    img = decoded_image(page)
-    z_start = np.array([float(v) for v in query(page)["z"].split(",")])
-    wait_for_digit(page, img, explore.decode(vae_model, z_start)[0], z_start)
-    before = displayed_digit(page, img)
-    slider = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text("z₁", exact=True))
-    thumb = slider.locator("input[type=range]")
-    shown0 = float(slider.get_by_test_id("stSliderThumbValue").inner_text())
-    thumb.focus()
-    for _ in range(40):
-        page.keyboard.press("ArrowRight")
-    expect(slider.get_by_test_id("stSliderThumbValue")).to_have_text(f"{shown0 + 0.40:.2f}")
-    z_end = np.array([float(thumb.get_attribute("value")), z_start[1]])
-    want = explore.decode(vae_model, z_end)[0]
-    assert np.abs(before - want).mean() > 0.03, "the slider step is too small to tell the images apart"
-    # Fragment reruns are too quick for the status widget: wait for the URL and the image to catch up.
-    wait_for_digit(page, img, want, z_end)
-    assert_healthy(page)
-
-
 def _expected_encoding(model, fixture: Path) -> tuple[np.ndarray, np.ndarray]:
     """mu, sigma of the fixture under the shipped VAE, computed here with the app's own preprocessing."""
     from vae_core import explore
@@ -374,25 +208,13 @@ def test_every_page_opens_from_the_sidebar(page):
         goto_in_sidebar(page, title, text)
 
 
-def test_back_to_the_latent_map_after_another_page(page):
-    open_page(page, "/?z=1.5,-0.5", "Latent map")
-    goto_in_sidebar(page, "Manifold", PAGE_TEXTS["Manifold"])
-    page.get_by_test_id("stSidebarNavLink").filter(has_text="Latent map").click()
-    expect(page.locator("h1")).to_have_text("Latent map", timeout=T)
-    page.wait_for_selector(f'[data-testid="stException"], {LIVE_READY}', timeout=T)  # whichever comes first
-    shots.wait_idle(page)
-    assert_healthy(page)
-    expect(decoded_image(page)).to_be_visible()
-    assert query(page).get("z") == "1.5,-0.5", "the z chosen before leaving the page is kept"
-
-
 @pytest.mark.parametrize("path, title, check", [
     ("/Encode_a_digit", "Encode a digit", "Upload or draw a digit"),
     (f"/Manifold?model={AE}", "Manifold", "20 × 20"),
     ("/Manifold?n=8&r=2&spacing=linear", "Manifold", "8 × 8"),
     (f"/Prior_vs_posterior?model={AE}", "Prior vs posterior", "Test digits inside the 3σ circle"),
     (f"/Interpolate?model={AE}&a=3&b=7&steps=5", "Interpolate", "‖z‖ along the path"),
-    (f"/?model={AE}&idx=5&view=plotly", "Latent map", "Test digit #5 · label"),
+    (f"/?model={AE}&idx=5", "Latent map", "Test digit #5 · digit"),
 ], ids=["encode", "manifold-ae", "manifold-params", "prior-ae", "interpolate-ae", "home-ae-idx"])
 def test_direct_links_open_without_an_exception(page, path, title, check):
     open_page(page, path, title)
@@ -408,15 +230,15 @@ def test_direct_links_open_without_an_exception(page, path, title, check):
 
 
 def test_nonsense_link_parameters_warn_instead_of_failing(page):
-    open_page(page, "/?model=nope&z=abc&idx=-3.5&view=3d", "Latent map")
-    page.wait_for_selector(LIVE_READY, timeout=T)  # the default view and model still work
+    open_page(page, "/?model=nope&z=abc&idx=-3.5&split=valid", "Latent map")
+    page.wait_for_selector(MAP_READY, timeout=T)  # the default model still works
     assert_healthy(page)
     warnings = page.get_by_test_id("stAlertContentWarning")
     text = " ".join(warnings.all_inner_texts())
-    for bad in ("model=nope", "z=abc", "idx=-3.5", "view=3d"):
+    for bad in ("model=nope", "z=abc", "idx=-3.5", "split=valid"):
         assert f"Ignoring the link parameter {bad}" in text, text
-    assert query(page)["model"] == VAE and query(page)["view"] == "live"
-    expect(decoded_image(page)).to_be_visible()
+    assert query(page)["model"] == VAE
+    expect(page.locator(".lm-hint")).to_be_visible()  # nothing selected
 
     open_page(page, "/Manifold?n=abc&spacing=zigzag&r=1e9", "Manifold")
     assert_healthy(page)

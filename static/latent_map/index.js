@@ -5,9 +5,12 @@
 // Tests and benches set globalThis.__latentMapTesting before the page loads
 // to get the hook in testing.js; users never load that module.
 
+import { loadPlotly } from "./plot.js";
 import { createView } from "./view.js";
 
 export { storePayload } from "./payload.js";
+
+loadPlotly(); // start fetching plotly.js now, while the model payload is still on its way
 
 const VIEWS = new WeakMap(); // parentElement -> view (Streamlit calls us again on every data change)
 
