@@ -307,12 +307,12 @@ def test_the_link_round_trip_and_back(browser, server, cache, data_root):
 
 
 @pytest.mark.parametrize("size", [(1400, 1000), (1280, 720), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_window_sizes_panel_in_view_nothing_clipped(browser, server, cache, size):
+def test_window_sizes_panel_in_view_nothing_clipped(browser, server, cache, size, data_root):
     pg = new_page(browser, server, viewport=size)
     try:
         if size[0] > 600:
             select_dot(pg, cache, isolated_points(cache.mu, 1)[0])
-            expect(pg.locator(".lm-neighbours")).to_be_visible()
+            expect(pg.locator(".lm-original canvas")).to_be_visible()  # the panel's last redraw
         plot, panel = pg.locator(".lm-plot").bounding_box(), pg.locator(".lm-panel").bounding_box()
         main = pg.get_by_test_id("stMain").bounding_box()
         for box in (plot, panel):

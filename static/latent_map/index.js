@@ -6,7 +6,7 @@
 // to get the hook in testing.js; users never load that module.
 
 import { loadPlotly } from "./plot.js";
-import { createView } from "./view.js";
+import { MapView } from "./view.js";
 
 export { storePayload } from "./payload.js";
 
@@ -19,7 +19,7 @@ export function mountView({ data, parentElement, setStateValue }) {
   if (!data || typeof data !== "object") return undefined;
   let view = VIEWS.get(parentElement);
   if (!view) {
-    view = createView(parentElement, setStateValue);
+    view = new MapView(parentElement, setStateValue);
     VIEWS.set(parentElement, view);
     if (globalThis.__latentMapTesting) import("./testing.js").then((m) => m.attach(view, data.instance));
   }

@@ -28,11 +28,11 @@ HOOK.stats = (instance) => {
 };
 HOOK.resetStats = (instance) => { for (const list of Object.values(entry(instance).stats)) list.length = 0; };
 HOOK.toClient = (zx, zy, instance) => {
-  const { view } = entry(instance), plot = view.dom().plot, r = plot.getBoundingClientRect(), [x, y] = view.ax.toPx(zx, zy);
+  const { view } = entry(instance), plot = view.dom.plot, r = plot.getBoundingClientRect(), [x, y] = view.ax.toPx(zx, zy);
   return { x: r.left + view.ax.left + x, y: r.top + view.ax.top + y };
 };
 HOOK.state = (instance) => {
   const { view } = entry(instance);
   return { z: Array.from(view.state.z), selected: view.state.selected, showTrain: view.state.showTrain,
-           traces: view.dom().plot.data.map((t) => ({ name: t.name, split: t.meta?.split, n: t.x.length, visible: t.visible ?? true })) };
+           traces: view.dom.plot.data.map((t) => ({ name: t.name, split: t.meta?.split, n: t.x.length, visible: t.visible ?? true })) };
 };

@@ -1,6 +1,7 @@
-// view.js: one mounted latent map: the Plotly scatter, the overlay, the digit
-// beside the cursor and the panel. The map owns z: hover, clicks and sliders
-// change it here, and Python only hears of the result (a "selection" event).
+// view.js: one mounted latent map (MapView): the Plotly scatter, the overlay,
+// the digit beside the cursor and the panel. The map owns z: hover, clicks and
+// sliders change it here, and Python only hears of the result (a "selection"
+// event, and "show_train" for the training switch).
 
 import { whenPayload } from "./payload.js";
 import { CONFIG, axes, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
@@ -41,255 +42,280 @@ function buildDom(parent, imageSize) {
   return { link, root, wrap, plot, overlay, cursor, loading, panel };
 }
 
-export function createView(parent, setStateValue) {
-  const v = { data: null, model: null, sets: {}, state: null, ax: null, ctx: null, pointer: null, originals: new Map() };
-  let dom = null, style = null, pixels = null, klSorted = null, downAt = null, hoverRow = null;
+/** This model's state: kept from an earlier visit, else from the link (Python checked its ranges). */
+function stateFor(data, test) {
+  if (STATE.has(data.model_name)) return [STATE.get(data.model_name), true];
+  const init = data.initial ?? {};
+  const state = { z: new Float64Array(test.dim), selected: null, showTrain: false };
+  if (init.split && Number.isInteger(init.index)) {
+    state.selected = { split: init.split, index: init.index };
+    state.showTrain = init.split === "train"; // a training digit needs the training means
+    if (init.split === "test") state.z = Float64Array.from(posteriorOf(test, init.index).mu);
+  }
+  if (Array.isArray(init.z) && init.z.length === test.dim) state.z = Float64Array.from(init.z);
+  STATE.set(data.model_name, state);
+  return [state, false];
+}
 
-  const names = () => v.data.label_names;
-  const points = (split) => v.sets[split];
+const selKey = (sel) => (sel ? `${sel.split}:${sel.index}` : "");
 
-  /** Decode z into the panel (and beside the cursor when hovering); redraw the overlay. */
-  function render(z, eventTime) {
-    const t0 = performance.now();
-    v.model.decoder.decode(z, pixels);
-    const t1 = performance.now();
-    paintDigit(dom.panel.digit, pixels);
-    if (v.pointer) paintDigit(dom.cursor, pixels);
-    dom.panel.zText.textContent = `z = ${vec(z)}`;
-    dom.root.dataset.z = JSON.stringify(Array.from(z));
-    if (v.ctx) drawOverlay(v.ctx, v.ax, { z: v.state.z, pointer: v.pointer, ellipse: ellipseOf() }, style);
-    v.onRender?.({ decodeMs: t1 - t0, latencyMs: performance.now() - (eventTime ?? t0), t: performance.now() });
+export class MapView {
+  constructor(parent, setStateValue) {
+    this.parent = parent;
+    this.send = setStateValue; // Streamlit's: ("selection" | "show_train", value)
+    this.data = this.model = this.state = this.ax = this.ctx = this.pointer = this.dom = null;
+    this.sets = {}; // split -> points ({n, dim, mu, logvar, labels})
+    this.originals = new Map(); // "split:index" -> {pixels} or {note}, from Python
+    this.onRender = null; // set by testing.js only
   }
 
-  function ellipseOf() {
-    const sel = v.state.selected;
-    if (!sel || !points(sel.split)?.logvar) return null;
-    return posteriorOf(points(sel.split), sel.index);
+  names() { return this.data.label_names; }
+
+  /** Apply a (new) data object from Python. */
+  async update(data) {
+    this.data = data;
+    const model = await whenPayload(data.key);
+    if (this.data !== data) return; // superseded while waiting
+    if (this.model !== model) await this.setModel(data, model);
+    if (this.data !== data) return;
+    if (data.train_key && this.state.showTrain) {
+      await this.addTrain();
+      if (this.state.selected?.split === "train") this.showSelected();
+    }
+    if (data.original) this.applyOriginal(data.original);
+    this.dom.root.dataset.ready = "1";
+  }
+
+  async setModel(data, model) {
+    this.destroy();
+    Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null });
+    this.originals.clear();
+    this.dom = buildDom(this.parent, model.decoder.imageSize);
+    this.style = readStyle(this.dom.root);
+    this.pixels = new Float32Array(model.decoder.nPixels);
+    this.klSorted = sortedKl(model.points);
+    const [state, restored] = stateFor(data, model.points);
+    this.state = state;
+    this.listen(data);
+    await this.drawFigure();
+    this.showSelected();
+    if (restored) this.commit("restore"); // back from another page: tell Python (the link) where we are
+    if (state.showTrain && !data.train_key) this.send("show_train", true);
+  }
+
+  listen(data) {
+    const { wrap, panel } = this.dom;
+    wrap.addEventListener("pointermove", (e) => this.onMove(e));
+    wrap.addEventListener("pointerleave", () => this.ax && this.showState());
+    wrap.addEventListener("pointerdown", (e) => { this.downAt = [e.clientX, e.clientY]; }, { capture: true });
+    wrap.addEventListener("click", (e) => this.onClick(e), { capture: true });
+    buildSliders(panel, data.ranges, this.state.z, (d, value, e) => this.onSlider(d, value, e), () => this.commit("slider"));
+    panel.trainBox.addEventListener("change", () => this.setTrain(panel.trainBox.checked));
+    panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
+    panel.trainBox.disabled = !data.train_count;
+    panel.download.addEventListener("click", () => this.downloadPng());
+    new ResizeObserver(() => this.dom?.plot._fullLayout && window.Plotly.Plots.resize(this.dom.plot)).observe(this.dom.plot);
+  }
+
+  // --------------------------------------------------------------- drawing
+  /** Decode z into the panel (and beside the cursor when hovering); redraw the overlay. */
+  render(z, eventTime) {
+    const t0 = performance.now();
+    this.model.decoder.decode(z, this.pixels);
+    const t1 = performance.now();
+    paintDigit(this.dom.panel.digit, this.pixels);
+    if (this.pointer) paintDigit(this.dom.cursor, this.pixels);
+    this.dom.panel.zText.textContent = `z = ${vec(z)}`;
+    this.dom.root.dataset.z = JSON.stringify(Array.from(z));
+    this.drawOverlay();
+    this.onRender?.({ decodeMs: t1 - t0, latencyMs: performance.now() - (eventTime ?? t0), t: performance.now() });
+  }
+
+  drawOverlay() {
+    if (this.ctx) drawOverlay(this.ctx, this.ax, { z: this.state.z, pointer: this.pointer, ellipse: this.ellipse() }, this.style);
+  }
+
+  ellipse() {
+    const sel = this.state.selected, points = sel && this.sets[sel.split];
+    return points?.logvar ? posteriorOf(points, sel.index) : null;
   }
 
   /** Back to the selected z: no pointer over the map. */
-  function showState() {
-    v.pointer = null; hoverRow = null;
-    dom.cursor.style.display = "none";
-    dom.panel.mode.textContent = "selected z";
-    dom.panel.near.textContent = nearText(v.state.selected);
-    render(v.state.z);
+  showState() {
+    this.pointer = null;
+    this.dom.cursor.style.display = "none";
+    this.dom.panel.mode.textContent = "selected z";
+    this.dom.panel.near.textContent = this.describe(this.state.selected);
+    this.render(this.state.z);
   }
 
-  const nearText = (sel) => sel && points(sel.split)
-    ? `${sel.split} #${sel.index} · ${names()[points(sel.split).labels[sel.index]]}` : "\u00a0";
-
-  function commit(source) {
-    const sel = v.state.selected;
-    const event = { model: v.data.model_name, z: Array.from(v.state.z), split: sel?.split ?? null,
-      index: sel?.index ?? null, source, t: Date.now() };
-    dom.root.dataset.lastEvent = JSON.stringify(event);
-    setStateValue("selection", event);
+  describe(sel) {
+    const points = sel && this.sets[sel.split];
+    return points ? `${sel.split} #${sel.index} · ${this.names()[points.labels[sel.index]]}` : "\u00a0";
   }
 
-  /** Fill the panel's selected-digit section from data the page has; the original comes from Python. */
-  function showSelected() {
-    const sel = v.state.selected;
-    dom.root.dataset.selected = sel ? `${sel.split}:${sel.index}` : "";
-    if (!sel) return showSelection(dom.panel, null);
-    const pts = points(sel.split);
-    if (!pts) return showSelection(dom.panel, { pending: `Training digit #${sel.index}: loading the training means…` });
-    const { mu, sigma } = posteriorOf(pts, sel.index);
-    const kl = klOf(pts, sel.index), label = pts.labels[sel.index];
-    const test = points("test"), skip = sel.split === "test" ? sel.index : -1;
-    const neighbours = labelCounts(test, nearestRows(test, mu, 15, skip), names());
-    const tiny = sigma && Math.min(...sigma.slice(0, 2)) * 2 * v.ax.pxPerUnit < TINY_PX;
-    const original = v.originals.get(`${sel.split}:${sel.index}`);
-    showSelection(dom.panel, {
-      title: `${sel.split === "test" ? "Test" : "Training"} digit #${sel.index} · ${v.data.label_word} ${names()[label]}`,
+  /** The panel's selected-digit section, from data the page has; the original comes from Python. */
+  showSelected() {
+    const sel = this.state.selected;
+    this.dom.root.dataset.selected = selKey(sel);
+    const info = sel ? this.selectionInfo(sel) : null;
+    showSelection(this.dom.panel, info, this.model.decoder.imageSize, () => this.zoomTo(info.mu, info.sigma));
+    this.showState();
+  }
+
+  selectionInfo(sel) {
+    const points = this.sets[sel.split];
+    if (!points) return { pending: `Training digit #${sel.index}: loading the training means…` };
+    const { mu, sigma } = posteriorOf(points, sel.index), kl = klOf(points, sel.index);
+    const test = this.sets.test, near = nearestRows(test, mu, 15, sel.split === "test" ? sel.index : -1);
+    const original = this.originals.get(selKey(sel));
+    return {
+      title: `${sel.split === "test" ? "Test" : "Training"} digit #${sel.index} · ` +
+        `${this.data.label_word} ${this.names()[points.labels[sel.index]]}`,
       original: original?.pixels, originalNote: original?.note ?? "loading…",
-      recon: v.model.decoder.decode(mu), mu, sigma, tiny,
+      recon: this.model.decoder.decode(mu), mu, sigma,
+      tiny: sigma && Math.min(sigma[0], sigma[1]) * 2 * this.ax.pxPerUnit < TINY_PX,
       klText: Number.isFinite(kl)
-        ? `KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats (test median ${median(klSorted).toFixed(2)}; ` +
-          `percentile ${percentile(klSorted, kl).toFixed(0)})`
+        ? `KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats (test median ${median(this.klSorted).toFixed(2)}; ` +
+          `percentile ${percentile(this.klSorted, kl).toFixed(0)})`
         : "KL(q(z|x) ‖ N(0, I)) = ∞ (a point mass)",
-      neighbours: `15 nearest test means: ${neighbours}`,
-    }, v.model.decoder.imageSize, () => zoomTo(mu, sigma));
+      neighbours: `15 nearest test means: ${labelCounts(test, near, this.names())}`,
+    };
   }
 
-  function zoomTo(mu, sigma) {
+  zoomTo(mu, sigma) {
     const h = 6 * Math.max(sigma[0], sigma[1]);
-    window.Plotly.relayout(dom.plot, { "xaxis.range": [mu[0] - h, mu[0] + h], "yaxis.range": [mu[1] - h, mu[1] + h] });
+    window.Plotly.relayout(this.dom.plot, { "xaxis.range": [mu[0] - h, mu[0] + h], "yaxis.range": [mu[1] - h, mu[1] + h] });
   }
 
-  function select(sel, z, source) {
-    v.state.selected = sel;
-    if (sel) v.state.z = Float64Array.from(posteriorOf(points(sel.split), sel.index).mu);
-    else v.state.z.set(z.slice(0, 2));
-    syncSliders(dom.panel, v.state.z);
-    showSelected();
-    showState();
-    commit(source);
+  // ---------------------------------------------------------------- events
+  commit(source) {
+    const sel = this.state.selected;
+    const event = { model: this.data.model_name, z: Array.from(this.state.z), split: sel?.split ?? null,
+      index: sel?.index ?? null, source, t: Date.now() };
+    this.dom.root.dataset.lastEvent = JSON.stringify(event);
+    this.send("selection", event);
   }
 
-  // ---------------------------------------------------------------- pointer
-  function plotPx(e) {
-    const r = dom.plot.getBoundingClientRect();
-    const px = e.clientX - r.left - v.ax.left, py = e.clientY - r.top - v.ax.top;
-    return px >= 0 && py >= 0 && px <= v.ax.width && py <= v.ax.height ? [px, py] : null;
+  select(sel, z, source) {
+    this.state.selected = sel;
+    if (sel) this.state.z = Float64Array.from(posteriorOf(this.sets[sel.split], sel.index).mu);
+    else this.state.z.set(z.slice(0, 2));
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.commit(source);
   }
 
-  function onMove(e) {
-    if (!v.ax) return;
-    const p = plotPx(e);
-    if (!p) { if (v.pointer) showState(); return; }
-    const [zx, zy] = v.ax.toZ(...p), z = Float64Array.from(v.state.z);
-    z[0] = zx; z[1] = zy;
-    v.pointer = p;
-    const hit = pointAt(dom.plot, v.ax, v.sets, p[0], p[1], NEAR_PX);
-    hoverRow = hit;
-    dom.panel.mode.textContent = "hover";
-    dom.panel.near.textContent = nearText(hit);
-    const flipX = p[0] - 16 - CURSOR_PX < 0, flipY = p[1] + 16 + CURSOR_PX > v.ax.height;
-    dom.cursor.style.display = "block";
-    dom.cursor.style.transform = `translate(${v.ax.left + (flipX ? p[0] + 16 : p[0] - 16 - CURSOR_PX)}px, ` +
-      `${v.ax.top + (flipY ? p[1] - 16 - CURSOR_PX : p[1] + 16)}px)`;
-    render(z, e.timeStamp);
+  /** Pointer position in plot-area px, or null outside the plot area. */
+  plotPx(e) {
+    const r = this.dom.plot.getBoundingClientRect(), ax = this.ax;
+    const px = e.clientX - r.left - ax.left, py = e.clientY - r.top - ax.top;
+    return px >= 0 && py >= 0 && px <= ax.width && py <= ax.height ? [px, py] : null;
   }
 
-  function onClick(e) {
-    if (!v.ax || e.button !== 0 || e.detail > 1 || !downAt) return; // a double click resets the zoom (Plotly)
-    if (Math.hypot(e.clientX - downAt[0], e.clientY - downAt[1]) > 4) return; // a drag zoomed or panned
-    const p = plotPx(e);
+  onMove(e) {
+    if (!this.ax) return;
+    const p = this.plotPx(e);
+    if (!p) { if (this.pointer) this.showState(); return; }
+    const z = Float64Array.from(this.state.z);
+    [z[0], z[1]] = this.ax.toZ(...p);
+    this.pointer = p;
+    this.dom.panel.mode.textContent = "hover";
+    this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, p[0], p[1], NEAR_PX));
+    this.placeCursor(p);
+    this.render(z, e.timeStamp);
+  }
+
+  /** The cursor's digit sits to the lower left of the pointer, flipped near the plot's edges. */
+  placeCursor([px, py]) {
+    const ax = this.ax, flipX = px - 16 - CURSOR_PX < 0, flipY = py + 16 + CURSOR_PX > ax.height;
+    this.dom.cursor.style.display = "block";
+    this.dom.cursor.style.transform = `translate(${ax.left + (flipX ? px + 16 : px - 16 - CURSOR_PX)}px, ` +
+      `${ax.top + (flipY ? py - 16 - CURSOR_PX : py + 16)}px)`;
+  }
+
+  onClick(e) {
+    if (!this.ax || e.button !== 0 || e.detail > 1 || !this.downAt) return; // a double click resets the zoom
+    if (Math.hypot(e.clientX - this.downAt[0], e.clientY - this.downAt[1]) > 4) return; // a drag zoomed or panned
+    const p = this.plotPx(e);
     if (!p) return;
-    const hit = pointAt(dom.plot, v.ax, v.sets, p[0], p[1], NEAR_PX);
-    select(hit, v.ax.toZ(...p), hit ? "click" : "click-empty");
+    const hit = pointAt(this.dom.plot, this.ax, this.sets, p[0], p[1], NEAR_PX);
+    this.select(hit, this.ax.toZ(...p), hit ? "click" : "click-empty");
+  }
+
+  onSlider(d, value, e) {
+    this.state.z[d] = value;
+    syncSliders(this.dom.panel, this.state.z);
+    this.pointer = null;
+    this.dom.cursor.style.display = "none";
+    this.dom.panel.mode.textContent = "slider";
+    this.render(this.state.z, e.timeStamp);
   }
 
   // ------------------------------------------------------------ the figure
-  async function drawFigure() {
-    const Plotly = await loadPlotly();
-    const traces = splitTraces(points("test"), "test", names());
-    await Plotly.newPlot(dom.plot, traces, layout(v.data.extent, style), CONFIG);
-    if (v.state.showTrain) await addTrain();
-    dom.plot.on("plotly_afterplot", relayout);
-    dom.plot.on("plotly_relayouting", relayout);
-    dom.plot.on("plotly_relayout", relayout);
-    relayout();
-    dom.loading.style.display = "none";
+  async drawFigure() {
+    const Plotly = await loadPlotly(), plot = this.dom.plot;
+    await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names()), layout(this.data.extent, this.style), CONFIG);
+    if (this.state.showTrain) await this.addTrain();
+    for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
+    this.relayout();
+    this.dom.loading.style.display = "none";
   }
 
-  async function addTrain() {
-    if (!v.data.train_key || dom.plot.data.some((t) => t.meta?.split === "train")) return;
-    v.sets.train = (await whenPayload(v.data.train_key)).points;
-    const traces = splitTraces(v.sets.train, "train", names());
-    traces.forEach((t) => { // follow the legend: a digit hidden among the test means stays hidden
-      const test = dom.plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label);
-      t.visible = test?.visible ?? true;
-    });
-    await window.Plotly.addTraces(dom.plot, traces, traces.map((_, i) => i)); // under the test means
-    dom.panel.trainBox.checked = true;
+  /** Plotly moved the axes (zoom, pan, resize): re-measure, redraw the overlay. */
+  relayout() {
+    if (!this.dom?.plot._fullLayout?.xaxis) return;
+    const before = this.ax?.pxPerUnit;
+    this.ax = axes(this.dom.plot);
+    this.ctx = fitCanvas(this.dom.overlay, this.ax);
+    if (before !== this.ax.pxPerUnit && this.state.selected) this.showSelected(); // the ellipses' size changed
+    else if (this.pointer) this.drawOverlay();
+    else this.showState();
   }
 
-  function setTrain(show) {
-    v.state.showTrain = show;
-    setStateValue("show_train", show);
-    const idx = dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
-    if (show && !idx.length) return; // Python now sends the training payload; update() adds it
-    if (idx.length) window.Plotly.restyle(dom.plot, { visible: show ? true : false }, idx);
-  }
-
-  function relayout() {
-    if (!dom.plot._fullLayout?.xaxis) return;
-    const before = v.ax?.pxPerUnit;
-    v.ax = axes(dom.plot);
-    v.ctx = fitCanvas(dom.overlay, v.ax);
-    if (before !== v.ax.pxPerUnit && v.state.selected) showSelected(); // the ellipses' size on screen changed
-    if (v.pointer) drawOverlay(v.ctx, v.ax, { z: v.state.z, pointer: v.pointer, ellipse: ellipseOf() }, style);
-    else showState();
-  }
-
-  // ---------------------------------------------------------------- update
-  /** This model's state: kept from an earlier visit, else from the link (Python checked its ranges). */
-  function stateFor(data, test) {
-    if (STATE.has(data.model_name)) return [STATE.get(data.model_name), true];
-    const init = data.initial ?? {};
-    const state = { z: new Float64Array(test.dim), selected: null, showTrain: false };
-    if (init.split && Number.isInteger(init.index)) {
-      state.selected = { split: init.split, index: init.index };
-      state.showTrain = init.split === "train"; // a training digit needs the training means
-      if (init.split === "test") state.z = Float64Array.from(posteriorOf(test, init.index).mu);
+  async addTrain() {
+    const plot = this.dom.plot;
+    if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
+    this.sets.train = (await whenPayload(this.data.train_key)).points;
+    const traces = splitTraces(this.sets.train, "train", this.names());
+    for (const t of traces) { // follow the legend: a digit hidden among the test means stays hidden
+      t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
     }
-    if (Array.isArray(init.z) && init.z.length === test.dim) state.z = Float64Array.from(init.z);
-    STATE.set(data.model_name, state);
-    return [state, false];
+    await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
+    this.dom.panel.trainBox.checked = true;
   }
 
-  async function setModel(data, model) {
-    dom?.link.remove(); dom?.root.remove();
-    v.model = model; v.sets = { test: model.points }; v.ax = null; v.ctx = null; v.originals.clear();
-    dom = buildDom(parent, model.decoder.imageSize);
-    style = readStyle(dom.root);
-    pixels = new Float32Array(model.decoder.nPixels);
-    klSorted = sortedKl(model.points);
-    const [state, restored] = stateFor(data, model.points);
-    v.state = state;
-    const wrap = dom.wrap;
-    wrap.addEventListener("pointermove", onMove);
-    wrap.addEventListener("pointerleave", () => v.ax && showState());
-    wrap.addEventListener("pointerdown", (e) => { downAt = [e.clientX, e.clientY]; }, { capture: true });
-    wrap.addEventListener("click", onClick, { capture: true });
-    buildSliders(dom.panel, data.ranges, v.state.z, (d, value, e) => {
-      v.state.z[d] = value;
-      syncSliders(dom.panel, v.state.z);
-      v.pointer = null; dom.cursor.style.display = "none"; dom.panel.mode.textContent = "slider";
-      render(v.state.z, e.timeStamp);
-    }, () => commit("slider"));
-    dom.panel.trainBox.addEventListener("change", () => setTrain(dom.panel.trainBox.checked));
-    dom.panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
-    dom.panel.trainBox.disabled = !data.train_count;
-    dom.panel.download.addEventListener("click", () => downloadPng());
-    new ResizeObserver(() => dom.plot._fullLayout && window.Plotly.Plots.resize(dom.plot)).observe(dom.plot);
-    await drawFigure();
-    showSelected();
-    showState();
-    if (restored) commit("restore"); // back from another page: tell Python (the link) where we are
-    if (v.state.showTrain && !data.train_key) setStateValue("show_train", true);
+  setTrain(show) {
+    this.state.showTrain = show;
+    this.send("show_train", show);
+    const idx = this.dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
+    if (idx.length) window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
+    // else: Python now sends the training payload, and update() adds it
   }
 
-  function downloadPng() {
-    const big = document.createElement("canvas"), size = v.model.decoder.imageSize;
+  // ----------------------------------------------------------------- misc
+  applyOriginal(original) {
+    const key = selKey(original);
+    if (this.originals.has(key) && !original.note) return;
+    const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
+    this.originals.set(key, { pixels, note: original.note });
+    if (selKey(this.state.selected) === key) this.showSelected();
+  }
+
+  downloadPng() {
+    const big = document.createElement("canvas"), size = this.model.decoder.imageSize;
     big.width = big.height = size * 10;
     const ctx = big.getContext("2d");
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(dom.panel.digit, 0, 0, big.width, big.height);
-    dom.panel.download.href = big.toDataURL("image/png");
-    dom.panel.download.download = `${v.data.model_name}_z_${Array.from(v.state.z, (x) => x.toFixed(3)).join(",")}.png`;
+    ctx.drawImage(this.dom.panel.digit, 0, 0, big.width, big.height);
+    this.dom.panel.download.href = big.toDataURL("image/png");
+    this.dom.panel.download.download = `${this.data.model_name}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
   }
 
-  function applyOriginal(original) {
-    if (!original) return;
-    const key = `${original.split}:${original.index}`;
-    if (v.originals.has(key) && !original.note) return;
-    const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
-    v.originals.set(key, { pixels, note: original.note });
-    const sel = v.state.selected;
-    if (sel && `${sel.split}:${sel.index}` === key) showSelected();
+  destroy() {
+    if (this.dom?.plot._fullLayout) window.Plotly.purge(this.dom.plot);
+    this.dom?.link.remove();
+    this.dom?.root.remove();
+    this.dom = null;
   }
-
-  /** Apply a (new) data object from Python. */
-  async function update(data) {
-    v.data = data;
-    const model = await whenPayload(data.key);
-    if (v.data !== data) return; // superseded while waiting
-    if (v.model !== model) await setModel(data, model);
-    if (v.data !== data) return;
-    if (data.train_key && v.state.showTrain) {
-      await addTrain();
-      if (v.state.selected?.split === "train") { showSelected(); showState(); }
-    }
-    if (data.original) applyOriginal(data.original);
-    dom.root.dataset.ready = "1";
-  }
-
-  function destroy() {
-    if (dom?.plot._fullLayout) window.Plotly.purge(dom.plot);
-    dom?.link.remove(); dom?.root.remove();
-  }
-  return Object.assign(v, { update, destroy, dom: () => dom });
 }
