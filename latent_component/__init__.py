@@ -20,7 +20,9 @@ instead of the bytes on later runs. The visible view gets a small JSON object.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -32,18 +34,29 @@ from vae_core.latents import LatentCache
 
 __all__ = ["MapState", "latent_map", "map_state"]
 
-_ENTRY = 'new URL("app/static/latent_map/index.js", document.baseURI).href'
-_carrier = st.components.v2.component("latent_map_payload", js=f"""
-export default async function (component) {{
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+# Every module the map imports (testing.js aside) and plotly.js, fetched in
+# parallel as soon as a stub runs, instead of import by import.
+_PRELOAD = [f"latent_map/{p.name}" for p in sorted(_STATIC.glob("latent_map/*.js")) if p.name != "testing.js"]
+_PRELOAD += [f"vendor/{p.name}" for p in sorted(_STATIC.glob("vendor/*.js"))]
+_BOOT = f"""
+const STATIC = new URL("app/static/", document.baseURI).href;
+for (const file of {json.dumps(_PRELOAD)}) {{
+  if (document.querySelector(`link[href="${{STATIC + file}}"]`)) continue;
+  const link = Object.assign(document.createElement("link"), {{ href: STATIC + file }});
+  if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }}); else link.rel = "modulepreload";
+  document.head.appendChild(link);
+}}
+const entry = () => import(STATIC + "latent_map/index.js");"""
+_carrier = st.components.v2.component("latent_map_payload", js=_BOOT + """
+export default async function (component) {
   if (!(component.data instanceof Uint8Array)) return;
-  const {{ storePayload }} = await import({_ENTRY});
-  storePayload(component.data);
-}}""")
-_view = st.components.v2.component("latent_map", js=f"""
-export default async function (component) {{
-  const {{ mountView }} = await import({_ENTRY});
-  return mountView(component);
-}}""", isolate_styles=False)
+  (await entry()).storePayload(component.data);
+}""")
+_view = st.components.v2.component("latent_map", js=_BOOT + """
+export default async function (component) {
+  return (await entry()).mountView(component);
+}""", isolate_styles=False)
 
 
 @dataclass(frozen=True)
