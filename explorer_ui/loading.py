@@ -55,25 +55,30 @@ def _load_latents(path: str, mtime: int) -> LatentCache:
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
 def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
-    from vae_core.data import DatasetNotFoundError, has_split, load_split
+    from vae_core.data import DatasetNotFoundError, read_images
 
-    if not has_split(root, dataset, train):
-        return None  # never download without being asked (see download_dataset)
-    try:
-        images, _ = load_split(root, dataset, train=train)
-    except (DatasetNotFoundError, OSError, RuntimeError, ValueError):
+    try:  # never download without being asked (see explorer_ui.dataset)
+        return read_images(root, dataset, train)
+    except (DatasetNotFoundError, OSError, ValueError, EOFError):
         return None
-    return images[:, 0].numpy()
+
+
+def has_dataset(dataset: str = "mnist") -> bool:
+    """Whether the test images of `dataset` are in the data folder (cheap: looks for the file)."""
+    from vae_core.data import has_split
+
+    return has_split(data_root(), dataset, train=False)
 
 
 def dataset_images(dataset: str = "mnist", split: str = "test") -> np.ndarray | None:
-    """The images of a split (N, 28, 28) in latent-cache order, or None without the dataset."""
+    """The images of a split (N, 28, 28) uint8 in latent-cache order, or None without the dataset."""
     return _load_images(str(data_root()), dataset, split == "train")
 
 
 def test_images(dataset: str = "mnist") -> np.ndarray | None:
-    """The 10,000 test images of `dataset` (N, 28, 28) in latent-cache order, or None without the dataset."""
-    return dataset_images(dataset, "test")
+    """The 10,000 test images of `dataset` (N, 28, 28) float in [0, 1], in latent-cache order, or None."""
+    images = dataset_images(dataset, "test")
+    return None if images is None else images.astype(np.float32) / 255.0
 
 
 @dataclass(frozen=True)

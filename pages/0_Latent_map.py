@@ -48,8 +48,7 @@ def _original(m: ui.Loaded, selection: dict | None) -> dict | None:
     images = ui.dataset_images(m.dataset, split)
     if images is None or not 0 <= index < len(images):
         return {"split": split, "index": index, "note": "dataset not on this server"}
-    pixels = ui.to_uint8(images[index])
-    return {"split": split, "index": index, "pixels": base64.b64encode(pixels.tobytes()).decode()}
+    return {"split": split, "index": index, "pixels": base64.b64encode(images[index].tobytes()).decode()}
 
 
 def _write_link(selection: dict) -> None:
@@ -79,5 +78,5 @@ latent_map(
     initial=None if state.selection else selection, original=_original(m, selection),
     train=train if state.show_train else None, train_count=0 if train is None else len(train.mu),
 )
-if ui.dataset_images(m.dataset, "test") is None:
+if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

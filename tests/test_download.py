@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from torchvision import datasets
 
-from vae_core.data import DatasetNotFoundError, download, has_split, load_split
+from vae_core.data import DatasetNotFoundError, download, has_split, load_split, read_images
 
 
 def idx_files(n: int = 5) -> dict[str, bytes]:
@@ -60,6 +60,10 @@ def test_download_fetches_checks_and_unpacks_with_progress(mirror, tmp_path):
     assert done == sorted(done) and seen[-1][0] == seen[-1][1] > 0
     images, labels = load_split(root, "mnist", train=False)
     assert images.shape == (5, 1, 28, 28) and labels.shape == (5,)
+    # The app's torchvision-free reader sees the same pixels, from the unpacked file or the .gz.
+    assert np.array_equal(read_images(root, "mnist", train=False), (images[:, 0] * 255).round().byte().numpy())
+    (raw / "t10k-images-idx3-ubyte").unlink()
+    assert np.array_equal(read_images(root, "mnist", train=False), (images[:, 0] * 255).round().byte().numpy())
 
 
 def test_a_corrupt_mirror_leaves_nothing_and_says_where_to_put_the_files(mirror, tmp_path):
