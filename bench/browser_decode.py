@@ -150,13 +150,16 @@ def main() -> None:
             page, counter, _, ready = open_map(browser, url)
             rows.append(("server start -> first decoded hover", f"{time.perf_counter() - t_start:.2f} s", "<= 5 s"))
             page.wait_for_timeout(1500)
-            longest = max([t["ms"] for t in page.evaluate("() => window.__longtasks") if t["start"] >= ready] or [0])
+            tasks = page.evaluate("() => window.__longtasks")
+            longest = max([t["ms"] for t in tasks if t["start"] >= ready] or [0])
+            longest_before = max([t["ms"] for t in tasks if t["start"] < ready] or [0])
             rows.append(("bytes, first visit (HTTP + websocket)",
                          f"{counter.total / 1e6:.2f} MB ({counter.http / 1e6:.2f} + {counter.ws / 1e6:.2f})", "<= 7 MB"))
             second, _, seconds, _ = open_map(browser, url)
             rows.append(("new session -> first decoded hover", f"{seconds:.2f} s", "<= 2 s"))
             second.close()
-            rows.append(("longest main-thread task after the map is ready", f"{longest:.0f} ms", "<= 500 ms"))
+            rows.append(("longest main-thread task after the map is ready", f"{longest:.0f} ms "
+                         f"(before it: {longest_before:.0f} ms)", "<= 500 ms"))
 
             page.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
             page.get_by_text("Download the grid (PNG)").wait_for(timeout=60_000)
