@@ -50,13 +50,13 @@ export function splitTraces(points, split, names) {
 export function layout(extent, style) {
   const [x0, x1, y0, y1] = extent;
   return {
-    margin: { l: 48, r: 8, t: 34, b: 40 }, dragmode: "zoom", hovermode: "closest", uirevision: "keep",
+    margin: { l: 48, r: 8, t: 28, b: 40 }, dragmode: "zoom", hovermode: "closest", uirevision: "keep",
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
     xaxis: { title: { text: "z₁" }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
     yaxis: { title: { text: "z₂" }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,
              scaleanchor: "x", scaleratio: 1 },
-    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", itemclick: "toggle", itemdoubleclick: "toggleothers",
-              entrywidth: 34, font: { size: 12 } },
+    legend: { orientation: "v", x: 1.01, y: 1, yanchor: "top", itemclick: "toggle", itemdoubleclick: "toggleothers",
+              itemsizing: "constant", font: { size: 12 } },
     showlegend: true,
   };
 }

@@ -24,6 +24,8 @@ function buildDom(parent, imageSize) {
   const link = document.createElement("link");
   link.rel = "stylesheet";
   link.href = new URL("app/static/latent_map/map.css", document.baseURI).href;
+  // Plotly sizes the plot once, from the box map.css gives it: draw only after the sheet applies.
+  const styled = new Promise((resolve) => { link.onload = link.onerror = resolve; });
   const root = document.createElement("div");
   root.className = "lm-root";
   const wrap = document.createElement("div");
@@ -39,7 +41,7 @@ function buildDom(parent, imageSize) {
   grid.append(wrap, panel.root);
   root.append(grid);
   parent.append(link, root);
-  return { link, root, wrap, plot, overlay, cursor, loading, panel };
+  return { link, styled, root, wrap, plot, overlay, cursor, loading, panel };
 }
 
 /** This model's state: kept from an earlier visit, else from the link (Python checked its ranges). */
@@ -254,7 +256,7 @@ export class MapView {
 
   // ------------------------------------------------------------ the figure
   async drawFigure() {
-    const Plotly = await loadPlotly(), plot = this.dom.plot;
+    const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
     await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names()), layout(this.data.extent, this.style), CONFIG);
     if (this.state.showTrain) await this.addTrain();
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
