@@ -127,13 +127,13 @@ def _ensure_app_navigation() -> None:
     With a pages/ folder next to app.py, a fresh server that is first asked for
     a sub-page runs that page on its own (Streamlit's older pages-folder mode:
     no app.py, so no wide layout and no icons) until some script calls
-    st.navigation. A page that finds app.py did not start its run sets the
-    app's page settings and navigation itself (public API; the navigation call
-    ends the older mode for the whole server) and goes on.
+    st.navigation. A page that finds app.py did not start its run calls the
+    app's navigation itself (public API; that ends the older mode for the
+    whole server) and reruns, now through app.py.
     """
     if not getattr(_run, "from_app", False):
-        st.set_page_config(**PAGE_CONFIG)
         navigation()
+        st.rerun()  # at once, before the visitor acts: the page then runs under app.py's page ids
     _run.from_app = False
 
 

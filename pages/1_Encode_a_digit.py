@@ -24,7 +24,7 @@ with source_col:
     data, original = None, None
     if mode == "Draw":
         st.caption("Draw one digit, large and centred, like on paper.")
-        st.space("small")  # room for the canvas toolbar, which pops up 2.65rem above the canvas on hover
+        st.space(24)  # room for the canvas toolbar: on hover it pops up ~35 px above the canvas, over whatever is there
         canvas = st_canvas(stroke_width=14, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
                            width=CANVAS_PX, drawing_mode="freedraw", key="enc_canvas", return_image_data=True)
         if canvas.json_data and canvas.json_data.get("objects"):

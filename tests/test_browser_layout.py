@@ -123,10 +123,17 @@ def open_state(page, base: str, state: str) -> None:
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def server():
+def server(browser):
     if not (ROOT / "models" / "mnist_vae_z2.pt").is_file():
         pytest.skip("the shipped models are not in models/")
     with streamlit_server(ROOT / "app.py", cwd=ROOT, timeout=90) as url:
+        # A fresh server runs the first session that asks for a sub-page in Streamlit's older
+        # pages-folder mode (explorer_ui.params._ensure_app_navigation), and that session loses
+        # its first upload. One visit to the home page first puts the server in app.py's mode.
+        warm = browser.new_page()
+        warm.goto(url)
+        warm.wait_for_selector('[data-testid="stMain"] h1', timeout=T)
+        warm.close()
         yield url
 
 
@@ -187,10 +194,13 @@ def test_interpolation_tiles_are_legible_and_no_numbers_are_dumped(tabs, server,
     main = page.get_by_test_id("stMain")
     strips = main.get_by_test_id("stImage").filter(has_not=page.get_by_test_id("stImageCaption"))
     assert strips.count() == 2, "a linear and a spherical strip"
+    problems = []
     for k in range(2):
         shown = strips.nth(k).locator("img").bounding_box()
         tile = math.sqrt(shown["width"] * shown["height"] / STEPS)  # the area each step gets, gaps included
-        assert tile >= 40, f"strip {k}: {tile:.0f}-px tiles at {viewport}"
-    for text in main.locator('[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]') \
-                    .all_inner_texts():
-        assert len(re.findall(r"\d+\.\d+", text)) <= 8, f"a dump of numbers: {text[:80]!r}"
+        if tile < 40:
+            problems.append(f"strip {k}: {tile:.0f}-px tiles")
+    texts = main.locator('[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]')
+    problems += [f"a dump of numbers: {text[:60]!r}" for text in texts.all_inner_texts()
+                 if len(re.findall(r"\d+\.\d+", text)) > 8]
+    assert not problems, f"at {viewport}: " + "; ".join(problems)

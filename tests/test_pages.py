@@ -297,11 +297,13 @@ def test_encode_page_with_the_autoencoder_has_no_sampling():
 
 @pytest.mark.slow
 @needs_models
-def test_prior_page_compares_both_models_and_resamples():
-    at = run_page("pages/3_Prior_vs_posterior.py", model=ui.AE_MODEL, seed=5)
+@pytest.mark.parametrize("model, other", [(ui.VAE_MODEL, ui.AE_MODEL), (ui.AE_MODEL, ui.VAE_MODEL)])
+def test_prior_page_puts_the_selected_model_first_and_resamples(model, other):
+    at = run_page("pages/3_Prior_vs_posterior.py", model=model, seed=5)
     assert_ok(at)
-    titles = " ".join(h.value for h in at.subheader)
-    assert ui.VAE_MODEL in titles and ui.AE_MODEL in titles
+    kinds = {ui.VAE_MODEL: "VAE", ui.AE_MODEL: "Plain autoencoder"}
+    assert [h.value for h in at.subheader] == [kinds[model], kinds[other]]
+    assert [t.value for t in at.text] == [f"{model} · selected in the sidebar", f"{other} · for comparison"]
     before = image_ids(at)
     assert len(before) == 2
     at.button[0].click().run()
