@@ -52,12 +52,12 @@ from .params import (
     set_params,
     sidebar_model,
 )
+from .text import plain
 from .plots import (
     DIGIT_COLORS,
     add_ellipses,
     add_image,
     add_marker,
-    add_means,
     add_means_raster,
     add_prior_circles,
     map_figure,
@@ -67,6 +67,7 @@ from .plots import (
 
 
 __all__ = [
+    "plain",
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
@@ -74,6 +75,6 @@ __all__ = [
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number", "param_z", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
-    "add_ellipses", "add_image", "add_marker", "add_means", "add_means_raster",
+    "add_ellipses", "add_image", "add_marker", "add_means_raster",
     "add_prior_circles", "map_figure", "means_raster", "union_extent",
 ]

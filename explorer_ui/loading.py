@@ -12,6 +12,8 @@ import numpy as np
 import streamlit as st
 
 from vae_core import explore
+
+from .text import plain
 from vae_core.checkpoint import CheckpointError, load_checkpoint
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
@@ -152,7 +154,7 @@ def load_or_error(name: str) -> Loaded | None:
     try:
         return load(name)
     except CheckpointError as exc:
-        st.error(f"Cannot load model **{name}**: {exc}")
+        st.error(f"Cannot load model **{plain(name)}**: {plain(str(exc))}")
         return None
 
 

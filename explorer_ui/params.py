@@ -10,12 +10,14 @@ import threading
 import numpy as np
 import streamlit as st
 
+from .text import plain
 from .loading import AE_MODEL, DEFAULT_MODEL, REPO, VAE_MODEL, Loaded, list_models, load_or_error, models_dir
 
 
 # ------------------------------------------------------------- URL params
 def _bad_param(key: str, value: str, why: str, fallback) -> None:
-    st.warning(f"Ignoring the link parameter `{key}={value[:60]}`: {why}. Using {fallback} instead.", icon="⚠️")
+    shown = plain(f"{key}={value[:60]}")
+    st.warning(f"Ignoring the link parameter {shown}: {why}. Using {fallback} instead.", icon="⚠️")
 
 
 def param_choice(key: str, choices: list[str], default: str) -> str:
@@ -23,7 +25,7 @@ def param_choice(key: str, choices: list[str], default: str) -> str:
     value = st.query_params.get(key)
     if value is None or value in choices:
         return default if value is None else value
-    _bad_param(key, value, f"expected one of {', '.join(choices)}", f"`{default}`")
+    _bad_param(key, value, f"expected one of {plain(', '.join(choices))}", plain(default))
     return default
 
 
@@ -37,11 +39,11 @@ def param_number(key: str, lo: float, hi: float, default, integer: bool = False)
         if not math.isfinite(number) or (integer and number != int(number)):
             raise ValueError
     except ValueError:
-        _bad_param(key, value, "not a valid " + ("whole number" if integer else "number"), f"`{default}`")
+        _bad_param(key, value, "not a valid " + ("whole number" if integer else "number"), plain(str(default)))
         return default
     if not lo <= number <= hi:
         number = min(max(number, lo), hi)
-        _bad_param(key, value, f"outside [{lo:g}, {hi:g}]", f"`{number:g}`")
+        _bad_param(key, value, plain(f"outside [{lo:g}, {hi:g}]"), plain(f"{number:g}"))
     return int(number) if integer else number
 
 
@@ -146,7 +148,7 @@ def sidebar_model() -> Loaded:
     _ensure_app_navigation()
     names = list_models()
     if not names:
-        st.error(f"No models found: expected checkpoints like `{DEFAULT_MODEL}.pt` in {models_dir()}.")
+        st.error(f"No models found: expected checkpoints like {DEFAULT_MODEL}.pt in {plain(str(models_dir()))}.")
         st.stop()
     remembered = st.session_state.get("_model")
     default = remembered if remembered in names else (DEFAULT_MODEL if DEFAULT_MODEL in names else names[0])

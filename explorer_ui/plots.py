@@ -11,7 +11,7 @@ from vae_core import explore
 
 from .loading import Loaded
 
-DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as in the live map (map.js)
+DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as the latent map (static/latent_map/plot.js)
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
@@ -27,24 +27,6 @@ def map_figure(extent: explore.Extent, height: int = 560, title: str | None = No
         dragmode="pan", hovermode="closest", uirevision="keep",
     )
     return fig
-
-
-def add_means(fig: go.Figure, m: Loaded, size: float = 4, opacity: float = 0.6, selectable: bool = False) -> None:
-    """One Scattergl trace per digit of the test means, customdata = (row, sigma_1, sigma_2)."""
-    mu, sigma, labels = m.mu, m.sigma, m.cache.labels
-    s2 = sigma[:, :2]
-    for d in range(10):
-        rows = np.flatnonzero(labels == d)
-        y = mu[rows, 1]
-        fig.add_trace(go.Scattergl(
-            x=mu[rows, 0], y=y, mode="markers", name=str(d), legendgroup=str(d),
-            marker=dict(size=size, color=DIGIT_COLORS[d], opacity=opacity),
-            customdata=np.column_stack([rows, s2[rows]]),
-            hovertemplate=f"test #%{{customdata[0]}} · digit {d}<br>μ = (%{{x:.2f}}, %{{y:.2f}})"
-                          "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})<extra></extra>",
-            selected=dict(marker=dict(size=13, opacity=1.0)) if selectable else None,
-            unselected=dict(marker=dict(opacity=opacity)) if selectable else None,
-        ))
 
 
 def add_image(fig: go.Figure, image: Image.Image, extent: explore.Extent, opacity: float = 1.0) -> None:

@@ -2,8 +2,9 @@
 posterior means as a Plotly WebGL scatter and decodes z IN THE BROWSER on every
 pointer move and slider input.
 
-    state = map_state("latent_map", model_name)    # what the map last reported
-    latent_map(model_name, export, test_cache, key="latent_map", ...)
+    payloads = map_payloads(name, export_decoder(model), test_cache, train_cache)   # cache per model file
+    state = map_state("latent_map", name)      # what the map last reported
+    latent_map(payloads, key="latent_map", need=state.need, ...)
 
 The map owns z. Python never sets it after the first mount: it only reads the
 map's events (`state.selection`: the z and the selected digit after a click or
@@ -12,18 +13,18 @@ a slider release) to write the link and to send the selected digit's original.
 How the bytes travel. The JavaScript (static/latent_map/*.js, ES modules) and
 plotly.js (static/vendor/) are files the app serves over HTTP
 (`server.enableStaticServing`), so the browser caches them. The model payload
-(decoder weights plus the test posteriors, ~2.3 MB for the 2-D MNIST VAE) is
-the data of a separate, never-changing "carrier" component; the browser keeps
-the parsed payload for the page's lifetime, and Streamlit's message cache
-(`global.maxCachedMessageAge` in .streamlit/config.toml) sends a reference
-instead of the bytes on later runs. The visible view gets a small JSON object.
+(decoder weights plus the test posteriors, ~2.3 MB for the 2-D MNIST VAE) and
+the training payload are the data of "carrier" components that Python mounts
+only while the map says it lacks them (`state.need`): the browser keeps parsed
+payloads for the page's lifetime, so a return to the map sends none.
 """
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import streamlit as st
@@ -32,7 +33,7 @@ from latent_component._payload import pack_model_payload, pack_points_payload
 from vae_core.export import DecoderExport
 from vae_core.latents import LatentCache
 
-__all__ = ["MapState", "latent_map", "map_state"]
+__all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state"]
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 # Every module the map imports (testing.js aside) and plotly.js, fetched in
@@ -60,45 +61,74 @@ export default async function (component) {
 
 
 @dataclass(frozen=True)
+class MapPayloads:
+    """The packed payloads of one model: model = (key, bytes) with the decoder and the test
+    posteriors; train = (key, bytes) of the training posteriors, or None; train_count = how many."""
+
+    model_name: str
+    model: tuple[str, bytes]
+    train: tuple[str, bytes] | None
+    train_count: int
+
+
+def map_payloads(model_name: str, export: DecoderExport, test: LatentCache, train: LatentCache | None) -> MapPayloads:
+    """Pack once per model file (cache the result): a few MB of bytes, keyed by a hash of their content."""
+    return MapPayloads(model_name, pack_model_payload(model_name, export, test),
+                       None if train is None else pack_points_payload(model_name, train, "train"),
+                       0 if train is None else len(train.mu))
+
+
+@dataclass(frozen=True)
 class MapState:
     """What the map last reported. selection: {"z": [D floats], "split": "test" | "train" | None,
-    "index": int | None, "source": str, "model": str, "t": ms} or None; show_train: the switch."""
+    "index": int | None, "source": str, "model": str, "t": ms} or None; need: the payload keys
+    the browser lacks."""
 
     selection: dict[str, Any] | None
-    show_train: bool
+    need: tuple[str, ...]
 
 
-def map_state(key: str, model_name: str) -> MapState:
+def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> MapState:
     """The map's last reported state under `key`, read before the map is drawn in this run.
 
-    A selection made under another model (before the user switched) is ignored."""
-    raw = st.session_state.get(key) or {}
-    selection = raw.get("selection") if hasattr(raw, "get") else None
-    valid = isinstance(selection, dict) and selection.get("model") == model_name and isinstance(selection.get("z"), list)
-    return MapState(dict(selection) if valid else None, bool(raw.get("show_train")) if hasattr(raw, "get") else False)
+    A selection is kept only if it is well formed for this model: made under it
+    (not before the user switched), z of `dim` finite numbers, and a split and
+    index that exist (`sizes`: split -> number of points).
+    """
+    raw = st.session_state.get(key)
+    raw = raw if hasattr(raw, "get") else {}
+    need = raw.get("need")
+    need = tuple(k for k in need if isinstance(k, str)) if isinstance(need, list) else ()
+    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need)
+
+
+def _valid_selection(selection, model_name: str, dim: int, sizes: dict[str, int]) -> dict[str, Any] | None:
+    if not isinstance(selection, dict) or selection.get("model") != model_name:
+        return None
+    z, split, index = selection.get("z"), selection.get("split"), selection.get("index")
+    if not isinstance(z, list) or len(z) != dim or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in z):
+        return None
+    if index is not None and not (split in sizes and isinstance(index, int) and 0 <= index < sizes[split]):
+        return None
+    return {"z": [float(v) for v in z], "split": split if index is not None else None, "index": index}
 
 
 def latent_map(
-    model_name: str,
-    decoder_export: DecoderExport,
-    test: LatentCache,
+    payloads: MapPayloads,
     *,
     key: str,
+    need: Sequence[str],
     extent: Sequence[float],
     ranges: np.ndarray,
     label_names: Sequence[str],
     label_word: str = "digit",
     initial: dict[str, Any] | None = None,
     original: dict[str, Any] | None = None,
-    train: LatentCache | None = None,
-    train_count: int = 0,
-    on_change: Callable[[], None] | None = None,
 ) -> None:
     """Mount the map and its panel.
 
-    test: the test posteriors (N, D) drawn on the map; train: the training
-        posteriors, sent only while the user has the training switch on
-        (`map_state(...).show_train`); train_count: how many there are.
+    payloads: `map_payloads(...)` of the model; the carriers of those whose
+        keys are in `need` (what the map reported lacking) ride along.
     extent: (x0, x1, y0, y1) of the first view (equal axis scales are kept).
     ranges: (D, 2) slider ranges.
     initial: {"z", "split", "index"} from the link, used only when the page has
@@ -108,22 +138,19 @@ def latent_map(
     """
     if "__" in key:
         raise ValueError("key must not contain '__'")
-    payload_key, payload = pack_model_payload(model_name, decoder_export, test)
+    model_key, _ = payloads.model
     view_data = {
-        "key": payload_key, "instance": key, "model_name": model_name,
+        "key": model_key, "instance": key, "model_name": payloads.model_name,
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word,
-        "initial": initial, "original": original, "train_key": None, "train_count": int(train_count),
+        "initial": initial, "original": original,
+        "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
     }
     with st.container(gap=None):
-        # The carriers' messages are identical on every run, so the browser's
-        # message cache turns them into references after the first send.
-        _carrier(key=f"{key}-payload", data=payload, height="content")
-        if train is not None:
-            view_data["train_key"], train_payload = pack_points_payload(model_name, train, "train")
-            _carrier(key=f"{key}-train", data=train_payload, height="content")
-        _view(key=key, data=view_data, height="content",
-              on_selection_change=on_change or _noop, on_show_train_change=_noop)
+        for name, payload in (("payload", payloads.model), ("train", payloads.train)):
+            if payload is not None and payload[0] in need:
+                _carrier(key=f"{key}-{name}", data=payload[1], height="content")
+        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop)
 
 
 def _noop() -> None:

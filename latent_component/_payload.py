@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -25,9 +23,6 @@ from vae_core.export import DecoderExport
 from vae_core.latents import LatentCache
 
 MAGIC = b"LEX2"
-_CACHE: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
-_CACHE_SIZE = 6
-_LOCK = threading.Lock()  # sessions run their scripts in parallel threads
 
 
 def _align(n: int) -> int:
@@ -61,19 +56,6 @@ def _pack(header: dict, blobs: dict[str, bytes | np.ndarray]) -> bytes:
     return b"".join([MAGIC, struct.pack("<I", header_len), header_bytes, *parts])
 
 
-def _cached(cache_key: tuple, build) -> tuple[str, bytes]:
-    with _LOCK:
-        if cache_key in _CACHE:
-            _CACHE.move_to_end(cache_key)
-            return _CACHE[cache_key]
-    result = build()
-    with _LOCK:
-        _CACHE[cache_key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return result
-
-
 def _content_hash(*parts: bytes | str) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -82,18 +64,13 @@ def _content_hash(*parts: bytes | str) -> str:
 
 
 def pack_model_payload(model_name: str, export: DecoderExport, test: LatentCache) -> tuple[str, bytes]:
-    """-> (key, payload): decoder weights plus the test posteriors. Cached per content."""
+    """-> (key, payload): decoder weights plus the test posteriors; the key is a hash of the content."""
     arrays = _arrays(test)
     _check(arrays, export.latent_dim)
-    content = _content_hash(*(a.tobytes() for a in arrays.values()))
-    key = _content_hash("model", model_name, export.digest, content)
-
-    def build() -> tuple[str, bytes]:
-        manifest, decoder_blob = export.to_bytes()
-        header = {"key": key, "kind": "model", "model_name": model_name, "decoder": manifest}
-        return key, _pack(header, {"decoder": decoder_blob, **arrays})
-
-    return _cached(("model", key), build)
+    key = _content_hash("model", model_name, export.digest, *(a.tobytes() for a in arrays.values()))
+    manifest, decoder_blob = export.to_bytes()
+    header = {"key": key, "kind": "model", "model_name": model_name, "decoder": manifest}
+    return key, _pack(header, {"decoder": decoder_blob, **arrays})
 
 
 def pack_points_payload(model_name: str, points: LatentCache, split: str) -> tuple[str, bytes]:
@@ -101,12 +78,8 @@ def pack_points_payload(model_name: str, points: LatentCache, split: str) -> tup
     arrays = _arrays(points)
     _check(arrays, arrays["mu"].shape[1] if arrays["mu"].ndim == 2 else -1)
     key = _content_hash("points", model_name, split, *(a.tobytes() for a in arrays.values()))
-
-    def build() -> tuple[str, bytes]:
-        header = {"key": key, "kind": "points", "model_name": model_name, "split": split}
-        return key, _pack(header, arrays)
-
-    return _cached(("points", key), build)
+    header = {"key": key, "kind": "points", "model_name": model_name, "split": split}
+    return key, _pack(header, arrays)
 
 
 def _check(arrays: dict[str, np.ndarray], dim: int) -> None:

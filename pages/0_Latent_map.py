@@ -13,19 +13,20 @@ import numpy as np
 import streamlit as st
 
 import explorer_ui as ui
-from latent_component import latent_map, map_state
+from latent_component import MapPayloads, latent_map, map_payloads, map_state
 from vae_core import explore
 from vae_core.data import LABEL_NAMES, LABEL_WORD
-from vae_core.export import DecoderExport, export_decoder
+from vae_core.export import export_decoder
 
 KEY = "latent_map"
 SPLITS = ["test", "train"]
 
 
 @st.cache_resource(max_entries=8)
-def _decoder_export(name: str, stamp: int) -> DecoderExport:
-    """The decoder weights as float32 arrays for the in-browser decoder, once per model file."""
-    return export_decoder(ui.load(name).model)
+def _payloads(name: str, stamp: int) -> MapPayloads:
+    """What the browser needs of this model (decoder weights, test and training posteriors), once per file."""
+    m = ui.load(name)
+    return map_payloads(name, export_decoder(m.model), m.cache, ui.train_latents(m))
 
 
 def _link_selection(m: ui.Loaded, ranges: np.ndarray, n_train: int) -> dict | None:
@@ -67,16 +68,15 @@ st.caption(
     "click a dot to inspect it, or empty space to select that z."
 )
 ranges = explore.latent_ranges(m.mu)
-train = ui.train_latents(m)
-state = map_state(KEY, m.name)
+payloads = _payloads(m.name, ui.file_stamp(m.path))
+state = map_state(KEY, m.name, m.dim, {"test": len(m.mu), "train": payloads.train_count})
 if state.selection is not None:
     _write_link(state.selection)
-selection = state.selection or _link_selection(m, ranges, 0 if train is None else len(train.mu))
+selection = state.selection or _link_selection(m, ranges, payloads.train_count)
 latent_map(
-    m.name, _decoder_export(m.name, ui.file_stamp(m.path)), m.cache, key=KEY,
-    extent=m.extent, ranges=ranges, label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
+    payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,
+    label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
-    train=train if state.show_train else None, train_count=0 if train is None else len(train.mu),
 )
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

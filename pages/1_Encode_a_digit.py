@@ -41,7 +41,7 @@ if data:
         enc = ui.encode_bytes(m, data)
     except ui.ImageDecodeError as exc:
         with source_col:
-            st.error(f"Could not use this image: {exc}. Try another file or draw a digit.", icon="🚫")
+            st.error(f"Could not use this image: {ui.plain(str(exc))}. Try another file or draw a digit.", icon="🚫")
 
 with result_col:
     if enc is None:

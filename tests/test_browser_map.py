@@ -10,7 +10,6 @@ sizes; a 5-D model and a server without the dataset.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -80,17 +79,23 @@ def query(pg) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlparse(pg.url).query).items()}
 
 
-def isolated_points(mu: np.ndarray, n: int, candidates: int = 800, box: float = 3.0) -> list[int]:
-    """Rows of test means well inside the map whose nearest neighbour is far: clicking them is unambiguous."""
+def isolated_points(mu: np.ndarray, n: int, candidates: int = 800, box: float = 3.0, among=None) -> list[int]:
+    """Rows of `mu` well inside the map whose nearest neighbour (in `mu`, or in `among` if given, which
+    holds them too) is far: clicking them is unambiguous."""
+    others = (mu if among is None else among)[:, :2]
     rows = np.flatnonzero(np.all(np.abs(mu[:candidates, :2]) < box, axis=1))
-    d = np.sqrt(((mu[rows, None, :2] - mu[None, :, :2]) ** 2).sum(-1))
-    d[np.arange(len(rows)), rows] = np.inf
-    return [int(r) for r in rows[np.argsort(-d.min(1))[:n]]]
+    nearest = np.array([np.partition(((others - mu[r, :2]) ** 2).sum(1), 1)[1] for r in rows])
+    return [int(r) for r in rows[np.argsort(-nearest)[:n]]]
 
 
 def to_client(pg, z) -> tuple[float, float]:
     pt = pg.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", [float(z[0]), float(z[1])])
     return pt["x"], pt["y"]
+
+
+def last_event(pg) -> dict:
+    """The last selection the map sent to Python."""
+    return [e["value"] for e in pg.evaluate("() => window.__latentMap.events()") if e["name"] == "selection"][-1]
 
 
 def state(pg) -> dict:
@@ -174,13 +179,13 @@ def test_hover_decodes_the_z_under_the_pointer_anywhere(page):
         page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
         expect(page.locator(".lm-mode")).to_have_text("hover")
         assert page.locator(".lm-cursor").is_visible()
-        z = json.loads(page.locator(".lm-root").get_attribute("data-z"))
+        z = page.evaluate("() => window.__latentMap.lastZ")
         assert np.abs(panel_pixels(page) - 255 * torch_decode(model, z)).max() <= 1.0
         assert np.abs(panel_pixels(page, ".lm-cursor") - panel_pixels(page)).max() == 0
     page.mouse.move(2, 2)  # off the map: back to the selected z (the origin)
     expect(page.locator(".lm-mode")).to_have_text("selected z")
     assert not page.locator(".lm-cursor").is_visible()
-    assert json.loads(page.locator(".lm-root").get_attribute("data-z")) == [0, 0]
+    assert page.evaluate("() => window.__latentMap.lastZ") == [0, 0]
 
 
 def test_a_click_on_a_dot_fills_the_panel_and_the_link(page, cache, data_root):
@@ -246,7 +251,8 @@ def test_the_legend_hides_a_digit_and_its_dots_cannot_be_clicked(page, cache):
     page.locator(".lm-plot .legend .traces").filter(has_text=re.compile(f"^{label}$")).click()
     page.wait_for_function(f"() => window.__latentMap.state().traces.find(t => t.name === '{label}').visible === 'legendonly'")
     select_dot(page, cache, row)
-    assert page.locator(".lm-root").get_attribute("data-selected") == "", "a hidden dot was selected"
+    assert last_event(page)["source"] == "click-empty", "a hidden dot was selected"
+    assert page.locator(".lm-root").get_attribute("data-selected") == ""
     # Double-click isolates one digit.
     page.locator(".lm-plot .legend .traces").filter(has_text=re.compile("^0$")).dblclick()
     page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.visible === true).length === 1")
@@ -281,7 +287,7 @@ def test_the_training_switch_adds_60000_means(page):
     page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.split === 'train' && t.visible === true).length === 0")
 
 
-def test_the_link_round_trip_and_back(browser, server, cache, data_root):
+def test_the_link_round_trip(browser, server, cache, data_root):
     row = isolated_points(cache.mu, 1)[0]
     pg = new_page(browser, f"{server}/?model={VAE_NAME}&idx={row}&z={cache.mu[row, 0]:.4f},{cache.mu[row, 1]:.4f}")
     try:
@@ -290,29 +296,75 @@ def test_the_link_round_trip_and_back(browser, server, cache, data_root):
         x, y = empty_spot(pg, cache)
         pg.mouse.click(x, y)
         expect(pg).not_to_have_url(re.compile("idx="))
-        link = pg.url
-        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
-        expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
-        pg.go_back()  # one history entry per page visit: Back is the map again, as it was
-        pg.wait_for_selector(READY)
-        expect(pg.locator("h1")).to_have_text("Latent map")
-        assert np.allclose(state(pg)["z"], to_z(pg, x, y), atol=one_pixel(pg))
-        copy = new_page(browser, link)
+        copy = new_page(browser, pg.url)
         try:
             assert np.allclose(state(copy)["z"], state(pg)["z"], atol=1e-3)
+            assert copy.locator(".lm-root").get_attribute("data-selected") == ""
         finally:
             copy.close()
     finally:
         pg.close()
 
 
+def test_back_goes_to_the_previous_page_and_the_map_keeps_its_state(browser, server, cache):
+    pg = new_page(browser, f"{server}/")
+    try:
+        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
+        expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
+        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Latent map").click()
+        pg.wait_for_selector(READY)
+        for row in isolated_points(cache.mu, 3):  # three clicks: three new links, one history entry
+            select_dot(pg, cache, row)
+            expect(pg).to_have_url(re.compile(rf"idx={row}\b"))
+        chosen = state(pg)
+        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Interpolate").click()
+        expect(pg.locator("h1")).to_have_text("Interpolate", timeout=T)
+        pg.get_by_test_id("stSidebarNavLink").filter(has_text="Latent map").click()
+        pg.wait_for_selector(READY)
+        assert state(pg)["selected"] == chosen["selected"] and state(pg)["z"] == chosen["z"]
+        expect(pg).to_have_url(re.compile(rf"idx={chosen['selected']['index']}\b"))  # the map told Python again
+        pg.go_back()
+        expect(pg.locator("h1")).to_have_text("Interpolate", timeout=T)
+        pg.go_back()
+        pg.wait_for_selector(READY)
+        pg.go_back()
+        expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
+    finally:
+        pg.close()
+
+
+def test_a_training_dot_and_a_double_click(page, cache, data_root):
+    page.locator(".lm-train input").check()
+    page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=T)
+    train = load_latent_cache(cache_path_for(MODELS / f"{VAE_NAME}.pt", train=True))
+    row = isolated_points(train.mu, 1, among=np.concatenate([train.mu, cache.mu]))[0]
+    x, y = to_client(page, train.mu[row])
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    assert page.locator(".lm-root").get_attribute("data-selected") == f"train:{row}"
+    expect(page.locator(".lm-sel-title")).to_have_text(f"Training digit #{row} · digit {int(train.labels[row])}")
+    expect(page.locator(".lm-original canvas")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"idx={row}&split=train|split=train.*idx={row}"))
+    # A double click resets the zoom and leaves the selection as it was.
+    x, y = empty_spot(page, cache)
+    page.mouse.dblclick(x, y)
+    page.wait_for_timeout(300)
+    assert page.locator(".lm-root").get_attribute("data-selected") == f"train:{row}"
+    assert last_event(page)["source"] == "double-click"
+    # The switch off and on again: no new request for the training means.
+    page.locator(".lm-train input").uncheck()
+    page.locator(".lm-train input").check()
+    page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.visible === true).length === 20")
+    needs = [e["value"] for e in page.evaluate("() => window.__latentMap.events()") if e["name"] == "need"]
+    assert all(len(n) <= 1 for n in needs[1:]), needs
+
+
 @pytest.mark.parametrize("size", [(1400, 1000), (1280, 720), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_window_sizes_panel_in_view_nothing_clipped(browser, server, cache, size, data_root):
     pg = new_page(browser, server, viewport=size)
     try:
-        if size[0] > 600:
-            select_dot(pg, cache, isolated_points(cache.mu, 1)[0])
-            expect(pg.locator(".lm-original canvas")).to_be_visible()  # the panel's last redraw
+        select_dot(pg, cache, isolated_points(cache.mu, 1)[0])
+        expect(pg.locator(".lm-original canvas")).to_be_visible()  # the panel's last redraw
         plot, panel = pg.locator(".lm-plot").bounding_box(), pg.locator(".lm-panel").bounding_box()
         main = pg.get_by_test_id("stMain").bounding_box()
         for box in (plot, panel):

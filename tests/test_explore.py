@@ -118,15 +118,6 @@ def test_latent_grid_is_in_image_order():
     assert np.all(z[:, 2] == 7)
 
 
-def test_extent_grid_tiles_cover_the_extent():
-    extent = (-2.0, 4.0, -1.0, 2.0)
-    z, rows, cols = explore.extent_grid(extent, 12, dim=2)
-    assert (rows, cols) == (6, 12) and z.shape == (72, 2)
-    tile = 6.0 / 12
-    assert z[0, 0] == pytest.approx(-2.0 + tile / 2) and z[0, 1] == pytest.approx(2.0 - tile / 2)
-    assert z[-1, 0] == pytest.approx(4.0 - tile / 2) and z[-1, 1] == pytest.approx(-1.0 + tile / 2)
-
-
 def test_mosaic_layout():
     imgs = np.stack([np.full((2, 3), k, np.float32) for k in range(6)])
     out = explore.mosaic(imgs, 2, 3, pad=1, fill=-1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def run_page(page: str, **params) -> AppTest:
     at.query_params.clear()
     at.query_params.update({k: str(v) for k, v in params.items()})
     return at.run()
+
+
+def warnings(at: AppTest) -> str:
+    """The warnings as a reader sees them (Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.warning))
 
 
 def map_data(at: AppTest) -> dict:
@@ -120,8 +126,7 @@ def test_nonsense_link_warns_and_falls_back(page):
     at = run_page(page, model="../../etc/passwd", z="abc", idx="-5x", n="lots", spacing="zigzag", seed="nan",
                   a="1e99", b="two", steps="abc", k="x")
     assert_ok(at)
-    warnings = " ".join(w.value for w in at.warning)
-    assert "model=../../etc/passwd" in warnings
+    assert "model=../../etc/passwd" in warnings(at)
     assert at.sidebar.selectbox[0].value == ui.DEFAULT_MODEL
     assert at.query_params["model"] == ui.DEFAULT_MODEL
 
@@ -136,7 +141,7 @@ def test_the_map_gets_the_model_and_one_set_of_sliders(model):
     m = ui.load(model)
     assert data["model_name"] == model and len(data["ranges"]) == m.dim
     assert data["label_names"] == [str(d) for d in range(10)] and data["train_count"] == 60_000
-    assert data["initial"] is None and data["original"] is None and data["train_key"] is None
+    assert data["initial"] is None and data["original"] is None and data["train_key"]
     assert not at.slider, "z has one owner, the map: no server-side sliders"
 
 
@@ -161,15 +166,44 @@ def test_a_click_on_a_dot_writes_the_link_and_sends_the_original(data_root):
 
 @pytest.mark.slow
 @needs_models
-def test_the_training_switch_sends_the_training_means():
+def test_payloads_are_sent_only_when_the_browser_lacks_them():
+    carriers = lambda at: [e.proto for e in at.get("bidi_component") if e.proto.component_name == "latent_map_payload"]  # noqa: E731
     at = run_page(PAGES[0])
-    assert map_data(at)["train_key"] is None
-    at.session_state["latent_map"] = {"show_train": True}
+    data = map_data(at)
+    assert carriers(at) == [], "nothing is sent before the map says what it lacks"
+    at.session_state["latent_map"] = {"need": [data["key"]]}
     at.run()
     assert_ok(at)
-    assert map_data(at)["train_key"]
-    carriers = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_map_payload"]
-    assert len(carriers) == 2 and len(carriers[1].proto.bytes) > 60_000 * 2 * 4
+    (model,) = carriers(at)
+    assert model.bytes[:4] == b"LEX2" and len(model.bytes) > 2_000_000
+    at.session_state["latent_map"] = {"need": [data["key"], data["train_key"]]}
+    at.run()
+    model, train = carriers(at)
+    assert len(train.bytes) > 60_000 * 2 * 4 * 2  # mu and logvar of 60,000 training digits
+    at.session_state["latent_map"] = {"need": []}  # back from another page: the browser has both
+    at.run()
+    assert carriers(at) == []
+
+
+@pytest.mark.slow
+@needs_models
+def test_a_malformed_event_from_the_browser_is_ignored():
+    at = run_page(PAGES[0])
+    for z, split, index in (([float("nan"), 0.0], None, None), ([0.0], None, None), ([0.0, 0.0], "test", 10**6),
+                            ([0.0, 0.0], "valid", 3), ([0.0, 0.0], "test", "3")):
+        at = click_on_map(at, ui.VAE_MODEL, z, split, index)
+        assert_ok(at)
+        assert "z" not in at.query_params and "idx" not in at.query_params
+
+
+@pytest.mark.slow
+@needs_models
+def test_markdown_in_a_link_is_shown_as_text():
+    at = run_page(PAGES[0], model="[Log in again](https://evil.example/login)", split="![x](https://evil.example/t.png)")
+    assert_ok(at)
+    shown = " ".join(w.value for w in at.warning)
+    assert "\\[Log in again\\]\\(https\\://evil\\.example/login\\)" in shown, shown
+    assert "\\!\\[x\\]" in shown and "](https" not in shown.replace("\\]\\(", "")
 
 
 @pytest.mark.slow
@@ -208,9 +242,8 @@ def test_a_selection_from_another_model_is_ignored():
 def test_map_nonsense_link_keeps_the_page_working():
     at = run_page(PAGES[0], z="abc", idx="-3.5", split="valid")
     assert_ok(at)
-    warnings = " ".join(w.value for w in at.warning)
     for bad in ("z=abc", "idx=-3.5", "split=valid"):
-        assert bad in warnings, warnings
+        assert bad in warnings(at), warnings(at)
     assert map_data(at)["initial"] is None
 
 

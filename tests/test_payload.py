@@ -68,7 +68,7 @@ def test_points_payload_and_content_keys(export):
     assert header["kind"] == "points" and header["split"] == "train" and "decoder" not in arrays
     assert np.array_equal(arrays["mu"], train.mu)
     assert pack_points_payload("toy", cache(n=70, dim=3, seed=2), "train")[0] != key, "new content, new key"
-    assert pack_points_payload("toy", train, "train") == (key, payload), "same content, same bytes (cached)"
+    assert pack_points_payload("toy", train, "train") == (key, payload), "same content, same key and bytes"
 
 
 def test_mismatched_posteriors_are_refused(export):

@@ -1,4 +1,5 @@
-"""MNIST and Fashion-MNIST through torchvision, held in memory as float tensors."""
+"""MNIST and Fashion-MNIST: loaded through torchvision as float tensors (training, evaluation),
+read straight from the IDX files with numpy (the app's originals), downloaded on request."""
 from __future__ import annotations
 
 import gzip
@@ -120,8 +121,12 @@ def read_images(root: str | Path, dataset: str = "mnist", train: bool = False) -
     path = _images_file(root, dataset, train)
     if path is None:
         raise DatasetNotFoundError(f"no {'train' if train else 't10k'} images in {raw_folder(root, dataset)}")
-    data = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
-    magic, n, rows, cols = struct.unpack(">IIII", data[:16])
+    if path.suffix == ".gz":
+        with gzip.open(path) as packed:
+            data = packed.read()
+    else:
+        data = path.read_bytes()
+    magic, n, rows, cols = struct.unpack(">IIII", data[:16]) if len(data) >= 16 else (0, 0, 0, 0)
     if magic != 2051 or len(data) != 16 + n * rows * cols:
         raise ValueError(f"{path} is not an IDX image file")
     return np.frombuffer(data, np.uint8, offset=16).reshape(n, rows, cols)
@@ -140,17 +145,21 @@ def download(root: str | Path, dataset: str = "mnist",
     cls = _torchvision_class(dataset)
     raw = raw_folder(root, dataset)
     raw.mkdir(parents=True, exist_ok=True)
-    expected = _EXPECTED_BYTES.get(dataset, 0)
-    done = 0
+    counter = _Progress(progress, _EXPECTED_BYTES.get(dataset, 0))
     for filename, md5 in cls.resources:
         target = raw / filename
-        if not check_integrity(target, md5):
-            done = _fetch(cls.mirrors, filename, md5, target, done, expected, progress, timeout, dataset, root)
+        if check_integrity(target, md5):
+            counter.add(target.stat().st_size)
+            continue
+        errors = []
+        for mirror in cls.mirrors:  # in torchvision's order; the first that delivers wins
+            if (error := _fetch(mirror + filename, md5, target, counter, timeout)) is None:
+                break
+            errors.append(error)
         else:
-            done += target.stat().st_size
+            raise DatasetNotFoundError(_missing_message(dataset, Path(root), OSError("; ".join(errors))))
     _extract_local_archives(raw)
-    if progress:
-        progress(max(done, expected), max(done, expected))
+    counter.finish()
     return raw
 
 
@@ -158,26 +167,36 @@ def download(root: str | Path, dataset: str = "mnist",
 _EXPECTED_BYTES = {"mnist": 11_594_722, "fashion-mnist": 30_878_645}
 
 
-def _fetch(mirrors, filename, md5, target: Path, done: int, expected: int, progress, timeout, dataset, root) -> int:
-    """Try each mirror for one file; returns the running byte count."""
+class _Progress:
+    """Bytes done over bytes expected, reported to an optional callback."""
+
+    def __init__(self, callback: Callable[[int, int], None] | None, expected: int):
+        self.callback, self.expected, self.done = callback, expected, 0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.callback:
+            self.callback(self.done, max(self.expected, self.done))
+
+    def finish(self) -> None:
+        if self.callback:  # the estimate gives way to what really came
+            self.callback(self.done, self.done)
+
+
+def _fetch(url: str, md5: str, target: Path, counter: _Progress, timeout: float) -> str | None:
+    """One file from one mirror into `target` (via a .part file); None on success, else why not."""
     from torchvision.datasets.utils import check_integrity
 
-    errors = []
-    for mirror in mirrors:
-        tmp = target.with_name(target.name + ".part")
-        got = 0
-        try:
-            with urllib.request.urlopen(mirror + filename, timeout=timeout) as response, open(tmp, "wb") as out:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    got += len(chunk)
-                    if progress:
-                        progress(done + got, max(expected, done + got))
-            if not check_integrity(tmp, md5):
-                raise OSError(f"{filename} from {mirror} failed its MD5 check")
-            tmp.replace(target)
-            return done + got
-        except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
-            errors.append(f"{mirror}: {exc}")
-            tmp.unlink(missing_ok=True)
-    raise DatasetNotFoundError(_missing_message(dataset, Path(root), OSError("; ".join(errors))))
+    tmp = target.with_name(target.name + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                counter.add(len(chunk))
+        if not check_integrity(tmp, md5):
+            raise OSError(f"{target.name} from {url} failed its MD5 check")
+        tmp.replace(target)
+        return None
+    except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
+        tmp.unlink(missing_ok=True)
+        return f"{url}: {exc}"

@@ -118,23 +118,6 @@ def latent_grid(n: int, radius: float, spacing: str = "linear", dim: int = 2, ba
     return z
 
 
-def extent_grid(extent: Extent, n: int, dim: int = 2, base=None) -> tuple[np.ndarray, int, int]:
-    """Square tiles covering `extent` (n along the longer side), one code per tile centre.
-
-    Returns (z (rows * cols, dim) in image order as `latent_grid`, rows, cols), so
-    `mosaic(decode(z), rows, cols)` stretched over `extent` lines up with the map.
-    """
-    x0, x1, y0, y1 = extent
-    tile = max(x1 - x0, y1 - y0) / n
-    cols, rows = max(1, round((x1 - x0) / tile)), max(1, round((y1 - y0) / tile))
-    xs = x0 + (x1 - x0) * (np.arange(cols) + 0.5) / cols
-    ys = y1 - (y1 - y0) * (np.arange(rows) + 0.5) / rows
-    z = np.tile(np.zeros(dim, np.float32) if base is None else np.asarray(base, np.float32), (rows * cols, 1))
-    xx, yy = np.meshgrid(xs, ys)
-    z[:, 0], z[:, 1] = xx.ravel(), yy.ravel()
-    return z, rows, cols
-
-
 def mosaic(images: np.ndarray, nrows: int, ncols: int, pad: int = 0, fill: float = 1.0) -> np.ndarray:
     """Tile images (nrows * ncols, h, w) row-major into (nrows*h + (nrows-1)*pad, ...) float32."""
     images = np.asarray(images, dtype=np.float32)

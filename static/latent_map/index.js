@@ -12,17 +12,23 @@ export { storePayload } from "./payload.js";
 
 loadPlotly(); // start fetching plotly.js now, while the model payload is still on its way
 
-const VIEWS = new WeakMap(); // parentElement -> view (Streamlit calls us again on every data change)
+const VIEWS = new WeakMap(); // parentElement -> {view, calls} (Streamlit calls us again on every data change)
 
 /** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount. */
 export function mountView({ data, parentElement, setStateValue }) {
   if (!data || typeof data !== "object") return undefined;
-  let view = VIEWS.get(parentElement);
-  if (!view) {
-    view = new MapView(parentElement, setStateValue);
-    VIEWS.set(parentElement, view);
-    if (globalThis.__latentMapTesting) import("./testing.js").then((m) => m.attach(view, data.instance));
+  let entry = VIEWS.get(parentElement);
+  if (!entry) {
+    entry = { view: new MapView(parentElement, setStateValue), calls: 0 };
+    VIEWS.set(parentElement, entry);
+    if (globalThis.__latentMapTesting) import("./testing.js").then((m) => m.attach(entry.view, data.instance));
   }
-  view.update(data).catch((err) => console.error("latent map:", err));
-  return () => { view.destroy(); VIEWS.delete(parentElement); };
+  const call = ++entry.calls;
+  entry.view.update(data).catch((err) => console.error("latent map:", err));
+  // Streamlit also runs the cleanup of a call that a newer one overtook: only the latest call's unmounts.
+  return () => {
+    if (call !== entry.calls) return;
+    entry.view.destroy();
+    VIEWS.delete(parentElement);
+  };
 }

@@ -32,7 +32,7 @@ export function parsePayload(bytes) {
   const mu = section("mu");
   const [n, dim] = header.sections.mu.shape;
   const points = { n, dim, mu, logvar: section("logvar"), labels: section("labels") };
-  const parsed = { key: header.key, kind: header.kind, modelName: header.model_name, points, nBytes: bytes.byteLength };
+  const parsed = { key: header.key, modelName: header.model_name, points };
   if (header.kind === "model") {
     parsed.decoder = makeDecoder(header.decoder, buffer, header.sections.decoder.offset);
   }

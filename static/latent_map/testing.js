@@ -3,19 +3,32 @@
 //   window.__latentMap.decode([z1, z2])  -> pixel means from the page's decoder
 //   window.__latentMap.toClient(z1, z2)  -> viewport px of that latent point
 //   window.__latentMap.stats() / resetStats()  -> per-image timings
+//   window.__latentMap.events(), lastZ, state()  -> what the map sent to Python, the last z drawn
 
 const HOOK = (window.__latentMap ??= { views: new Map() });
 const KEEP = 2000;
 
+const push = (list, x) => { list.push(x); if (list.length > KEEP) list.shift(); };
+
+/**
+ * Per image: decode time, and event -> the animation frame that shows it
+ * (latencyMs; the frame's callback runs right before the browser paints).
+ * Events sent to Python are kept in `events`.
+ */
 export function attach(view, instance) {
-  const stats = { decodeMs: [], latencyMs: [], drawTimes: [] };
-  view.onRender = ({ decodeMs, latencyMs, t }) => {
-    for (const [list, x] of [[stats.decodeMs, decodeMs], [stats.latencyMs, latencyMs], [stats.drawTimes, t]]) {
-      list.push(x);
-      if (list.length > KEEP) list.shift();
-    }
+  const stats = { decodeMs: [], latencyMs: [], frameTimes: [] };
+  const events = [];
+  view.onRender = ({ z, decodeMs, eventTime }) => {
+    HOOK.lastZ = Array.from(z);
+    push(stats.decodeMs, decodeMs);
+    requestAnimationFrame((frame) => { // runs right before that frame is painted
+      push(stats.latencyMs, performance.now() - eventTime);
+      push(stats.frameTimes, frame);
+    });
   };
-  HOOK.views.set(instance, { view, stats });
+  const send = view.send;
+  view.send = (name, value) => { push(events, { name, value }); return send(name, value); };
+  HOOK.views.set(instance, { view, stats, events });
   HOOK.last = instance;
 }
 
@@ -24,8 +37,9 @@ HOOK.decode = (z, instance) => Array.from(entry(instance).view.model.decoder.dec
 HOOK.decodeMany = (zs, instance) => zs.map((z) => HOOK.decode(z, instance));
 HOOK.stats = (instance) => {
   const s = entry(instance).stats;
-  return { decodeMs: [...s.decodeMs], latencyMs: [...s.latencyMs], drawTimes: [...s.drawTimes] };
+  return { decodeMs: [...s.decodeMs], latencyMs: [...s.latencyMs], frameTimes: [...s.frameTimes] };
 };
+HOOK.events = (instance) => entry(instance).events.map((e) => ({ ...e }));
 HOOK.resetStats = (instance) => { for (const list of Object.values(entry(instance).stats)) list.length = 0; };
 HOOK.toClient = (zx, zy, instance) => {
   const { view } = entry(instance), plot = view.dom.plot, r = plot.getBoundingClientRect(), [x, y] = view.ax.toPx(zx, zy);

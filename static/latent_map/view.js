@@ -3,15 +3,14 @@
 // sliders change it here, and Python only hears of the result (a "selection"
 // event, and "show_train" for the training switch).
 
-import { whenPayload } from "./payload.js";
+import { hasPayload, whenPayload } from "./payload.js";
 import { CONFIG, axes, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
 import { buildPanel, buildSliders, paintDigit, showSelection, syncSliders, vec } from "./panel.js";
-import { klOf, labelCounts, median, nearestRows, percentile, posteriorOf, sortedKl } from "./stats.js";
+import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
+import { posteriorOf, sortedKl } from "./stats.js";
 
 const NEAR_PX = 8; // a click within this many CSS px of a visible dot selects it
-const TINY_PX = 4; // 2-sigma ellipses smaller than this get the "zoom in" offer
 const CURSOR_PX = 64;
-const STATE = new Map(); // model name -> {z, selected, showTrain}: survives page switches and remounts
 
 function readStyle(el) {
   const css = getComputedStyle(el), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
@@ -44,27 +43,10 @@ function buildDom(parent, imageSize) {
   return { link, styled, root, wrap, plot, overlay, cursor, loading, panel };
 }
 
-/** This model's state: kept from an earlier visit, else from the link (Python checked its ranges). */
-function stateFor(data, test) {
-  if (STATE.has(data.model_name)) return [STATE.get(data.model_name), true];
-  const init = data.initial ?? {};
-  const state = { z: new Float64Array(test.dim), selected: null, showTrain: false };
-  if (init.split && Number.isInteger(init.index)) {
-    state.selected = { split: init.split, index: init.index };
-    state.showTrain = init.split === "train"; // a training digit needs the training means
-    if (init.split === "test") state.z = Float64Array.from(posteriorOf(test, init.index).mu);
-  }
-  if (Array.isArray(init.z) && init.z.length === test.dim) state.z = Float64Array.from(init.z);
-  STATE.set(data.model_name, state);
-  return [state, false];
-}
-
-const selKey = (sel) => (sel ? `${sel.split}:${sel.index}` : "");
-
 export class MapView {
   constructor(parent, setStateValue) {
     this.parent = parent;
-    this.send = setStateValue; // Streamlit's: ("selection" | "show_train", value)
+    this.send = setStateValue; // Streamlit's: ("selection" | "need", value)
     this.data = this.model = this.state = this.ax = this.ctx = this.pointer = this.dom = null;
     this.sets = {}; // split -> points ({n, dim, mu, logvar, labels})
     this.originals = new Map(); // "split:index" -> {pixels} or {note}, from Python
@@ -73,24 +55,30 @@ export class MapView {
 
   names() { return this.data.label_names; }
 
-  /** Apply a (new) data object from Python. */
+  /** Apply a (new) data object from Python; a newer one supersedes it at every wait. */
   async update(data) {
     this.data = data;
+    this.askFor(data);
     const model = await whenPayload(data.key);
-    if (this.data !== data) return; // superseded while waiting
-    if (this.model !== model) await this.setModel(data, model);
     if (this.data !== data) return;
-    if (data.train_key && this.state.showTrain) {
-      await this.addTrain();
-      if (this.state.selected?.split === "train") this.showSelected();
-    }
+    if (this.model !== model) this.ready = this.setModel(data, model);
+    await this.ready; // the figure exists before anything touches it
+    if (this.data !== data) return;
+    if (this.state.showTrain && data.train_key) await this.addTrain();
     if (data.original) this.applyOriginal(data.original);
     this.dom.root.dataset.ready = "1";
   }
 
+  /** Tell Python which payloads this page lacks (it sends only those, so a return to the map re-sends nothing). */
+  askFor(data) {
+    const need = [data.key, wantsTrain(data) && data.train_key].filter((key) => key && !hasPayload(key));
+    if (JSON.stringify(need) !== JSON.stringify(this.need ?? [])) this.send("need", need);
+    this.need = need;
+  }
+
   async setModel(data, model) {
     this.destroy();
-    Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null });
+    Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false });
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
     this.style = readStyle(this.dom.root);
@@ -100,13 +88,13 @@ export class MapView {
     this.state = state;
     this.listen(data);
     await this.drawFigure();
+    if (this.model !== model) return; // another model took over meanwhile
     this.showSelected();
     if (restored) this.commit("restore"); // back from another page: tell Python (the link) where we are
-    if (state.showTrain && !data.train_key) this.send("show_train", true);
   }
 
   listen(data) {
-    const { wrap, panel } = this.dom;
+    const { wrap, panel, plot } = this.dom;
     wrap.addEventListener("pointermove", (e) => this.onMove(e));
     wrap.addEventListener("pointerleave", () => this.ax && this.showState());
     wrap.addEventListener("pointerdown", (e) => { this.downAt = [e.clientX, e.clientY]; }, { capture: true });
@@ -116,7 +104,8 @@ export class MapView {
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
     panel.trainBox.disabled = !data.train_count;
     panel.download.addEventListener("click", () => this.downloadPng());
-    new ResizeObserver(() => this.dom?.plot._fullLayout && window.Plotly.Plots.resize(this.dom.plot)).observe(this.dom.plot);
+    this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));
+    this.resizer.observe(plot);
   }
 
   // --------------------------------------------------------------- drawing
@@ -128,9 +117,8 @@ export class MapView {
     paintDigit(this.dom.panel.digit, this.pixels);
     if (this.pointer) paintDigit(this.dom.cursor, this.pixels);
     this.dom.panel.zText.textContent = `z = ${vec(z)}`;
-    this.dom.root.dataset.z = JSON.stringify(Array.from(z));
     this.drawOverlay();
-    this.onRender?.({ decodeMs: t1 - t0, latencyMs: performance.now() - (eventTime ?? t0), t: performance.now() });
+    this.onRender?.({ z, decodeMs: t1 - t0, eventTime: eventTime ?? t0, t: performance.now() });
   }
 
   drawOverlay() {
@@ -160,29 +148,13 @@ export class MapView {
   showSelected() {
     const sel = this.state.selected;
     this.dom.root.dataset.selected = selKey(sel);
-    const info = sel ? this.selectionInfo(sel) : null;
+    const info = sel && selectionInfo({
+      sel, sets: this.sets, decoder: this.model.decoder, names: this.names(), labelWord: this.data.label_word,
+      klSorted: this.klSorted, original: this.originals.get(selKey(sel)), pxPerUnit: this.ax?.pxPerUnit,
+    });
+    this.tiny = !!info?.tiny;
     showSelection(this.dom.panel, info, this.model.decoder.imageSize, () => this.zoomTo(info.mu, info.sigma));
     this.showState();
-  }
-
-  selectionInfo(sel) {
-    const points = this.sets[sel.split];
-    if (!points) return { pending: `Training digit #${sel.index}: loading the training means…` };
-    const { mu, sigma } = posteriorOf(points, sel.index), kl = klOf(points, sel.index);
-    const test = this.sets.test, near = nearestRows(test, mu, 15, sel.split === "test" ? sel.index : -1);
-    const original = this.originals.get(selKey(sel));
-    return {
-      title: `${sel.split === "test" ? "Test" : "Training"} digit #${sel.index} · ` +
-        `${this.data.label_word} ${this.names()[points.labels[sel.index]]}`,
-      original: original?.pixels, originalNote: original?.note ?? "loading…",
-      recon: this.model.decoder.decode(mu), mu, sigma,
-      tiny: sigma && Math.min(sigma[0], sigma[1]) * 2 * this.ax.pxPerUnit < TINY_PX,
-      klText: Number.isFinite(kl)
-        ? `KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats (test median ${median(this.klSorted).toFixed(2)}; ` +
-          `percentile ${percentile(this.klSorted, kl).toFixed(0)})`
-        : "KL(q(z|x) ‖ N(0, I)) = ∞ (a point mass)",
-      neighbours: `15 nearest test means: ${labelCounts(test, near, this.names())}`,
-    };
   }
 
   zoomTo(mu, sigma) {
@@ -193,10 +165,8 @@ export class MapView {
   // ---------------------------------------------------------------- events
   commit(source) {
     const sel = this.state.selected;
-    const event = { model: this.data.model_name, z: Array.from(this.state.z), split: sel?.split ?? null,
-      index: sel?.index ?? null, source, t: Date.now() };
-    this.dom.root.dataset.lastEvent = JSON.stringify(event);
-    this.send("selection", event);
+    this.send("selection", { model: this.model.modelName, z: Array.from(this.state.z), split: sel?.split ?? null,
+      index: sel?.index ?? null, source, t: Date.now() });
   }
 
   select(sel, z, source) {
@@ -237,12 +207,26 @@ export class MapView {
   }
 
   onClick(e) {
-    if (!this.ax || e.button !== 0 || e.detail > 1 || !this.downAt) return; // a double click resets the zoom
+    if (e.detail === 2) return this.undoClick(); // (Plotly's drag layer lets no "dblclick" through)
+    if (!this.ax || e.button !== 0 || e.detail > 2 || !this.downAt) return;
     if (Math.hypot(e.clientX - this.downAt[0], e.clientY - this.downAt[1]) > 4) return; // a drag zoomed or panned
     const p = this.plotPx(e);
     if (!p) return;
+    // A double click resets the zoom (Plotly); its first click must not move the selection: keep what to undo.
+    this.beforeClick = { z: Float64Array.from(this.state.z), selected: this.state.selected, at: e.timeStamp };
     const hit = pointAt(this.dom.plot, this.ax, this.sets, p[0], p[1], NEAR_PX);
     this.select(hit, this.ax.toZ(...p), hit ? "click" : "click-empty");
+  }
+
+  undoClick() {
+    const before = this.beforeClick;
+    if (!before) return;
+    this.beforeClick = null;
+    this.state.selected = before.selected;
+    this.state.z = before.z;
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.commit("double-click");
   }
 
   onSlider(d, value, e) {
@@ -258,7 +242,6 @@ export class MapView {
   async drawFigure() {
     const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
     await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names()), layout(this.data.extent, this.style), CONFIG);
-    if (this.state.showTrain) await this.addTrain();
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
     this.relayout();
     this.dom.loading.style.display = "none";
@@ -267,10 +250,10 @@ export class MapView {
   /** Plotly moved the axes (zoom, pan, resize): re-measure, redraw the overlay. */
   relayout() {
     if (!this.dom?.plot._fullLayout?.xaxis) return;
-    const before = this.ax?.pxPerUnit;
     this.ax = axes(this.dom.plot);
     this.ctx = fitCanvas(this.dom.overlay, this.ax);
-    if (before !== this.ax.pxPerUnit && this.state.selected) this.showSelected(); // the ellipses' size changed
+    const sel = this.state.selected, sigma = sel && this.ellipse()?.sigma;
+    if (isTiny(sigma, this.ax.pxPerUnit) !== this.tiny) this.showSelected(); // the "zoom in" offer comes or goes
     else if (this.pointer) this.drawOverlay();
     else this.showState();
   }
@@ -285,20 +268,27 @@ export class MapView {
     }
     await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
     this.dom.panel.trainBox.checked = true;
+    if (this.state.zFromTrain) { // a link to a training digit without z
+      this.state.zFromTrain = false;
+      this.state.z = Float64Array.from(posteriorOf(this.sets.train, this.state.selected.index).mu);
+      syncSliders(this.dom.panel, this.state.z);
+    }
+    if (this.state.selected?.split === "train") this.showSelected();
   }
 
   setTrain(show) {
     this.state.showTrain = show;
-    this.send("show_train", show);
     const idx = this.dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
-    if (idx.length) window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
-    // else: Python now sends the training payload, and update() adds it
+    if (idx.length) return window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
+    if (!show) return;
+    this.askFor(this.data); // Python sends the training payload if the page lacks it
+    this.addTrain();
   }
 
   // ----------------------------------------------------------------- misc
   applyOriginal(original) {
     const key = selKey(original);
-    if (this.originals.has(key) && !original.note) return;
+    if (this.originals.get(key)?.pixels) return; // already shown; a note is replaced (e.g. after a download)
     const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
     this.originals.set(key, { pixels, note: original.note });
     if (selKey(this.state.selected) === key) this.showSelected();
@@ -311,10 +301,11 @@ export class MapView {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(this.dom.panel.digit, 0, 0, big.width, big.height);
     this.dom.panel.download.href = big.toDataURL("image/png");
-    this.dom.panel.download.download = `${this.data.model_name}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
+    this.dom.panel.download.download = `${this.model.modelName}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
   }
 
   destroy() {
+    this.resizer?.disconnect();
     if (this.dom?.plot._fullLayout) window.Plotly.purge(this.dom.plot);
     this.dom?.link.remove();
     this.dom?.root.remove();
