@@ -51,6 +51,16 @@ export function buildPanel(size) {
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected, inputs: [] };
 }
 
+/** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */
+export function pngLink(panel, filename) {
+  const big = document.createElement("canvas"), size = panel.digit.width;
+  big.width = big.height = size * 10;
+  const ctx = big.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(panel.digit, 0, 0, big.width, big.height);
+  Object.assign(panel.download, { href: big.toDataURL("image/png"), download: filename });
+}
+
 /** One range input per latent dimension; `onInput(d, value)` on every move, `onChange()` on release. */
 export function buildSliders(panel, ranges, z, onInput, onChange) {
   panel.sliders.textContent = "";
@@ -76,6 +86,31 @@ export function syncSliders(panel, z) {
   });
 }
 
+/** A captioned figure: the image (pixels) or, without one, a note saying why. */
+function figure(className, caption, size, pixels, note) {
+  const fig = el("figure", className);
+  if (pixels) {
+    const canvas = digitCanvas("lm-img", size);
+    paintDigit(canvas, pixels);
+    fig.append(canvas);
+  } else {
+    fig.append(el("div", "lm-missing", note));
+  }
+  fig.append(el("figcaption", null, caption));
+  return fig;
+}
+
+function tinyNote(onZoom) {
+  const note = el("div", "lm-tiny", "Its 1σ and 2σ ellipses are smaller than a few pixels at this zoom. ");
+  const button = el("button", "lm-zoom", "Zoom in on them");
+  button.type = "button";
+  button.addEventListener("click", onZoom);
+  note.append(button);
+  return note;
+}
+
+const HINT = "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z.";
+
 /**
  * The selected digit: title, original (or why it is missing), decoder(mu),
  * mu, sigma, KL against the test set, neighbours' labels. `info` null clears it.
@@ -83,36 +118,13 @@ export function syncSliders(panel, z) {
 export function showSelection(panel, info, size, onZoom) {
   const box = panel.selected;
   box.textContent = "";
-  if (!info) {
-    box.append(el("p", "lm-hint", "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z."));
-    return;
-  }
-  if (info.pending) return box.append(el("p", "lm-hint", info.pending));
-  box.append(el("h4", "lm-sel-title", info.title));
-  const images = el("div", "lm-images");
-  const original = el("figure", "lm-original");
-  if (info.original) {
-    const canvas = digitCanvas("lm-img", size);
-    paintDigit(canvas, info.original);
-    original.append(canvas, el("figcaption", null, "original x"));
-  } else {
-    original.append(el("div", "lm-missing", info.originalNote), el("figcaption", null, "original x"));
-  }
-  const recon = el("figure", "lm-recon"), reconCanvas = digitCanvas("lm-img", size);
-  paintDigit(reconCanvas, info.recon);
-  recon.append(reconCanvas, el("figcaption", null, "decoder(μ)"));
-  images.append(original, recon);
-  const numbers = el("div", "lm-numbers");
+  if (!info || info.pending) return box.append(el("p", "lm-hint", info?.pending ?? HINT));
+  const images = el("div", "lm-images"), numbers = el("div", "lm-numbers");
+  images.append(figure("lm-original", "original x", size, info.original, info.originalNote),
+    figure("lm-recon", "decoder(μ)", size, info.recon));
   numbers.append(el("div", "lm-mu", `μ = ${vec(info.mu, 3)}`),
     el("div", "lm-sigma", info.sigma ? `σ = ${vec(info.sigma, 3)}` : "σ: none (a plain autoencoder's code is a point)"),
     el("div", "lm-kl", info.klText), el("div", "lm-neighbours", info.neighbours));
-  box.append(images, numbers);
-  if (info.tiny) {
-    const note = el("div", "lm-tiny", "Its 1σ and 2σ ellipses are smaller than a few pixels at this zoom. ");
-    const button = el("button", "lm-zoom", "Zoom in on them");
-    button.type = "button";
-    button.addEventListener("click", onZoom);
-    note.append(button);
-    box.append(note);
-  }
+  box.append(el("h4", "lm-sel-title", info.title), images, numbers);
+  if (info.tiny) box.append(tinyNote(onZoom));
 }

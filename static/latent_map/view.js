@@ -5,43 +5,13 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { CONFIG, axes, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
-import { buildPanel, buildSliders, paintDigit, showSelection, syncSliders, vec } from "./panel.js";
+import { buildDom, readStyle } from "./dom.js";
+import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
 
 const NEAR_PX = 8; // a click within this many CSS px of a visible dot selects it
 const CURSOR_PX = 64;
-
-function readStyle(el) {
-  const css = getComputedStyle(el), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
-  return { text: v("--st-text-color", "#31333f"), font: v("--st-font", "sans-serif"),
-    grid: v("--st-border-color-light", "rgba(128,128,128,0.15)"), axis: v("--st-border-color", "rgba(128,128,128,0.4)"),
-    selected: v("--st-primary-color", "#ff4b4b") };
-}
-
-function buildDom(parent, imageSize) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = new URL("app/static/latent_map/map.css", document.baseURI).href;
-  // Plotly sizes the plot once, from the box map.css gives it: draw only after the sheet applies.
-  const styled = new Promise((resolve) => { link.onload = link.onerror = resolve; });
-  const root = document.createElement("div");
-  root.className = "lm-root";
-  const wrap = document.createElement("div");
-  wrap.className = "lm-plot-wrap";
-  const plot = document.createElement("div"), overlay = document.createElement("canvas");
-  const cursor = document.createElement("canvas"), loading = document.createElement("div");
-  plot.className = "lm-plot"; overlay.className = "lm-overlay"; cursor.className = "lm-cursor"; loading.className = "lm-loading";
-  cursor.width = cursor.height = imageSize;
-  loading.textContent = "Loading the map…";
-  wrap.append(plot, overlay, cursor, loading);
-  const panel = buildPanel(imageSize), grid = document.createElement("div");
-  grid.className = "lm-grid";
-  grid.append(wrap, panel.root);
-  root.append(grid);
-  parent.append(link, root);
-  return { link, styled, root, wrap, plot, overlay, cursor, loading, panel };
-}
 
 export class MapView {
   constructor(parent, setStateValue) {
@@ -295,13 +265,8 @@ export class MapView {
   }
 
   downloadPng() {
-    const big = document.createElement("canvas"), size = this.model.decoder.imageSize;
-    big.width = big.height = size * 10;
-    const ctx = big.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(this.dom.panel.digit, 0, 0, big.width, big.height);
-    this.dom.panel.download.href = big.toDataURL("image/png");
-    this.dom.panel.download.download = `${this.model.modelName}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
+    const name = `${this.model.modelName}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
+    pngLink(this.dom.panel, name);
   }
 
   destroy() {

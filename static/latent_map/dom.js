@@ -1,0 +1,36 @@
+// dom.js: the map's DOM skeleton (plot, overlay, cursor digit, panel) and
+// the theme colours it draws with.
+
+import { buildPanel } from "./panel.js";
+
+/** Theme colours from Streamlit's CSS custom properties (light and dark themes). */
+export function readStyle(el) {
+  const css = getComputedStyle(el), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return { text: v("--st-text-color", "#31333f"), font: v("--st-font", "sans-serif"),
+    grid: v("--st-border-color-light", "rgba(128,128,128,0.15)"), axis: v("--st-border-color", "rgba(128,128,128,0.4)"),
+    selected: v("--st-primary-color", "#ff4b4b") };
+}
+
+export function buildDom(parent, imageSize) {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("app/static/latent_map/map.css", document.baseURI).href;
+  // Plotly sizes the plot once, from the box map.css gives it: draw only after the sheet applies.
+  const styled = new Promise((resolve) => { link.onload = link.onerror = resolve; });
+  const root = document.createElement("div");
+  root.className = "lm-root";
+  const wrap = document.createElement("div");
+  wrap.className = "lm-plot-wrap";
+  const plot = document.createElement("div"), overlay = document.createElement("canvas");
+  const cursor = document.createElement("canvas"), loading = document.createElement("div");
+  plot.className = "lm-plot"; overlay.className = "lm-overlay"; cursor.className = "lm-cursor"; loading.className = "lm-loading";
+  cursor.width = cursor.height = imageSize;
+  loading.textContent = "Loading the map…";
+  wrap.append(plot, overlay, cursor, loading);
+  const panel = buildPanel(imageSize), grid = document.createElement("div");
+  grid.className = "lm-grid";
+  grid.append(wrap, panel.root);
+  root.append(grid);
+  parent.append(link, root);
+  return { link, styled, root, wrap, plot, overlay, cursor, loading, panel };
+}
