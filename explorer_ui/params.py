@@ -155,8 +155,9 @@ def sidebar_model() -> Loaded:
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name
     st.sidebar.selectbox("Model", names, key="model_select", format_func=_pretty, on_change=_on_model_change,
-                         help="Checkpoints in models/. Every page uses this model (the prior page always compares both).")
-    set_params(model=name)
+                         help="Checkpoints in models/. Every page uses this model (the prior page compares it with the other kind).")
+    if st.query_params.get("model") in (None, *names):
+        set_params(model=name)  # a nonsense value stays, and keeps its warning on every run, like the others
     loaded = load_or_error(name)
     if loaded is None:
         st.stop()

@@ -128,7 +128,7 @@ def test_nonsense_link_warns_and_falls_back(page):
     assert_ok(at)
     assert "model=../../etc/passwd" in warnings(at)
     assert at.sidebar.selectbox[0].value == ui.DEFAULT_MODEL
-    assert at.query_params["model"] == ui.DEFAULT_MODEL
+    assert at.query_params["model"] == "../../etc/passwd"  # left as given: its warning stays on every rerun
 
 
 @pytest.mark.slow
