@@ -1,6 +1,6 @@
 """The latent map in a real browser: start-up, bytes, hover decoding and clicks.
 
-    .venv/bin/python bench/browser_decode.py [--seconds 2] [--clicks 20]
+    python -m bench.browser_decode [--seconds 2] [--clicks 20]      # from the repository root
 
 Starts the app (`streamlit run app.py`, headless, free port) and drives
 headless Chromium (/usr/bin/chromium) through Playwright. Prints one table:
@@ -22,18 +22,16 @@ from __future__ import annotations
 import argparse
 import base64
 import math
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from vae_core import settings
+from vae_core.latents import cache_path_for, load_latent_cache
 
-from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
-from vae_core.latents import cache_path_for, load_latent_cache  # noqa: E402
+ROOT = settings.REPO
 
 READY = ".lm-root[data-ready='1']"
 VIEWPORT = {"width": 1400, "height": 1000}

@@ -1,6 +1,6 @@
 """Quality of the shipped models on the MNIST test set, as a table.
 
-    python bench/quality.py --data-root ../shared/data [--iw-samples 1000] [--limit N]
+    python bench/quality.py [--data-root DIR] [--iw-samples 1000] [--limit N]
 
 Each row comes from `vae_core.evaluate.evaluate`, the same code as the
 `python -m vae_core.evaluate` command; training time is the one the checkpoint
@@ -9,13 +9,10 @@ recorded when it was trained.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from vae_core.evaluate import evaluate  # noqa: E402
+from vae_core import settings
+from vae_core.evaluate import evaluate
 
 COLUMNS = ("model", "test_neg_elbo", "recon", "kl", "iw_nll", "knn_accuracy", "train time (s)", "parameters")
 
@@ -30,8 +27,8 @@ def _cell(value) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=str(REPO.parent / "shared" / "data"))
-    parser.add_argument("--models", nargs="+", type=Path, default=sorted((REPO / "models").glob("*.pt")))
+    parser.add_argument("--data-root", default=str(settings.data_root()))
+    parser.add_argument("--models", nargs="+", type=Path, default=sorted(settings.models_dir().glob("*.pt")))
     parser.add_argument("--iw-samples", type=int, default=1000)
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()

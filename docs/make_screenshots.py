@@ -1,6 +1,6 @@
 """Regenerate the README screenshots: docs/screenshot_<page>.png, one per page of the app.
 
-    python docs/make_screenshots.py [--out docs]
+    python -m docs.make_screenshots [--out docs]      # from the repository root
 
 Starts `streamlit run app.py` on a free port (latent_component.devserver), opens
 every page in headless Chromium at 1400x1000, does one representative
@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from PIL import Image
 
-from PIL import Image  # noqa: E402
+from vae_core import settings
+
+REPO = settings.REPO
 
 VIEWPORT = {"width": 1400, "height": 1000}
 FIXTURES = REPO / "tests" / "fixtures"
@@ -127,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
-    env = {} if os.environ.get("MNIST_DATA_ROOT") else {"MNIST_DATA_ROOT": str(REPO.parent / "shared" / "data")}
+    env = {"MNIST_DATA_ROOT": str(settings.data_root())}
     with streamlit_server(REPO / "app.py", cwd=REPO, env=env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

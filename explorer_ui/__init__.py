@@ -7,6 +7,7 @@ from __future__ import annotations
 # CheckpointError and ImageDecodeError are re-exported for the pages: `except ui.ImageDecodeError`.
 from vae_core.checkpoint import CheckpointError
 from vae_core.preprocess import ImageDecodeError
+from vae_core.settings import REPO, data_root, models_dir
 
 from .dataset import offer_dataset_download
 from .images import (
@@ -20,14 +21,13 @@ from .images import (
     to_uint8,
     upscale,
 )
+from .link import format_z
 from .loading import (
     AE_MODEL,
     DEFAULT_MODEL,
-    REPO,
     VAE_MODEL,
     Encoded,
     Loaded,
-    data_root,
     dataset_images,
     encode_bytes,
     encode_digit,
@@ -36,27 +36,26 @@ from .loading import (
     list_models,
     load,
     load_or_error,
-    models_dir,
     test_images,
     train_latents,
 )
 from .params import (
     PAGE_CONFIG,
-    format_z,
     forget_on_model_change,
     init_state,
     navigation,
     param_choice,
     param_number,
     param_z,
+    seed_button,
     set_params,
     sidebar_model,
 )
-from .text import plain
 from .plots import (
     DIGIT_COLORS,
     add_ellipses,
     add_image,
+    add_label_traces,
     add_marker,
     add_means_raster,
     add_prior_circles,
@@ -64,7 +63,7 @@ from .plots import (
     means_raster,
     union_extent,
 )
-
+from .text import plain
 
 __all__ = [
     "plain",
@@ -72,9 +71,10 @@ __all__ = [
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
     "models_dir", "test_images", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
-    "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number", "param_z", "set_params",
+    "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
+    "param_z", "seed_button", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
-    "add_ellipses", "add_image", "add_marker", "add_means_raster",
+    "add_ellipses", "add_image", "add_label_traces", "add_marker", "add_means_raster",
     "add_prior_circles", "map_figure", "means_raster", "union_extent",
 ]

@@ -1,10 +1,9 @@
 """Model, latent-cache and dataset loading (Streamlit-cached), the `Loaded` bundle and upload encoding.
 
-Models come from $LATENT_EXPLORER_MODELS if set, else the repository's models/ folder.
+Where the models and the dataset live is vae_core.settings' business.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,26 +11,16 @@ import numpy as np
 import streamlit as st
 
 from vae_core import explore
-
-from .text import plain
 from vae_core.checkpoint import CheckpointError, load_checkpoint
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
 from vae_core.preprocess import preprocess
+from vae_core.settings import data_root, model_path, models_dir
 
-REPO = Path(__file__).resolve().parent.parent
+from .text import plain
+
 DEFAULT_MODEL = "mnist_vae_z2"
 VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"
-
-
-def models_dir() -> Path:
-    """The models folder: $LATENT_EXPLORER_MODELS, else <repo>/models."""
-    return Path(os.environ.get("LATENT_EXPLORER_MODELS") or REPO / "models")
-
-
-def data_root() -> Path:
-    """MNIST root: $MNIST_DATA_ROOT, else <repo>/../shared/data."""
-    return Path(os.environ.get("MNIST_DATA_ROOT") or REPO.parent / "shared" / "data")
 
 
 def list_models() -> list[str]:
@@ -91,6 +80,8 @@ class Loaded:
     model: VAE
     metrics: dict
     cache: LatentCache
+    path: Path  # the checkpoint
+    stamp: int  # its file stamp when loaded: a cache key that changes with the file
 
     @property
     def is_vae(self) -> bool:
@@ -120,15 +111,13 @@ class Loaded:
     def dataset(self) -> str:
         return self.model.config.dataset
 
-    @property
-    def path(self) -> Path:
-        return models_dir() / f"{self.name}.pt"
 
 
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
-    path = models_dir() / f"{name}.pt"
-    model, metrics = _load_model(str(path), file_stamp(path))
+    path = model_path(name)
+    stamp = file_stamp(path)
+    model, metrics = _load_model(str(path), stamp)
     cpath = cache_path_for(path)
     try:
         cache = _load_latents(str(cpath), file_stamp(cpath))
@@ -136,7 +125,7 @@ def load(name: str) -> Loaded:
         raise CheckpointError(f"latent cache {cpath.name} for model {name} is missing or unreadable ({exc})") from exc
     if cache.mu.shape[1] != model.config.latent_dim:
         raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
-    return Loaded(name, model, metrics, cache)
+    return Loaded(name, model, metrics, cache, path, stamp)
 
 
 def train_latents(m: Loaded) -> LatentCache | None:
@@ -182,4 +171,4 @@ def _encode_cached(name: str, stamp: int, data: bytes) -> Encoded:
 
 def encode_bytes(m: Loaded, data: bytes) -> Encoded:
     """`encode_digit` for the bytes of an upload or drawing, cached per model and content."""
-    return _encode_cached(m.name, file_stamp(models_dir() / f"{m.name}.pt"), bytes(data))
+    return _encode_cached(m.name, m.stamp, bytes(data))

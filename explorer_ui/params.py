@@ -4,66 +4,41 @@ Also holds the app's page list and `navigation()`, which app.py runs.
 """
 from __future__ import annotations
 
-import math
 import threading
 
 import numpy as np
 import streamlit as st
 
+from vae_core.settings import REPO, models_dir
+
+from .link import Parsed, parse_choice, parse_number, parse_z
+from .loading import AE_MODEL, DEFAULT_MODEL, VAE_MODEL, Loaded, list_models, load_or_error
 from .text import plain
-from .loading import AE_MODEL, DEFAULT_MODEL, REPO, VAE_MODEL, Loaded, list_models, load_or_error, models_dir
 
 
 # ------------------------------------------------------------- URL params
-def _bad_param(key: str, value: str, why: str, fallback) -> None:
-    shown = plain(f"{key}={value[:60]}")
-    st.warning(f"Ignoring the link parameter {shown}: {why}. Using {fallback} instead.", icon="⚠️")
+def _from_link(key: str, parsed: Parsed):
+    """The parsed value; a warning (plain text) when the link's value was not usable as given."""
+    if parsed.why is not None:
+        shown = plain(f"{key}={st.query_params.get(key, '')[:60]}")
+        st.warning(f"Ignoring the link parameter {shown}: {plain(parsed.why)}. Using {plain(parsed.used)} instead.",
+                   icon="⚠️")
+    return parsed.value
 
 
 def param_choice(key: str, choices: list[str], default: str) -> str:
     """st.query_params[key] if it is one of `choices`, else `default` (warning if present but invalid)."""
-    value = st.query_params.get(key)
-    if value is None or value in choices:
-        return default if value is None else value
-    _bad_param(key, value, f"expected one of {plain(', '.join(choices))}", plain(default))
-    return default
+    return _from_link(key, parse_choice(st.query_params.get(key), choices, default))
 
 
 def param_number(key: str, lo: float, hi: float, default, integer: bool = False):
     """A number from st.query_params[key] clamped to [lo, hi]; nonsense warns and gives `default`."""
-    value = st.query_params.get(key)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-        if not math.isfinite(number) or (integer and number != int(number)):
-            raise ValueError
-    except ValueError:
-        _bad_param(key, value, "not a valid " + ("whole number" if integer else "number"), plain(str(default)))
-        return default
-    if not lo <= number <= hi:
-        number = min(max(number, lo), hi)
-        _bad_param(key, value, plain(f"outside [{lo:g}, {hi:g}]"), plain(f"{number:g}"))
-    return int(number) if integer else number
+    return _from_link(key, parse_number(st.query_params.get(key), lo, hi, default, integer))
 
 
 def param_z(dim: int, ranges: np.ndarray) -> np.ndarray | None:
     """z from st.query_params["z"] ("0.5,-1.2"), clamped into `ranges` (D, 2); None if absent or nonsense."""
-    value = st.query_params.get("z")
-    if value is None:
-        return None
-    try:
-        z = np.array([float(v) for v in value.split(",")], dtype=np.float64)
-        if len(z) != dim or not np.isfinite(z).all():
-            raise ValueError
-    except ValueError:
-        _bad_param("z", value, f"expected {dim} comma-separated numbers", "the default")
-        return None
-    return np.clip(z, ranges[:, 0], ranges[:, 1])
-
-
-def format_z(z) -> str:
-    return ",".join(f"{float(v):.3f}".rstrip("0").rstrip(".") or "0" for v in np.asarray(z).ravel())
+    return _from_link("z", parse_z(st.query_params.get("z"), dim, ranges))
 
 
 def set_params(**values) -> None:
@@ -155,7 +130,8 @@ def sidebar_model() -> Loaded:
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name
     st.sidebar.selectbox("Model", names, key="model_select", format_func=_pretty, on_change=_on_model_change,
-                         help="Checkpoints in models/. Every page uses this model (the prior page compares it with the other kind).")
+                         help="Checkpoints in models/. Every page uses this model "
+                              "(the prior page compares it with the other kind).")
     if st.query_params.get("model") in (None, *names):
         set_params(model=name)  # a nonsense value stays, and keeps its warning on every run, like the others
     loaded = load_or_error(name)
@@ -189,6 +165,16 @@ def forget_on_model_change(page: str, m: Loaded, keys: list[str], params: list[s
         for key in keys:
             st.session_state.pop(key, None)
         set_params(**dict.fromkeys(params))
+
+
+def seed_button(key: str, label: str) -> int:
+    """A random seed: from the link (seed=...) at first, kept in session state under `key`, and new
+    whenever the button is pressed. Written back into the link; returned."""
+    init_state(key, param_number("seed", 0, 2**31 - 1, 0, integer=True))
+    if st.button(label, icon=":material/casino:", key=f"{key}_new"):
+        st.session_state[key] = int(np.random.default_rng().integers(2**31 - 1))
+    set_params(seed=st.session_state[key])
+    return st.session_state[key]
 
 
 def init_state(key: str, value) -> None:

@@ -52,6 +52,21 @@ def means_raster(mu2: np.ndarray, labels: np.ndarray, extent: explore.Extent, wi
     return Image.fromarray(img, mode="RGBA")
 
 
+def add_label_traces(fig: go.Figure, x: np.ndarray, y: np.ndarray, labels: np.ndarray, hover: str, *,
+                     size: float = 4, opacity: float = 0.6, customdata: np.ndarray | None = None, webgl: bool = False) -> None:
+    """One marker trace per label (its colour, its legend entry) of the points x, y (N,) with labels (N,).
+
+    hover: the hovertemplate, with "{label}" standing for the trace's label.
+    """
+    trace = go.Scattergl if webgl else go.Scatter
+    for d in range(10):
+        rows = np.flatnonzero(labels == d)
+        fig.add_trace(trace(x=x[rows], y=y[rows], mode="markers", name=str(d),
+                            marker=dict(size=size, color=DIGIT_COLORS[d], opacity=opacity),
+                            customdata=None if customdata is None else customdata[rows],
+                            hovertemplate=hover.replace("{label}", str(d))))
+
+
 def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity: float = 1.0,
                      legend: bool = False) -> None:
     """The test means as a background image (light to send), optionally with a digit colour legend."""

@@ -68,7 +68,7 @@ st.caption(
     "click a dot to inspect it, or empty space to select that z."
 )
 ranges = explore.latent_ranges(m.mu)
-payloads = _payloads(m.name, ui.file_stamp(m.path))
+payloads = _payloads(m.name, m.stamp)
 state = map_state(KEY, m.name, m.dim, {"test": len(m.mu), "train": payloads.train_count})
 if state.selection is not None:
     _write_link(state.selection)

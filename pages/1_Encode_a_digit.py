@@ -15,7 +15,6 @@ st.title("Encode a digit")
 st.caption("Upload a photo or scan of one handwritten digit, or draw one. It is cropped, scaled and centred "
            "the way MNIST was made, then the encoder maps it to its posterior q(z|x) = N(μ, σ²).")
 
-ui.init_state("enc_seed", ui.param_number("seed", 0, 2**31 - 1, 0, integer=True))
 
 source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
@@ -75,10 +74,7 @@ if m.is_vae:
         st.markdown("The encoder is deterministic: it outputs μ and σ, nothing random. The randomness is an "
                     "outside input ε ~ N(0, I), and z = μ + σ·ε is a smooth function of μ and σ, so training "
                     "can send gradients through the sample into the encoder: the **reparameterization trick**.")
-        if st.button("Draw new ε", icon=":material/casino:"):
-            st.session_state["enc_seed"] = int(np.random.default_rng().integers(2**31 - 1))
-        seed = st.session_state["enc_seed"]
-        ui.set_params(seed=seed)
+        seed = ui.seed_button("enc_seed", "Draw new ε")
         z, eps = explore.sample_posterior(enc.mu, enc.sigma, N_SAMPLES, seed=seed)
         strip = ui.mosaic_strip(explore.decode(m.model, z), 4, N_SAMPLES // 4)
         ui.show_digit(strip, f"decoder(z) for {N_SAMPLES} draws of ε (seed {seed})", size=len(strip) * 3)
@@ -99,11 +95,8 @@ with map_col:
         extent = (enc.mu[0] - half, enc.mu[0] + half, enc.mu[1] - half, enc.mu[1] + half)
         fig = ui.map_figure(extent, height=480)
         inside = np.all(np.abs(m.mu[:, :2] - enc.mu[:2]) <= half, axis=1)
-        for d in range(10):
-            rows = np.flatnonzero(inside & (m.cache.labels == d))
-            fig.add_trace(go.Scatter(x=m.mu[rows, 0], y=m.mu[rows, 1], mode="markers", name=str(d),
-                                     marker=dict(size=6, color=ui.DIGIT_COLORS[d], opacity=0.5),
-                                     hovertemplate=f"test digit {d}<extra></extra>"))
+        ui.add_label_traces(fig, m.mu[inside, 0], m.mu[inside, 1], m.cache.labels[inside],
+                            "test digit {label}<extra></extra>", size=6, opacity=0.5)
     else:
         extent = ui.union_extent(m.extent, tuple(np.repeat(enc.mu[:2], 2) + [-0.5, 0.5, -0.5, 0.5]))
         fig = ui.map_figure(extent, height=480)

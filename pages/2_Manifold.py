@@ -2,7 +2,6 @@
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
@@ -57,13 +56,9 @@ fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means)
 if show_means:
     inside = np.all(np.abs(m.mu[:, :2]) <= radius, axis=1)
     tx, ty = warp(m.mu[:, 0]), warp(m.mu[:, 1])
-    for d in range(10):
-        rows = np.flatnonzero(inside & (m.cache.labels == d))
-        fig.add_trace(go.Scattergl(x=tx[rows], y=ty[rows], mode="markers", name=str(d),
-                                   marker=dict(size=3, color=ui.DIGIT_COLORS[d], opacity=0.7),
-                                   customdata=m.mu[rows, :2],
-                                   hovertemplate=f"digit {d}<br>μ = (%{{customdata[0]:.2f}}, "
-                                                 "%{customdata[1]:.2f})<extra></extra>"))
+    ui.add_label_traces(fig, tx[inside], ty[inside], m.cache.labels[inside],
+                        "digit {label}<br>μ = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
+                        size=3, opacity=0.7, customdata=m.mu[inside, :2], webgl=True)
 
 left, right = st.columns([5, 2], gap="large")  # the right one fits the download button's label at 1280 px
 with left:

@@ -17,15 +17,12 @@ st.markdown(
     "reconstruction wants each digit's posterior small and apart, the KL wants them wide and overlapping around 0, "
     "so nearby z must decode to an average of several digits, and VAE samples come out blurred."
 )
-ui.init_state("pp_seed", ui.param_number("seed", 0, 2**31 - 1, 0, integer=True))
 ui.init_state("pp_k", ui.param_number("k", 3, 12, 8, integer=True))
 # A row that wraps on a phone; the button keeps its full label (narrow columns cut it short).
 with st.container(horizontal=True, vertical_alignment="bottom", width=560):
-    if st.button("New samples", icon=":material/casino:"):
-        st.session_state["pp_seed"] = int(np.random.default_rng().integers(2**31 - 1))
+    seed = ui.seed_button("pp_seed", "New samples")
     k = st.slider("Samples per side", 3, 12, key="pp_k")
-seed = st.session_state["pp_seed"]
-ui.set_params(seed=seed, k=k)
+ui.set_params(k=k)
 
 
 def counterpart(m: ui.Loaded) -> str | None:

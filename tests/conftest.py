@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from vae_core import settings
 
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    """Root folder holding MNIST/raw: $MNIST_DATA_ROOT, else <repo>/../shared/data.
+    """Root folder holding MNIST/raw (vae_core.settings: $MNIST_DATA_ROOT, else <repo>/../shared/data).
 
     Tests that need it are skipped when the test split is missing there,
     except under CI=true, where a missing dataset is a failure.
     """
-    root = Path(os.environ.get("MNIST_DATA_ROOT") or REPO.parent / "shared" / "data")
+    root = settings.data_root()
     raw = root / "MNIST" / "raw"
     if not any((raw / name).is_file() for name in ("t10k-images-idx3-ubyte", "t10k-images-idx3-ubyte.gz")):
         message = f"MNIST test split not found in {raw}; set MNIST_DATA_ROOT to the folder holding MNIST/raw"
@@ -34,7 +34,7 @@ def browser():
     """
     from playwright.sync_api import sync_playwright
 
-    from latent_component.devserver import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 
     if not os.path.exists(CHROMIUM):
         message = f"{CHROMIUM} not installed (apt-get install chromium)"

@@ -9,7 +9,6 @@ itself is tests/test_browser_map.py.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import time
 from pathlib import Path
@@ -18,7 +17,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from latent_component.devserver import streamlit_server
+from tests.browser_support import streamlit_server
+from vae_core import settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -26,7 +26,7 @@ expect = playwright_api.expect
 expect.set_options(timeout=20_000)
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = Path(os.environ.get("LATENT_EXPLORER_MODELS") or ROOT / "models")
+MODELS = settings.models_dir()
 VAE, AE = "mnist_vae_z2", "mnist_ae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
 MAP_READY = ".lm-root[data-ready='1']"
@@ -64,7 +64,7 @@ def vae_model(latents):
 
 @pytest.fixture(scope="module")
 def server(latents):
-    env = {} if os.environ.get("MNIST_DATA_ROOT") else {"MNIST_DATA_ROOT": str(ROOT.parent / "shared" / "data")}
+    env = {"MNIST_DATA_ROOT": str(settings.data_root())}
     with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
         yield url
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from latent_component.devserver import streamlit_server
+from tests.browser_support import streamlit_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -10,7 +10,6 @@ sizes; a 5-D model and a server without the dataset.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -19,7 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from latent_component.devserver import streamlit_server
+from tests.browser_support import streamlit_server
+from vae_core import settings
 from vae_core.checkpoint import load_checkpoint, save_checkpoint
 from vae_core.config import VAEConfig
 from vae_core.latents import cache_path_for, load_latent_cache
@@ -47,7 +47,7 @@ def cache():
 
 @pytest.fixture(scope="module")
 def server(cache):
-    env = {} if os.environ.get("MNIST_DATA_ROOT") else {"MNIST_DATA_ROOT": str(ROOT.parent / "shared" / "data")}
+    env = {"MNIST_DATA_ROOT": str(settings.data_root())}
     with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
         yield url
 
@@ -236,7 +236,7 @@ def test_a_slider_drag_decodes_every_step_and_reports_the_release(page):
     model, _ = load_checkpoint(MODELS / f"{VAE_NAME}.pt")
     slider = page.locator(".lm-slider input").first
     slider.focus()
-    for step in range(1, 6):
+    for _ in range(5):
         page.keyboard.press("ArrowRight")
         z = state(page)["z"]
         assert z[0] > 0 and z[1] == 0
@@ -284,7 +284,8 @@ def test_the_training_switch_adds_60000_means(page):
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator(".lm-mode")).to_have_text("hover")
     page.locator(".lm-train input").uncheck()
-    page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.split === 'train' && t.visible === true).length === 0")
+    page.wait_for_function(
+        "() => window.__latentMap.state().traces.filter(t => t.split === 'train' && t.visible === true).length === 0")
 
 
 def test_the_link_round_trip(browser, server, cache, data_root):
@@ -327,6 +328,8 @@ def test_back_goes_to_the_previous_page_and_the_map_keeps_its_state(browser, ser
         expect(pg.locator("h1")).to_have_text("Interpolate", timeout=T)
         pg.go_back()
         pg.wait_for_selector(READY)
+        expect(pg).to_have_url(re.compile(rf"idx={chosen['selected']['index']}\b"))  # its run has finished
+        pg.wait_for_timeout(500)
         pg.go_back()
         expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
     finally:

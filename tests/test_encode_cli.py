@@ -6,14 +6,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from vae_core.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.encode import main
 from vae_core.model import VAE
-from vae_core.preprocess import preprocess, to_tensor
+from vae_core.preprocess import preprocess
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -56,7 +58,7 @@ def test_json_batch_reports_every_file_in_order(checkpoint, batch):
         assert set(entry) == {"file", "mu", "sigma"}
         assert len(entry["mu"]) == len(entry["sigma"]) == model.config.latent_dim
         with torch.inference_mode():  # the CLI uses exactly the app's preprocessing
-            mu, logvar = model.encode(to_tensor(preprocess(entry["file"])))
+            mu, logvar = model.encode(_as_batch(preprocess(entry["file"])))
         assert entry["mu"] == pytest.approx(mu[0].tolist(), abs=1e-5)
         assert entry["sigma"] == pytest.approx(torch.exp(0.5 * logvar)[0].tolist(), abs=1e-5)
 
@@ -78,6 +80,13 @@ def test_bad_checkpoint_exits_2_without_traceback(tmp_path, capsys):
     done = run_encode("--checkpoint", str(corrupt), str(FIXTURES / "mnist1_white_on_black.png"), "--json")
     assert done.returncode == 2 and done.stdout == ""
     assert str(corrupt) in done.stderr and "Traceback" not in done.stderr
-    assert main(["--checkpoint", str(tmp_path / "missing.pt"), str(FIXTURES / "mnist1_white_on_black.png")]) == 2
+    with pytest.raises(SystemExit) as exit_status:
+        run_cli(lambda: main(["--checkpoint", str(tmp_path / "missing.pt"), str(FIXTURES / "mnist1_white_on_black.png")]))
+    assert exit_status.value.code == 2
     captured = capsys.readouterr()
     assert "missing.pt does not exist" in captured.err and captured.out == ""
+
+
+def _as_batch(array):
+    """(28, 28) image -> (1, 1, 28, 28) float32 tensor, what VAE.encode takes."""
+    return torch.as_tensor(np.asarray(array, dtype=np.float32)).reshape(1, 1, 28, 28)

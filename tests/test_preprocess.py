@@ -14,7 +14,7 @@ import torch
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
-from vae_core.preprocess import ImageDecodeError, load_image, preprocess, to_mnist_array, to_tensor
+from vae_core.preprocess import ImageDecodeError, load_image, preprocess, to_mnist_array
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORIGINAL = FIXTURES / "mnist1_white_on_black.png"  # MNIST test image 1, a "2", as stored in MNIST
@@ -60,7 +60,7 @@ def test_output_contract_and_input_kinds():
     data = ORIGINAL.read_bytes()
     for source in (str(ORIGINAL), data, io.BytesIO(data), Image.open(ORIGINAL)):
         assert np.array_equal(preprocess(source), expected)
-    tensor = to_tensor(expected)
+    tensor = _as_batch(expected)
     assert tensor.shape == (1, 1, 28, 28) and tensor.dtype == torch.float32
 
 
@@ -243,3 +243,8 @@ def test_broken_or_blank_files_raise_image_decode_error(tmp_path, name):
     else:
         with pytest.raises(ImageDecodeError):
             load_image(path.read_bytes())
+
+
+def _as_batch(array):
+    """(28, 28) image -> (1, 1, 28, 28) float32 tensor, what VAE.encode takes."""
+    return torch.as_tensor(np.asarray(array, dtype=np.float32)).reshape(1, 1, 28, 28)

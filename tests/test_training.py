@@ -59,7 +59,7 @@ def test_training_is_reproducible_with_a_seed(mnist_train):
     model_a, metrics_a = train_model(VAEConfig(hidden_dims=(32,)), images, epochs=1, seed=3, progress=False)
     model_b, metrics_b = train_model(VAEConfig(hidden_dims=(32,)), images, epochs=1, seed=3, progress=False)
     assert metrics_a["history"] == metrics_b["history"]
-    assert all(torch.equal(a, b) for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values(), strict=True))
 
 
 def test_split_shapes_and_scaling(data_root):

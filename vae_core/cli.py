@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from vae_core.checkpoint import CheckpointError
 from vae_core.data import DatasetNotFoundError
 
 
-def run_cli(main: Callable[[], None]) -> None:
-    """Run `main`; a bad checkpoint or a missing dataset prints `error: ...` and exits 2."""
+def run_cli(main: Callable[[], int | None]) -> None:
+    """Run `main` and exit with its status (0 if it returns None); a bad checkpoint or a
+    missing dataset prints `error: ...` and exits 2."""
     try:
-        main()
+        status = main()
     except (CheckpointError, DatasetNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    sys.exit(status or 0)

@@ -42,7 +42,7 @@ class VAEConfig:
         return self.image_size * self.image_size
 
     @classmethod
-    def from_dict(cls, values: dict) -> "VAEConfig":
+    def from_dict(cls, values: dict) -> VAEConfig:
         """Rebuild from `asdict(cfg)`; unknown keys are an error, not silently dropped."""
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known

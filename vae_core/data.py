@@ -6,8 +6,8 @@ import gzip
 import shutil
 import struct
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch

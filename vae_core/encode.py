@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from vae_core import explore
-from vae_core.checkpoint import CheckpointError, load_checkpoint
+from vae_core.checkpoint import load_checkpoint
+from vae_core.cli import run_cli
 from vae_core.model import VAE
 from vae_core.preprocess import ImageDecodeError, preprocess
 
@@ -42,7 +42,8 @@ def encode_files(model: VAE, paths: list[str]) -> list[dict]:
     """
     prepared = [_prepare(p) for p in paths]
     good = [i for i, x in enumerate(prepared) if isinstance(x, np.ndarray)]
-    results: list[dict] = [{"file": p, "error": x} if isinstance(x, str) else {"file": p} for p, x in zip(paths, prepared)]
+    results: list[dict] = [{"file": p, "error": x} if isinstance(x, str) else {"file": p}
+                           for p, x in zip(paths, prepared, strict=True)]
     if good:
         mu, sigma = explore.encode(model, np.stack([prepared[i] for i in good]))
         for row, i in enumerate(good):
@@ -72,15 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     args = parser.parse_args(argv)
-    try:
-        model, _ = load_checkpoint(Path(args.checkpoint))
-    except CheckpointError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    model, _ = load_checkpoint(Path(args.checkpoint))  # a bad one: run_cli says why and exits 2
     results = encode_files(model, args.images)
     print(json.dumps(results, indent=2) if args.json else _table(results))
     return 1 if any("error" in r for r in results) else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_cli(main)

@@ -13,12 +13,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from vae_core import explore
 from vae_core.checkpoint import load_checkpoint
+from vae_core.cli import run_cli
 from vae_core.data import load_split
 from vae_core.latents import encode_all
 from vae_core.losses import kl_to_standard_normal, log_normal, reconstruction_nll
-from vae_core.cli import run_cli
 from vae_core.model import VAE
+from vae_core.settings import data_root
 
 
 @torch.inference_mode()
@@ -38,7 +40,9 @@ def elbo_terms(model: VAE, images: torch.Tensor, n_samples: int = 10, batch_size
 
 
 @torch.inference_mode()
-def importance_weighted_nll(model: VAE, images: torch.Tensor, k: int = 1000, chunk: int = 10, progress: bool = False) -> torch.Tensor:
+def importance_weighted_nll(
+    model: VAE, images: torch.Tensor, k: int = 1000, chunk: int = 10, progress: bool = False
+) -> torch.Tensor:
     """-log p(x) estimated with k importance samples from q(z|x) (Burda et al., 2016):
     log p(x) ~= logsumexp_k[log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log k.
     images: (N, 1, 28, 28) -> (N,) in nats."""
@@ -56,19 +60,20 @@ def importance_weighted_nll(model: VAE, images: torch.Tensor, k: int = 1000, chu
     return torch.cat(out)
 
 
-def knn_accuracy(reference: torch.Tensor, reference_labels: torch.Tensor, query: torch.Tensor, query_labels: torch.Tensor, k: int = 15) -> float:
+def knn_accuracy(
+    reference: torch.Tensor, reference_labels: torch.Tensor, query: torch.Tensor, query_labels: torch.Tensor, k: int = 15
+) -> float:
     """Share of query points whose majority label among their k nearest
-    reference points (Euclidean) is their own label. reference: (M, D), query: (N, D)."""
-    correct = 0
-    for start in range(0, len(query), 1000):
-        q = query[start : start + 1000]
-        nearest = torch.cdist(q, reference).topk(k, largest=False).indices  # (b, k)
-        votes = torch.nn.functional.one_hot(reference_labels[nearest], num_classes=int(reference_labels.max()) + 1).sum(1)
-        correct += int((votes.argmax(1) == query_labels[start : start + 1000]).sum())
-    return correct / len(query)
+    reference points (Euclidean) is their own label. reference: (M, D), query: (N, D).
+    The vote is the app's (vae_core.explore.majority_labels)."""
+    top, _ = explore.majority_labels(reference.numpy(), reference_labels.numpy(), query.numpy(), k)
+    return float((top == query_labels.numpy()).mean())
 
 
-def evaluate(checkpoint: str | Path, data_root: str | Path, limit: int | None = None, iw_samples: int = 1000, seed: int = 0, progress: bool = False) -> dict:
+def evaluate(
+    checkpoint: str | Path, data_root: str | Path, limit: int | None = None, iw_samples: int = 1000, seed: int = 0,
+    progress: bool = False,
+) -> dict:
     """All test metrics of one checkpoint as a JSON-ready dict (nats per example)."""
     started = time.perf_counter()
     torch.manual_seed(seed)
@@ -101,7 +106,8 @@ def evaluate(checkpoint: str | Path, data_root: str | Path, limit: int | None = 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, type=Path)
-    parser.add_argument("--data-root", default="../shared/data")
+    parser.add_argument("--data-root", type=Path, default=data_root(),
+                        help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
     parser.add_argument("--iw-samples", type=int, default=1000)

@@ -223,11 +223,26 @@ def nearest_means(mu_all: np.ndarray, z, k: int = 15) -> np.ndarray:
     return idx[np.argsort(d[idx])]
 
 
+def majority_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, k: int = 15, chunk: int = 256
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The vote of the k means nearest each code: mu_all (N, D), labels (N,), z (M, D) ->
+    (most common label (M,), how many of the k carry it (M,)); a tie goes to the smaller label."""
+    mu_all = np.asarray(mu_all, np.float32)
+    k = min(k, len(mu_all))
+    sq = (mu_all**2).sum(axis=1)
+    top, votes = np.empty(len(z), np.int64), np.empty(len(z), np.int64)
+    for i in range(0, len(z), chunk):
+        d = sq[None, :] - 2 * np.asarray(z[i : i + chunk], np.float32) @ mu_all.T  # + |z|^2, the same per row
+        near = labels[np.argpartition(d, k - 1, axis=1)[:, :k]]  # (chunk, k)
+        counts = (near[:, :, None] == np.arange(int(labels.max()) + 1)).sum(axis=1)  # (chunk, n_labels)
+        top[i : i + chunk], votes[i : i + chunk] = counts.argmax(1), counts.max(1)
+    return top, votes
+
+
 def majority_label(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15) -> tuple[int, int]:
     """Most common label among the k test means nearest z (D,), and how many of the k carry it."""
-    near = labels[nearest_means(mu_all, z, k)]
-    counts = np.bincount(near, minlength=int(labels.max()) + 1)
-    return int(counts.argmax()), int(counts.max())
+    top, votes = majority_labels(mu_all, labels, np.asarray(z)[None, :], k)
+    return int(top[0]), int(votes[0])
 
 
 def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

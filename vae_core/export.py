@@ -14,25 +14,18 @@ The format is a JSON manifest plus one binary blob:
 Layer i computes h = act_i(W_i @ h + b_i); the output of the last layer is
 Bernoulli logits, and `output` (sigmoid) maps them to pixel means in [0, 1].
 
-    python -m vae_core.export --checkpoint models/mnist_vae_z2.pt   # writes .decoder.bin/.json
-
 This module never imports streamlit.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
-import json
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 from torch import nn
 
-from vae_core.checkpoint import atomic_write, load_checkpoint
-from vae_core.cli import run_cli
 from vae_core.model import VAE
 
 FORMAT = "latent-explorer-decoder"
@@ -142,27 +135,6 @@ def export_decoder(model: VAE) -> DecoderExport:
     return export
 
 
-def from_bytes(manifest: dict, blob: bytes) -> DecoderExport:
-    """Inverse of DecoderExport.to_bytes; raises ValueError on a malformed pair."""
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise ValueError(f"not a {FORMAT} v{VERSION} manifest")
-    if manifest.get("dtype") != DTYPE or len(blob) != manifest.get("n_bytes"):
-        raise ValueError("blob does not match the manifest (dtype or size)")
-    if hashlib.sha256(blob).hexdigest() != manifest.get("sha256"):
-        raise ValueError("blob checksum does not match the manifest")
-    layers = []
-    for spec in manifest["layers"]:
-        n_in, n_out = int(spec["in"]), int(spec["out"])
-        if spec["activation"] not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {spec['activation']!r}")
-        weight = np.frombuffer(blob, DTYPE, n_out * n_in, spec["weight_offset"]).reshape(n_out, n_in)
-        bias = np.frombuffer(blob, DTYPE, n_out, spec["bias_offset"])
-        layers.append(DenseLayer(weight.astype(np.float32), bias.astype(np.float32), spec["activation"]))
-    export = DecoderExport(tuple(layers), int(manifest["latent_dim"]), int(manifest["image_size"]))
-    _check_shapes(export)
-    return export
-
-
 def _check_shapes(export: DecoderExport) -> None:
     width = export.latent_dim
     for i, layer in enumerate(export.layers):
@@ -185,34 +157,3 @@ def decode_numpy(export: DecoderExport, z: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp overflow -> inf -> pixel 0, which is right
         pixels = 1.0 / (1.0 + np.exp(-h))
     return pixels.reshape(-1, export.image_size, export.image_size).astype(np.float32)
-
-
-def write_export(export: DecoderExport, stem: str | Path) -> tuple[Path, Path]:
-    """Write STEM.decoder.json and STEM.decoder.bin atomically; returns both paths."""
-    stem = Path(stem)
-    manifest, blob = export.to_bytes()
-    json_path = stem.with_name(stem.name + ".decoder.json")
-    bin_path = stem.with_name(stem.name + ".decoder.bin")
-    atomic_write(bin_path, lambda tmp: Path(tmp).write_bytes(blob))
-    atomic_write(json_path, lambda tmp: Path(tmp).write_text(json.dumps(manifest, indent=1)))
-    return json_path, bin_path
-
-
-def read_export(stem: str | Path) -> DecoderExport:
-    """Read what write_export wrote."""
-    stem = Path(stem)
-    manifest = json.loads(stem.with_name(stem.name + ".decoder.json").read_text())
-    return from_bytes(manifest, stem.with_name(stem.name + ".decoder.bin").read_bytes())
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True, type=Path)
-    args = parser.parse_args(argv)
-    model, _ = load_checkpoint(args.checkpoint)
-    json_path, bin_path = write_export(export_decoder(model), args.checkpoint.with_suffix(""))
-    print(f"saved {json_path} and {bin_path} ({bin_path.stat().st_size:,} bytes)")
-
-
-if __name__ == "__main__":
-    run_cli(main)

@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 from vae_core.checkpoint import atomic_write, load_checkpoint
-from vae_core.data import load_split
 from vae_core.cli import run_cli
+from vae_core.data import load_split
 from vae_core.model import VAE
+from vae_core.settings import data_root
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def load_latent_cache(path: str | Path) -> LatentCache:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, type=Path)
-    parser.add_argument("--data-root", default="../shared/data")
+    parser.add_argument("--data-root", type=Path, default=data_root(),
+                        help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     args = parser.parse_args(argv)
     model, _ = load_checkpoint(args.checkpoint)
     for train in (False, True):

@@ -12,7 +12,7 @@ from vae_core.config import VAEConfig
 def _mlp(widths: list[int]) -> nn.Sequential:
     """Linear layers with ReLU between them (none after the last)."""
     layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(widths) - 2:
             layers.append(nn.ReLU())

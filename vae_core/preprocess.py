@@ -296,10 +296,3 @@ def to_mnist_array(image: Image.Image) -> np.ndarray:
 def preprocess(source: str | Path | bytes | BinaryIO | Image.Image) -> np.ndarray:
     """load_image then to_mnist_array: any supported input -> float32 (28, 28)."""
     return to_mnist_array(load_image(source))
-
-
-def to_tensor(array: np.ndarray):
-    """(28, 28) array -> torch.Tensor (1, 1, 28, 28) float32, ready for VAE.encode."""
-    import torch  # imported here so preprocessing alone does not need torch
-
-    return torch.as_tensor(np.asarray(array, dtype=np.float32)).reshape(1, 1, FRAME, FRAME)

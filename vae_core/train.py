@@ -14,12 +14,13 @@ import torch
 from tqdm import tqdm
 
 from vae_core.checkpoint import save_checkpoint
+from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.data import DATASETS, load_split
 from vae_core.latents import build_latent_cache, cache_path_for
 from vae_core.losses import kl_to_standard_normal, reconstruction_nll
-from vae_core.cli import run_cli
 from vae_core.model import VAE
+from vae_core.settings import data_root
 
 
 def batch_loss(model: VAE, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -91,7 +92,8 @@ def train_model(
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default="../shared/data", help="folder holding MNIST/raw or FashionMNIST/raw")
+    parser.add_argument("--data-root", type=Path, default=data_root(),
+                        help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     parser.add_argument("--dataset", choices=DATASETS, default="mnist")
     parser.add_argument("--model", choices=("vae", "ae"), default="vae")
     parser.add_argument("--latent-dim", type=int, default=2)

@@ -1,4 +1,6 @@
-"""Start `streamlit run SCRIPT` headless on a free port, for browser tests and benches."""
+"""Test helpers for the real browser: Debian's Chromium and how to start it, a headless
+`streamlit run` on a free port. Used by the browser tests, bench/ and docs/make_screenshots.py
+(run those as modules from the repository root: `python -m bench.browser_decode`)."""
 from __future__ import annotations
 
 import contextlib
@@ -8,8 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
