@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
 from vae_core import settings
 
 REPO = settings.REPO
@@ -39,17 +40,6 @@ def digit_fixture() -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(f"no digit fixture: expected one of {[str(p) for p in DIGIT_FIXTURES]}")
-
-
-def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished the current run and every chart, image and skeleton has settled."""
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stSkeleton"]')
-                 && [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout)
-                 && [...document.querySelectorAll('[data-testid="stMain"] img')].every(i => i.complete)""",
-        timeout=timeout,
-    )
 
 
 def _hover_map(page) -> None:
@@ -125,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
     env = {"MNIST_DATA_ROOT": str(settings.data_root())}
     with streamlit_server(REPO / "app.py", cwd=REPO, env=env) as url, sync_playwright() as p:

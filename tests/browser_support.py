@@ -59,3 +59,14 @@ def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0,
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished the current run and every chart, image and skeleton has settled."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"]')
+                 && [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout)
+                 && [...document.querySelectorAll('[data-testid="stMain"] img')].every(i => i.complete)""",
+        timeout=timeout,
+    )

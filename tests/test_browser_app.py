@@ -8,7 +8,6 @@ itself is tests/test_browser_map.py.
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
 from pathlib import Path
@@ -17,7 +16,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
-from tests.browser_support import streamlit_server
+import docs.make_screenshots as shots
+from tests.browser_support import streamlit_server, wait_idle
 from vae_core import settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -33,14 +33,6 @@ MAP_READY = ".lm-root[data-ready='1']"
 T = 60_000  # ms: generous, the machine is shared
 
 
-def _load_screenshots_module():
-    spec = importlib.util.spec_from_file_location("make_screenshots", ROOT / "docs" / "make_screenshots.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-shots = _load_screenshots_module()
 
 
 # ------------------------------------------------------------------ fixtures
@@ -86,7 +78,7 @@ def page(browser, server):
 def open_page(pg, path: str = "/", title: str = "Latent map") -> None:
     pg.goto(pg.base + path)
     expect(pg.locator("h1").filter(has_text=title)).to_be_visible(timeout=T)
-    shots.wait_idle(pg)
+    wait_idle(pg)
 
 
 def assert_healthy(pg) -> None:
@@ -128,7 +120,7 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     expect(page.get_by_text("Upload or draw a digit to see where the encoder puts it.")).to_be_visible()
     upload(page, fixture)
     expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
-    shots.wait_idle(page)
+    wait_idle(page)
     assert_healthy(page)
     mu, sigma = _shown_vector(page, "μ"), _shown_vector(page, "σ")
     want_mu, want_sigma = _expected_encoding(vae_model, fixture)
@@ -158,7 +150,7 @@ def test_encode_page_encodes_a_digit_drawn_on_the_canvas(page):
         page.mouse.move(x - 0.002 * box["width"] * i, top + box["height"] * 0.035 * i)
     page.mouse.up()
     expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
-    shots.wait_idle(page)
+    wait_idle(page)
     assert_healthy(page)
     expect(page.get_by_text(re.compile(r"mostly 1s \((1[0-5]) of 15\)"))).to_be_visible()
     expect(page.get_by_test_id("stImageCaption").filter(has_text="your drawing")).to_be_visible()
@@ -173,13 +165,13 @@ def test_encode_page_rejects_a_broken_file_and_keeps_working(page, tmp_path):
     expect(error).to_be_visible(timeout=T)
     expect(error).to_contain_text("Could not use this image")
     expect(error).to_contain_text("not a recognised image format")
-    shots.wait_idle(page)
+    wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     expect(page.get_by_text("(encoder mean)")).to_have_count(0)
     # The page still works: a good file replaces the broken one and is encoded.
     upload(page, shots.digit_fixture())
     expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
-    shots.wait_idle(page)
+    wait_idle(page)
     expect(error).to_have_count(0)
     assert_healthy(page)
 
@@ -197,7 +189,7 @@ def goto_in_sidebar(pg, title: str, text: str) -> None:
     pg.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
     expect(pg.locator("h1")).to_have_text(title, timeout=T)
     expect(pg.get_by_test_id("stMain").get_by_text(text).first).to_be_visible(timeout=T)
-    shots.wait_idle(pg)
+    wait_idle(pg)
     assert_healthy(pg)
     expect(pg.get_by_test_id("stSidebarNavLink").filter(has_text=title)).to_have_attribute("aria-current", "page")
 

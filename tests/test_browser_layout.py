@@ -123,17 +123,10 @@ def open_state(page, base: str, state: str) -> None:
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def server(browser):
+def server():
     if not (ROOT / "models" / "mnist_vae_z2.pt").is_file():
         pytest.skip("the shipped models are not in models/")
     with streamlit_server(ROOT / "app.py", cwd=ROOT, timeout=90) as url:
-        # A fresh server runs the first session that asks for a sub-page in Streamlit's older
-        # pages-folder mode (explorer_ui.params._ensure_app_navigation), and that session loses
-        # its first upload. One visit to the home page first puts the server in app.py's mode.
-        warm = browser.new_page()
-        warm.goto(url)
-        warm.wait_for_selector('[data-testid="stMain"] h1', timeout=T)
-        warm.close()
         yield url
 
 
