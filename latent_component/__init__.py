@@ -148,10 +148,11 @@ def latent_map(
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
     }
     with st.container(gap=None):
+        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop)
+        # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
         for name, payload in (("payload", payloads.model), ("train", payloads.train)):
             if payload is not None and payload[0] in need:
                 _carrier(key=f"{key}-{name}", data=payload[1], height="content")
-        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop)
 
 
 def _noop() -> None:

@@ -190,6 +190,7 @@ def test_hover_decodes_the_z_under_the_pointer_anywhere(page):
 
 def test_a_click_on_a_dot_fills_the_panel_and_the_link(page, cache, data_root):
     row = isolated_points(cache.mu, 1)[0]
+    page.evaluate("() => { window.__plotBefore = document.querySelector('.lm-plot'); }")
     select_dot(page, cache, row)
     assert page.locator(".lm-root").get_attribute("data-selected") == f"test:{row}"
     label = int(cache.labels[row])
@@ -201,6 +202,7 @@ def test_a_click_on_a_dot_fills_the_panel_and_the_link(page, cache, data_root):
     expect(page).to_have_url(re.compile(rf"idx={row}\b"))
     assert np.allclose([float(v) for v in query(page)["z"].split(",")], cache.mu[row], atol=6e-4)
     assert np.allclose(state(page)["z"], cache.mu[row], atol=1e-6), "z is the digit's mean"
+    assert page.evaluate("() => document.querySelector('.lm-plot') === window.__plotBefore"), "the map was rebuilt"
 
 
 def test_a_dot_wins_over_empty_space_within_a_few_pixels(page, cache):
@@ -275,6 +277,8 @@ def test_zoom_then_click_selects_the_dot_under_the_pointer(page, cache):
 
 
 def test_the_training_switch_adds_60000_means(page):
+    # The training payload's carrier comes and goes after the map: the map itself is never rebuilt.
+    page.evaluate("() => { window.__plotBefore = document.querySelector('.lm-plot'); }")
     page.locator(".lm-train input").check()
     page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=T)
     traces = state(page)["traces"]
@@ -286,6 +290,7 @@ def test_the_training_switch_adds_60000_means(page):
     page.locator(".lm-train input").uncheck()
     page.wait_for_function(
         "() => window.__latentMap.state().traces.filter(t => t.split === 'train' && t.visible === true).length === 0")
+    assert page.evaluate("() => document.querySelector('.lm-plot') === window.__plotBefore"), "the map was rebuilt"
 
 
 def test_the_link_round_trip(browser, server, cache, data_root):
