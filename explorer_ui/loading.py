@@ -14,7 +14,7 @@ from vae_core import explore
 from vae_core.checkpoint import CheckpointError, load_checkpoint
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
-from vae_core.preprocess import preprocess
+from vae_core.preprocess import load_image, preview, to_mnist_array
 from vae_core.settings import data_root, model_path, models_dir
 
 from .text import plain
@@ -149,19 +149,22 @@ def load_or_error(name: str) -> Loaded | None:
 
 @dataclass(frozen=True)
 class Encoded:
-    """An encoded upload: x (28, 28) input, mu and sigma (D,), reconstruction (28, 28) = decode(mu)."""
+    """An encoded upload: x (28, 28) input, mu and sigma (D,), reconstruction (28, 28) = decode(mu),
+    preview (h, w, 3) uint8: the upload as a page can show it, whatever its mode or bit depth."""
 
     x: np.ndarray
     mu: np.ndarray
     sigma: np.ndarray
     recon: np.ndarray
+    preview: np.ndarray
 
 
 def encode_digit(model: VAE, source) -> Encoded:
     """Uploaded file / bytes / PIL image -> Encoded. Raises ImageDecodeError with a human message."""
-    x = preprocess(source)
+    image = load_image(source)
+    x = to_mnist_array(image)
     mu, sigma = explore.encode(model, x)
-    return Encoded(x, mu[0], sigma[0], explore.decode(model, mu)[0])
+    return Encoded(x, mu[0], sigma[0], explore.decode(model, mu)[0], preview(image))
 
 
 @st.cache_data(show_spinner="Encoding…", max_entries=32)

@@ -20,22 +20,22 @@ source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
     mode = st.segmented_control("Input", ["Upload", "Draw"], default="Upload", key="enc_mode",
                                 label_visibility="collapsed")
-    data, original = None, None
+    data = None
     if mode == "Draw":
         st.caption("Draw one digit, large and centred, like on paper.")
         st.space(24)  # room for the canvas toolbar: on hover it pops up ~35 px above the canvas, over whatever is there
         canvas = st_canvas(stroke_width=14, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
                            width=CANVAS_PX, drawing_mode="freedraw", key="enc_canvas", return_image_data=True)
         if canvas.json_data and canvas.json_data.get("objects"):
-            data = original = canvas.image_bytes
+            data = canvas.image_bytes
     else:
         upload = st.file_uploader("An image of one digit", type=ui.UPLOAD_TYPES, key="enc_upload",
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
-            data = original = upload.getvalue()
+            data = upload.getvalue()
 
 enc = None
-if data:
+if data is not None:  # an empty upload gets its message too
     try:
         enc = ui.encode_bytes(m, data)
     except ui.ImageDecodeError as exc:
@@ -48,9 +48,8 @@ with result_col:
         st.stop()
     cols = st.columns(3)
     with cols[0]:
-        if original is not None:  # always set with the data; kept as a guard
-            with st.container(width=ui.DIGIT_PX):  # at most DIGIT_PX, less in a narrower column
-                st.image(original, caption="your drawing" if mode == "Draw" else "your image", width="stretch")
+        with st.container(width=ui.DIGIT_PX):  # at most DIGIT_PX, less in a narrower column
+            st.image(enc.preview, caption="your drawing" if mode == "Draw" else "your image", width="stretch")
     with cols[1]:
         ui.show_digit(enc.x, "input x: preprocessed 28×28")
         ui.download_png(enc.x, "input_28x28.png", key="dl_input", label="Input PNG")

@@ -320,6 +320,39 @@ def test_encode_page_upload_and_bad_file():
 
 @pytest.mark.slow
 @needs_models
+def test_encode_page_takes_a_16_bit_png_and_says_why_for_an_empty_or_huge_file():
+    import io
+
+    from PIL import Image
+
+    digit = np.zeros((112, 112), np.uint16)
+    digit[24:88, 48:64] = 65535
+    buf = io.BytesIO()
+    Image.fromarray(digit).save(buf, format="PNG")  # mode I;16: st.image of the raw bytes used to fail
+    at = run_page("pages/1_Encode_a_digit.py")
+    at.file_uploader(key="enc_upload").upload("deep.png", buf.getvalue(), "image/png")
+    at.run()
+    assert_ok(at)
+    assert len(at.image) >= 3  # the upload's preview, the input and the reconstruction
+    for name, data, why in (("empty.png", b"", "the file is empty"), ("huge.png", _huge_png(), "megapixels")):
+        at.file_uploader(key="enc_upload").upload(name, data, "image/png")
+        at.run()
+        assert not at.exception
+        assert any("Could not use this image" in e.value and why in e.value for e in at.error), [e.value for e in at.error]
+
+
+def _huge_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (13000, 13000)).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+@pytest.mark.slow
+@needs_models
 def test_encode_page_with_the_autoencoder_has_no_sampling():
     at = run_page("pages/1_Encode_a_digit.py", model=ui.AE_MODEL)
     at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")

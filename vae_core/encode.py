@@ -32,6 +32,8 @@ def _prepare(path: str) -> np.ndarray | str:
         return str(exc)
     except OSError as exc:  # missing file, a directory, no permission
         return f"cannot read the file ({exc.strerror or exc})"
+    except Exception as exc:  # whatever one file does, the others still get their entry
+        return f"could not process this image ({type(exc).__name__}: {exc})"
 
 
 def encode_files(model: VAE, paths: list[str]) -> list[dict]:

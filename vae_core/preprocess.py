@@ -9,6 +9,7 @@ pen strokes far thinner than MNIST's.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,10 @@ BOX, FRAME = 20, 28
 MNIST_COM = 14.0  # mean centre of mass (row and column index) of the MNIST test set
 TARGET_STROKE = 2.2  # px; true MNIST stroke widths: median 2.4, 25th percentile 2.1
 WORK_MAX = 1024  # larger images are reduced first: nothing below needs more detail
+# Uploads are refused above this many pixels, read from the header before anything is decoded:
+# a 28 KB PNG can claim 13000 x 13000 pixels and cost gigabytes once decoded.
+MAX_PIXELS = 40_000_000
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP")  # what the app's uploader names; nothing else is opened
 
 
 class ImageDecodeError(ValueError):
@@ -44,11 +49,16 @@ def load_image(source: str | Path | bytes | BinaryIO | Image.Image) -> Image.Ima
         if not data:
             raise ImageDecodeError("the file is empty")
         try:
-            image = Image.open(io.BytesIO(data))
+            with warnings.catch_warnings():  # Pillow's bomb warning: _check_size below refuses sooner anyway
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(io.BytesIO(data), formats=FORMATS)
         except Image.DecompressionBombError as exc:
             raise ImageDecodeError(f"the image is too large to process ({exc})") from exc
         except Exception as exc:  # UnidentifiedImageError and format-specific errors
-            raise ImageDecodeError("not a recognised image format (PNG, JPEG, GIF, BMP, WebP, ...)") from exc
+            raise ImageDecodeError("not a recognised image format (PNG, JPEG, GIF, BMP or WebP)") from exc
+    _check_size(image)
+    if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that still gives WORK_MAX pixels
+        image.draft(image.mode, (WORK_MAX, WORK_MAX))
     try:
         image.seek(0)  # first frame of an animation; a no-op for still images
         image.load()
@@ -60,12 +70,32 @@ def load_image(source: str | Path | bytes | BinaryIO | Image.Image) -> Image.Ima
         return image
 
 
+def _check_size(image: Image.Image) -> None:
+    """Refuse, from the header alone, an image whose pixels would not fit the budget."""
+    pixels = image.width * image.height
+    if pixels > MAX_PIXELS:
+        raise ImageDecodeError(f"the image is {image.width} x {image.height} pixels ({pixels / 1e6:.0f} megapixels); "
+                               f"the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+
+
+def preview(image: Image.Image, longest: int = 512) -> np.ndarray:
+    """Any image (any mode or bit depth) -> uint8 RGB (h, w, 3) at most `longest` px: what a page can show."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;"):
+        gray, _ = _gray_alpha(image)
+        rgb = np.repeat((gray * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2)
+        image = Image.fromarray(rgb, "RGB")
+    else:
+        image = image.convert("RGBA").convert("RGB") if "transparency" in image.info else image.convert("RGB")
+    image.thumbnail((longest, longest))
+    return np.asarray(image, dtype=np.uint8)
+
+
 def _gray_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """PIL image -> gray (H, W) float32 in [0, 1] and alpha (H, W) or None if opaque."""
     mode = image.mode
     if mode in ("I", "F") or mode.startswith("I;"):
         # 16/32-bit images: Pillow's convert("L") would clip, so scale by bit depth.
-        arr = np.asarray(image, dtype=np.float32)
+        arr = np.nan_to_num(np.asarray(image, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
         top = 1.0 if mode == "F" and arr.max() <= 1 else 255.0 if arr.max() <= 255 else 65535.0
         return np.clip(arr / top, 0, 1), None
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
