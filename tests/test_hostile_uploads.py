@@ -50,6 +50,7 @@ def test_any_mode_encodes_and_previews(mode):
     assert shown.dtype == np.uint8 and shown.ndim == 3 and shown.shape[2] == 3 and shown.max() > 128
 
 
+@pytest.mark.slow  # a 6000 x 6000 photo
 def test_a_large_jpeg_is_reduced_while_decoding():
     photo = Image.fromarray(DIGIT).resize((6000, 6000)).convert("RGB")
     data = png(photo, format="JPEG", quality=80)
@@ -70,6 +71,7 @@ def test_empty_and_unnamed_formats_get_a_clear_message(data, message):
         preprocess(data)
 
 
+@pytest.mark.slow  # the CLI loads the shipped model
 def test_the_cli_prints_one_entry_per_file_whatever_a_file_does(tmp_path, capsys):
     good = tmp_path / "one.png"
     good.write_bytes(png(Image.fromarray(DIGIT).resize((112, 112))))

@@ -74,6 +74,7 @@ def test_settings_come_from_the_environment_or_hang_off_the_repository(monkeypat
     assert settings.data_root() == tmp_path / "data" and settings.models_dir() == tmp_path / "models"
 
 
+@pytest.mark.slow  # starts an interpreter that imports torch
 def test_a_cli_run_from_another_folder_finds_the_same_data(tmp_path):
     """The CLIs' --data-root default is the settings' one, not a path relative to the working directory."""
     code = "from vae_core.train import main; import sys; sys.argv = ['train', '--help']; main()"
