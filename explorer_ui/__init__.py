@@ -1,6 +1,7 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
-Submodules: loading (cached loaders, `Loaded`, encoding), params (URL, sidebar, state), images, plots.
+Submodules: loading (cached loaders, `Loaded`, encoding), navigation (pages), link (parsing) and params
+(link, sidebar, state), images, plots, dataset (download offer), text (plain text for Markdown).
 """
 from __future__ import annotations
 
@@ -36,14 +37,12 @@ from .loading import (
     list_models,
     load,
     load_or_error,
-    test_images,
     train_latents,
 )
+from .navigation import PAGE_CONFIG, navigation
 from .params import (
-    PAGE_CONFIG,
     forget_on_model_change,
     init_state,
-    navigation,
     param_choice,
     param_number,
     param_z,
@@ -70,7 +69,7 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
-    "models_dir", "test_images", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
+    "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",

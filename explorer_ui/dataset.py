@@ -4,8 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from vae_core.data import DatasetNotFoundError, download
+from vae_core.settings import data_root
 
-from .loading import _load_images, data_root
+from .loading import forget_dataset_images
 
 _NAMES = {"mnist": ("MNIST", "about 11 MB"), "fashion-mnist": ("Fashion-MNIST", "about 30 MB")}
 
@@ -32,5 +33,5 @@ def offer_dataset_download(dataset: str) -> None:
                  icon="⚠️")
         st.text(f"Folder: {root}\nReason: {exc}")
         return
-    _load_images.clear()
+    forget_dataset_images()
     st.rerun()

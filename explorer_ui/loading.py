@@ -66,10 +66,9 @@ def dataset_images(dataset: str = "mnist", split: str = "test") -> np.ndarray | 
     return _load_images(str(data_root()), dataset, split == "train")
 
 
-def test_images(dataset: str = "mnist") -> np.ndarray | None:
-    """The 10,000 test images of `dataset` (N, 28, 28) float in [0, 1], in latent-cache order, or None."""
-    images = dataset_images(dataset, "test")
-    return None if images is None else images.astype(np.float32) / 255.0
+def forget_dataset_images() -> None:
+    """Drop the cached "no dataset" answers, e.g. after a download."""
+    _load_images.clear()
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,6 @@ class Loaded:
     @property
     def dataset(self) -> str:
         return self.model.config.dataset
-
-
 
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""

@@ -1,18 +1,14 @@
-"""URL (query-parameter) parsing and writing, the sidebar model selector and session-state helpers.
-
-Also holds the app's page list and `navigation()`, which app.py runs.
-"""
+"""Link (query-parameter) reading and writing, the sidebar model selector and session-state helpers."""
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import streamlit as st
 
-from vae_core.settings import REPO, models_dir
+from vae_core.settings import models_dir
 
 from .link import Parsed, parse_choice, parse_number, parse_z
 from .loading import AE_MODEL, DEFAULT_MODEL, VAE_MODEL, Loaded, list_models, load_or_error
+from .navigation import ensure_app_navigation
 from .text import plain
 
 
@@ -61,66 +57,13 @@ def _on_model_change() -> None:
     st.query_params["model"] = st.session_state["model_select"]
 
 
-PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide")
-# (page file, title, icon); the first is the home page.
-PAGES = [
-    ("pages/0_Latent_map.py", "Latent map", ":material/scatter_plot:"),
-    ("pages/1_Encode_a_digit.py", "Encode a digit", ":material/draw:"),
-    ("pages/2_Manifold.py", "Manifold", ":material/grid_on:"),
-    ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
-    ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),
-]
-_run = threading.local()  # per script thread: did app.py's navigation start this run?
-
-# Streamlit pushes a browser-history entry for every change of the link's
-# parameters, so Back would step through every click on the map. This script
-# turns a history push that keeps the page (same path) into a replace: one
-# entry per page visit, and Back goes to the previous page.
-_one_entry_per_page = st.components.v2.component("one_history_entry_per_page", js="""
-export default function () {
-  if (history.pushState.onePerPage) return;
-  const push = history.pushState.bind(history);
-  const pushState = (state, title, url) => {
-    const next = new URL(url ?? location.href, location.href);
-    return next.pathname === location.pathname ? history.replaceState(state, title, url) : push(state, title, url);
-  };
-  pushState.onePerPage = true;
-  history.pushState = pushState;
-}""")
-
-
-def navigation():
-    """The app's st.navigation (called by app.py, which then runs the chosen page)."""
-    _run.from_app = True
-    with st.sidebar:
-        _one_entry_per_page(key="one_history_entry_per_page", height="content")
-    return st.navigation([st.Page(REPO / path, title=title, icon=icon, default=i == 0)
-                          for i, (path, title, icon) in enumerate(PAGES)])
-
-
-def _ensure_app_navigation() -> None:
-    """Make app.py's navigation the one router, whatever URL the server sees first.
-
-    With a pages/ folder next to app.py, a fresh server that is first asked for
-    a sub-page runs that page on its own (Streamlit's older pages-folder mode:
-    no app.py, so no wide layout and no icons) until some script calls
-    st.navigation. A page that finds app.py did not start its run calls the
-    app's navigation itself (public API; that ends the older mode for the
-    whole server) and reruns, now through app.py.
-    """
-    if not getattr(_run, "from_app", False):
-        navigation()
-        st.rerun()  # at once, before the visitor acts: the page then runs under app.py's page ids
-    _run.from_app = False
-
-
 def sidebar_model() -> Loaded:
     """Model selector shared by all pages (st.query_params["model"], remembered across pages).
 
     Warns about a nonsense `model` parameter and falls back to the default;
     shows st.error and stops the page if the chosen checkpoint is unusable.
     """
-    _ensure_app_navigation()
+    ensure_app_navigation()
     names = list_models()
     if not names:
         st.error(f"No models found: expected checkpoints like {DEFAULT_MODEL}.pt in {plain(str(models_dir()))}.")

@@ -82,11 +82,11 @@ with map_col:
     st.plotly_chart(fig, key="ip_fig", config={"displaylogo": False})
 
 with strip_col:
-    images = ui.test_images(m.model.config.dataset)
+    images = ui.dataset_images(m.dataset, "test")  # uint8
     if images is not None:
         with st.container(horizontal=True):  # side by side, on a phone too
-            ui.show_digit(images[a], f"#{a} · label {int(labels[a])}", size=84)
-            ui.show_digit(images[b], f"#{b} · label {int(labels[b])}", size=84)
+            ui.show_digit(images[a] / 255, f"#{a} · label {int(labels[a])}", size=84)
+            ui.show_digit(images[b] / 255, f"#{b} · label {int(labels[b])}", size=84)
     else:
         st.caption(f"Start #{a} (label {int(labels[a])}) → end #{b} (label {int(labels[b])}). The original digits "
                    "are not shown: the MNIST dataset is not available on this server.")

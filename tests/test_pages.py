@@ -157,7 +157,7 @@ def test_a_click_on_a_dot_writes_the_link_and_sends_the_original(data_root):
     original = map_data(at)["original"]
     pixels = np.frombuffer(base64.b64decode(original["pixels"]), np.uint8).reshape(28, 28)
     assert (original["split"], original["index"]) == ("test", 42)
-    assert np.array_equal(pixels, ui.to_uint8(ui.test_images()[42]))
+    assert np.array_equal(pixels, ui.dataset_images("mnist", "test")[42])
     # Empty space: z only, the selected digit is gone from the link.
     at = click_on_map(at, ui.VAE_MODEL, [1.25, -0.5])
     assert "idx" not in at.query_params and at.query_params["z"] == "1.25,-0.5"

@@ -47,7 +47,7 @@ def _torchvision_class(dataset: str):
 
 
 def _missing_message(dataset: str, root: Path, cause: Exception) -> str:
-    folder = root / _torchvision_class(dataset).__name__ / "raw"
+    folder = raw_folder(root, dataset)
     hint = (
         "on Debian, `apt-get install dataset-fashion-mnist` puts them in "
         "/usr/share/datasets/fashion-mnist/; copy them there"
@@ -82,7 +82,7 @@ def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) ->
     """
     root = Path(root)
     cls = _torchvision_class(dataset)
-    _extract_local_archives(root / cls.__name__ / "raw")
+    _extract_local_archives(raw_folder(root, dataset))
     try:
         ds = cls(root=str(root), train=train, download=False)
     except RuntimeError:

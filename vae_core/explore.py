@@ -227,16 +227,21 @@ def majority_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, k: in
                     ) -> tuple[np.ndarray, np.ndarray]:
     """The vote of the k means nearest each code: mu_all (N, D), labels (N,), z (M, D) ->
     (most common label (M,), how many of the k carry it (M,)); a tie goes to the smaller label."""
-    mu_all = np.asarray(mu_all, np.float32)
     k = min(k, len(mu_all))
-    sq = (mu_all**2).sum(axis=1)
     top, votes = np.empty(len(z), np.int64), np.empty(len(z), np.int64)
-    for i in range(0, len(z), chunk):
-        d = sq[None, :] - 2 * np.asarray(z[i : i + chunk], np.float32) @ mu_all.T  # + |z|^2, the same per row
+    for rows, d in _distances(mu_all, z, chunk):
         near = labels[np.argpartition(d, k - 1, axis=1)[:, :k]]  # (chunk, k)
         counts = (near[:, :, None] == np.arange(int(labels.max()) + 1)).sum(axis=1)  # (chunk, n_labels)
-        top[i : i + chunk], votes[i : i + chunk] = counts.argmax(1), counts.max(1)
+        top[rows], votes[rows] = counts.argmax(1), counts.max(1)
     return top, votes
+
+
+def _distances(mu_all: np.ndarray, z: np.ndarray, chunk: int):
+    """For each chunk of codes z (M, D): (its slice, squared distances to mu_all (N, D) up to a per-row constant)."""
+    mu_all = np.asarray(mu_all, np.float32)
+    sq = (mu_all**2).sum(axis=1)
+    for i in range(0, len(z), chunk):
+        yield slice(i, i + chunk), sq[None, :] - 2 * np.asarray(z[i : i + chunk], np.float32) @ mu_all.T  # + |z|^2
 
 
 def majority_label(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15) -> tuple[int, int]:
@@ -254,11 +259,8 @@ def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def nearest_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, chunk: int = 256) -> np.ndarray:
     """Label of the test mean nearest each code: mu_all (N, D), labels (N,), z (M, D) -> (M,)."""
     out = np.empty(len(z), dtype=labels.dtype)
-    sq = (mu_all**2).sum(axis=1)
-    for i in range(0, len(z), chunk):
-        part = np.asarray(z[i : i + chunk], dtype=np.float32)
-        d = sq[None, :] - 2 * part @ mu_all.T  # + |z|^2, constant per row
-        out[i : i + chunk] = labels[np.argmin(d, axis=1)]
+    for rows, d in _distances(mu_all, z, chunk):
+        out[rows] = labels[np.argmin(d, axis=1)]
     return out
 
 
