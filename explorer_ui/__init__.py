@@ -29,7 +29,9 @@ from .loading import (
     VAE_MODEL,
     Encoded,
     Loaded,
+    classify,
     dataset_images,
+    describe_model,
     encode_bytes,
     encode_digit,
     file_stamp,
@@ -37,6 +39,7 @@ from .loading import (
     list_models,
     load,
     load_or_error,
+    prior_verdict,
     train_latents,
 )
 from .navigation import PAGE_CONFIG, navigation
@@ -69,6 +72,7 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
+    "classify", "describe_model", "prior_verdict",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",

@@ -4,7 +4,9 @@ Where the models and the dataset live is vae_core.settings' business.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +14,11 @@ import streamlit as st
 
 from vae_core import explore
 from vae_core.checkpoint import CheckpointError, load_checkpoint
+from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
 from vae_core.preprocess import load_image, preview, to_mnist_array
+from vae_core.projection import Projection, projection_for
 from vae_core.settings import data_root, model_path, models_dir
 
 from .text import plain
@@ -27,6 +31,20 @@ def list_models() -> list[str]:
     """Names (file stems) of the shipped models, models/*.pt, the default first."""
     names = sorted(p.stem for p in models_dir().glob("*.pt"))
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)
+
+
+_NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_beta(?P<beta>[0-9.]+))?")
+
+
+def describe_model(name: str) -> str:
+    """A readable label for a model file named like the shipped ones (mnist_vae_z2_beta4 ->
+    "VAE β = 4 · 2-D latent · MNIST"); any other name is returned as it is."""
+    match = _NAME.fullmatch(name)
+    if match is None:
+        return name
+    kind = "VAE" + (f" β = {match['beta']}" if match["beta"] else "") if match["kind"] == "vae" else "Plain autoencoder"
+    data = "MNIST" if match["data"] == "mnist" else "Fashion-MNIST"
+    return f"{kind} · {match['dim']}-D latent · {data}" + (" (default)" if name == DEFAULT_MODEL else "")
 
 
 def file_stamp(path: Path) -> int:
@@ -52,6 +70,34 @@ def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
         return read_images(root, dataset, train)
     except (DatasetNotFoundError, OSError, ValueError, EOFError):
         return None
+
+
+@st.cache_resource(show_spinner="Loading the classifier…", max_entries=4)
+def _load_classifier(path: str, stamp: int) -> Classifier:
+    return load_classifier(path)[0]
+
+
+def classifier(dataset: str) -> Classifier | None:
+    """The shipped CNN that names classes of `dataset` (models/classifiers/), or None if absent or unusable."""
+    path = classifier_path(dataset)
+    try:
+        return _load_classifier(str(path), file_stamp(path)) if path.is_file() else None
+    except CheckpointError:
+        return None
+
+
+def classify(dataset: str, images: np.ndarray) -> np.ndarray | None:
+    """Class probabilities (N, 10) of images (N, 28, 28) by the dataset's classifier, or None without one."""
+    model = classifier(dataset)
+    return None if model is None else class_probabilities(model, images)
+
+
+@st.cache_data(show_spinner="Judging prior samples…", max_entries=32)
+def prior_verdict(name: str, stamp: int, n: int, seed: int) -> dict | None:
+    """The classifier's `verdict` on n prior samples z ~ N(0, I) decoded by model `name`; None without a classifier."""
+    m = load(name)
+    probabilities = classify(m.dataset, explore.decode(m.model, explore.prior_samples(n, m.dim, seed)))
+    return None if probabilities is None else verdict(probabilities)
 
 
 def has_dataset(dataset: str = "mnist") -> bool:
@@ -98,9 +144,19 @@ class Loaded:
     def sigma(self) -> np.ndarray:
         return self.cache.sigma
 
+    @cached_property
+    def projection(self) -> Projection:
+        """The plane the 2-D views draw: z itself, or the test means' first two principal components."""
+        return projection_for(self.cache.mu)
+
+    @cached_property
+    def plane(self) -> np.ndarray:
+        """The test means in the plane's coordinates: (N, 2)."""
+        return self.projection.to_plane(self.cache.mu)
+
     @property
     def extent(self) -> explore.Extent:
-        return explore.map_extent(self.cache.mu)
+        return explore.map_extent(self.plane)
 
     @property
     def kind_label(self) -> str:
@@ -109,6 +165,19 @@ class Loaded:
     @property
     def dataset(self) -> str:
         return self.model.config.dataset
+
+    @property
+    def history(self) -> list[dict]:
+        """Per-epoch training record (dicts with epoch, recon, kl and, when measured, test_recon, test_kl)."""
+        history = self.metrics.get("history")
+        return [e for e in history if isinstance(e, dict)] if isinstance(history, list) else []
+
+    @property
+    def test_terms(self) -> tuple[float, float] | None:
+        """(reconstruction, KL) on the test set after the last epoch, in nats, if training measured them."""
+        last = self.history[-1] if self.history else {}
+        values = last.get("test_recon"), last.get("test_kl")
+        return values if all(isinstance(v, int | float) and np.isfinite(v) for v in values) else None
 
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""

@@ -16,6 +16,7 @@ PAGES = [
     ("pages/2_Manifold.py", "Manifold", ":material/grid_on:"),
     ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
     ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),
+    ("pages/5_Trade_off.py", "Reconstruction vs KL", ":material/balance:"),
 ]
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
 

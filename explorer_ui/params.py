@@ -7,7 +7,7 @@ import streamlit as st
 from vae_core.settings import models_dir
 
 from .link import Parsed, parse_choice, parse_number, parse_z
-from .loading import AE_MODEL, DEFAULT_MODEL, VAE_MODEL, Loaded, list_models, load_or_error
+from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error
 from .navigation import ensure_app_navigation
 from .text import plain
 
@@ -48,10 +48,6 @@ def set_params(**values) -> None:
 
 
 # ----------------------------------------------------------------- sidebar
-def _pretty(name: str) -> str:
-    return {VAE_MODEL: "VAE, 2-D latent (default)", AE_MODEL: "Plain autoencoder, 2-D latent"}.get(name, name)
-
-
 def _on_model_change() -> None:
     st.session_state["_model"] = st.session_state["model_select"]
     st.query_params["model"] = st.session_state["model_select"]
@@ -72,7 +68,7 @@ def sidebar_model() -> Loaded:
     default = remembered if remembered in names else (DEFAULT_MODEL if DEFAULT_MODEL in names else names[0])
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name
-    st.sidebar.selectbox("Model", names, key="model_select", format_func=_pretty, on_change=_on_model_change,
+    st.sidebar.selectbox("Model", names, key="model_select", format_func=describe_model, on_change=_on_model_change,
                          help="Checkpoints in models/. Every page uses this model "
                               "(the prior page compares it with the other kind).")
     if st.query_params.get("model") in (None, *names):
@@ -85,15 +81,18 @@ def sidebar_model() -> Loaded:
 
 
 def _model_card(m: Loaded) -> None:
+    """Kind, size and the last epoch's numbers; a value missing or malformed in the file is left out."""
     cfg = m.model.config
     lines = [f"**{m.kind_label}** · latent dim {cfg.latent_dim}" + (f" · β = {cfg.beta:g}" if m.is_vae else "")]
-    hist = m.metrics.get("history") or []
-    if hist and "recon" in hist[-1]:
-        last = hist[-1]
-        kl = f" + KL {last['kl']:.1f}" if m.is_vae and "kl" in last else ""
-        lines.append(f"train loss {last.get('loss', float('nan')):.1f} nats/digit = recon {last['recon']:.1f}{kl}")
-    if m.metrics.get("epochs"):
-        lines.append(f"{m.metrics['epochs']} epochs on {cfg.dataset.upper()}")
+    last = m.history[-1] if m.history else {}
+    number = lambda key: last.get(key) if isinstance(last.get(key), int | float) else None  # noqa: E731
+    if number("recon") is not None:
+        kl = f" + KL {number('kl'):.1f}" if m.is_vae and number("kl") is not None else ""
+        loss = f"train loss {number('loss'):.1f} nats = " if number("loss") is not None else "train "
+        lines.append(f"{loss}recon {number('recon'):.1f}{kl}")
+    epochs = m.metrics.get("epochs")
+    if isinstance(epochs, int):
+        lines.append(f"{epochs} epochs on {cfg.dataset.upper()}")
     st.sidebar.caption("  \n".join(lines))
 
 

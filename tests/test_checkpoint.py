@@ -1,4 +1,6 @@
 """Checkpoint round trip, and the one clear error for every kind of bad file."""
+import os
+import time
 from dataclasses import asdict
 
 import pytest
@@ -94,17 +96,56 @@ def test_not_a_dict(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize("config, metrics", [
-    ({**asdict(VAEConfig()), "latent_dim": 2.5}, {}),
-    ({**asdict(VAEConfig()), "dataset": "cifar"}, {}),
-    ({**asdict(VAEConfig()), "hidden_dims": (512, "wide")}, {}),
-    (asdict(VAEConfig()), ["not", "a", "dict"]),
+@pytest.mark.parametrize("changes", [
+    {"latent_dim": 2.5}, {"dataset": "cifar"}, {"hidden_dims": (512, "wide")}, {"latent_dim": True},
+    {"beta": float("nan")}, {"beta": "1"},
+    # Absurd sizes are refused from the config, before a layer is allocated (they used to cost 4-5 GB).
+    {"hidden_dims": (1_000_000, 256)}, {"hidden_dims": (512,) * 40}, {"image_size": 1000}, {"latent_dim": 10**7},
 ])
-def test_wrong_values_inside_a_checkpoint_give_the_clear_error(tmp_path, config, metrics):
+def test_wrong_values_inside_a_checkpoint_give_the_clear_error(tmp_path, changes):
     path = tmp_path / "odd.pt"
-    torch.save({"config": config, "state_dict": VAE(VAEConfig()).state_dict(), "metrics": metrics}, path)
-    with pytest.raises(CheckpointError):
+    torch.save({"config": {**asdict(VAEConfig()), **changes}, "state_dict": VAE(VAEConfig()).state_dict()}, path)
+    started = time.perf_counter()
+    with pytest.raises(CheckpointError, match="odd.pt has an invalid config"):
         load_checkpoint(path)
+    assert time.perf_counter() - started < 2
+
+
+def test_non_finite_weights_are_refused(tmp_path):
+    state = VAE(VAEConfig()).state_dict()
+    state["mu_head.bias"][0] = float("nan")
+    torch.save({"config": asdict(VAEConfig()), "state_dict": state}, tmp_path / "nan.pt")
+    with pytest.raises(CheckpointError, match="non-finite weights in mu_head.bias"):
+        load_checkpoint(tmp_path / "nan.pt")
+
+
+@pytest.mark.parametrize("metrics", [None, ["not", "a", "dict"], {"history": None, "epochs": None}])
+def test_odd_metrics_leave_the_model_usable(tmp_path, metrics):
+    torch.save({"config": asdict(VAEConfig()), "state_dict": VAE(VAEConfig()).state_dict(), "metrics": metrics},
+               tmp_path / "m.pt")
+    model, loaded_metrics = load_checkpoint(tmp_path / "m.pt")
+    assert model.config == VAEConfig() and loaded_metrics == (metrics if isinstance(metrics, dict) else {})
+
+
+class _RunsCode:
+    """Pickles as a call to os.system: loading it with full unpickling would create `marker`."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_code_carrying_pickle_runs_nothing_and_the_refusal_keeps_server_details_out(tmp_path):
+    path, marker = tmp_path / "evil.pt", tmp_path / "ran"
+    torch.save({"config": asdict(VAEConfig()), "state_dict": {}, "payload": _RunsCode(marker)}, path)
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint(path)
+    assert not marker.exists()
+    message = str(refused.value)
+    assert "evil.pt" in message and str(tmp_path) not in message
+    assert "weights_only" not in message and "pickle" not in message.lower()
 
 
 def test_a_newer_format_version_is_refused(tmp_path):

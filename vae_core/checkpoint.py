@@ -45,33 +45,53 @@ def save_checkpoint(model: VAE, path: str | Path, metrics: dict | None = None) -
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
-def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
-    """Rebuild the model from the stored config and load its weights (eval mode).
-
-    Returns (model, metrics). Raises CheckpointError with a message naming the
-    file for a missing, corrupt, truncated or mismatched checkpoint.
-    """
+def read_payload(path: str | Path) -> dict:
+    """The checkpoint's dict, read without unpickling code. Raises CheckpointError
+    naming the file (never the server's folder, never PyTorch's advice to unpickle)."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(f"checkpoint {path.name} does not exist")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a checkpoint ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload):
-        raise CheckpointError(f"checkpoint {path} lacks 'config' and 'state_dict'")
+        raise CheckpointError(f"checkpoint {path.name} is corrupt or not a checkpoint ({type(exc).__name__})") from exc
+    if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload) or not isinstance(payload["config"], dict):
+        raise CheckpointError(f"checkpoint {path.name} lacks 'config' and 'state_dict'")
     version = payload.get("format_version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {path} has format version {version!r}; this code reads version {FORMAT_VERSION}")
+        raise CheckpointError(f"checkpoint {path.name} has format version {version!r}; this code reads version {FORMAT_VERSION}")
+    return payload
+
+
+def build_from_payload(name: str, payload: dict, config_cls, model_cls):
+    """Rebuild `model_cls(config_cls(**payload["config"]))` and load its weights
+    (eval mode). The config's bounds are checked before any layer is allocated;
+    weights must match in names and shapes and be finite. Returns (model, metrics)."""
     try:
-        config = VAEConfig.from_dict(dict(payload["config"]))
+        config = config_cls.from_dict(dict(payload["config"]))
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {path} has an invalid config: {exc}") from exc
-    try:
-        model = VAE(config)
-        model.load_state_dict(payload["state_dict"], strict=True)
-        metrics = dict(payload.get("metrics") or {})
-    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"checkpoint {path} does not match its config: {exc}") from exc
+        raise CheckpointError(f"checkpoint {name} has an invalid config: {exc}") from exc
+    model = model_cls(config)
+    state = payload["state_dict"]
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    if not isinstance(state, dict) or set(state) != set(expected):
+        raise CheckpointError(f"checkpoint {name} does not match its config: the weights' names differ")
+    for key, shape in expected.items():
+        value = state[key]
+        if not isinstance(value, torch.Tensor) or value.shape != shape:
+            raise CheckpointError(f"checkpoint {name} does not match its config: {key} should have shape {tuple(shape)}")
+        if not torch.isfinite(value).all():
+            raise CheckpointError(f"checkpoint {name} has non-finite weights in {key}")
+    model.load_state_dict(state, strict=True)
     model.eval()
-    return model, metrics
+    metrics = payload.get("metrics")
+    return model, (dict(metrics) if isinstance(metrics, dict) else {})
+
+
+def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
+    """Rebuild the VAE from the stored config and load its weights (eval mode).
+
+    Returns (model, metrics). Raises CheckpointError with a message naming the
+    file for a missing, corrupt, truncated, oversized or mismatched checkpoint.
+    """
+    return build_from_payload(Path(path).name, read_payload(path), VAEConfig, VAE)

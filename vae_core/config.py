@@ -6,6 +6,11 @@ from typing import Literal
 
 ModelKind = Literal["vae", "ae"]
 DatasetName = Literal["mnist", "fashion-mnist"]
+# Bounds checked before any layer is allocated, so a hostile checkpoint cannot
+# ask for gigabytes: the project trains 2-16 latent dims and widths of 256-512.
+MAX_LATENT_DIM = 64
+MAX_WIDTH = 4096
+MAX_LAYERS = 4
 
 
 @dataclass(frozen=True)
@@ -28,13 +33,17 @@ class VAEConfig:
             raise ValueError(f"kind must be 'vae' or 'ae', got {self.kind!r}")
         if self.dataset not in ("mnist", "fashion-mnist"):
             raise ValueError(f"dataset must be 'mnist' or 'fashion-mnist', got {self.dataset!r}")
-        # The app draws dims 0 and 1 of the latent map, so a model needs at least two.
-        if not isinstance(self.latent_dim, int) or self.latent_dim < 2:
-            raise ValueError(f"latent_dim must be an integer >= 2, got {self.latent_dim!r}")
-        if self.beta < 0:
-            raise ValueError(f"beta must be >= 0, got {self.beta}")
-        if not self.hidden_dims or any(not isinstance(h, int) or h < 1 for h in self.hidden_dims):
-            raise ValueError(f"hidden_dims must be positive widths, got {self.hidden_dims}")
+        # The app's latent map needs at least two dimensions.
+        if not _is_int(self.latent_dim) or not 2 <= self.latent_dim <= MAX_LATENT_DIM:
+            raise ValueError(f"latent_dim must be an integer from 2 to {MAX_LATENT_DIM}, got {self.latent_dim!r}")
+        if not isinstance(self.beta, int | float) or not 0 <= self.beta < 1e6:
+            raise ValueError(f"beta must be a number >= 0, got {self.beta!r}")
+        widths = self.hidden_dims
+        if (not isinstance(widths, list | tuple) or not 1 <= len(widths) <= MAX_LAYERS
+                or any(not _is_int(h) or not 1 <= h <= MAX_WIDTH for h in widths)):
+            raise ValueError(f"hidden_dims must be 1 to {MAX_LAYERS} widths from 1 to {MAX_WIDTH}, got {widths!r}")
+        if self.image_size != 28:
+            raise ValueError(f"image_size must be 28, got {self.image_size!r}")
         object.__setattr__(self, "hidden_dims", tuple(int(h) for h in self.hidden_dims))
 
     @property
@@ -49,3 +58,7 @@ class VAEConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         return cls(**values)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

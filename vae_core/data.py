@@ -30,6 +30,9 @@ _RAW_FILES = (
 
 # torchvision's folder name for each dataset: root/<folder>/raw holds the files.
 _FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+# Where Debian's packages put the files (apt-get install dataset-fashion-mnist);
+# read from there when the data root lacks them.
+SYSTEM_FOLDERS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
 
 
 class DatasetNotFoundError(RuntimeError):
@@ -61,35 +64,22 @@ def _missing_message(dataset: str, root: Path, cause: Exception) -> str:
     )
 
 
-def _extract_local_archives(raw_folder: Path) -> None:
-    """Unpack `NAME.gz` files lying in the raw folder (as Debian's
-    dataset-fashion-mnist ships them), which torchvision would otherwise try to
-    download again rather than read."""
-    for name in _RAW_FILES:
-        packed, unpacked = raw_folder / f"{name}.gz", raw_folder / name
-        if packed.is_file() and not unpacked.is_file():
-            tmp = unpacked.with_suffix(".tmp")
-            with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            tmp.replace(unpacked)
-
-
 def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (images (N, 1, 28, 28) float32 in [0, 1], labels (N,) int64).
 
-    Uses the files under `root` if present, else downloads them the way
-    torchvision does. The scaling equals `transforms.ToTensor()`.
+    Reads the IDX files under `root` (or the system's copy) if present, else
+    downloads them the way torchvision does. The scaling equals `transforms.ToTensor()`.
     """
+    if has_split(root, dataset, train) and _split_file(root, dataset, train, "labels") is not None:
+        images = torch.from_numpy(read_images(root, dataset, train).copy())
+        labels = torch.from_numpy(read_labels(root, dataset, train).astype(np.int64))
+        return images.unsqueeze(1).to(torch.float32).div_(255.0), labels
     root = Path(root)
     cls = _torchvision_class(dataset)
-    _extract_local_archives(raw_folder(root, dataset))
     try:
-        ds = cls(root=str(root), train=train, download=False)
-    except RuntimeError:
-        try:
-            ds = cls(root=str(root), train=train, download=True)
-        except Exception as exc:  # network errors come in many types
-            raise DatasetNotFoundError(_missing_message(dataset, root, exc)) from exc
+        ds = cls(root=str(root), train=train, download=True)
+    except Exception as exc:  # network errors come in many types
+        raise DatasetNotFoundError(_missing_message(dataset, root, exc)) from exc
     images = ds.data.unsqueeze(1).to(torch.float32).div_(255.0)
     return images, ds.targets.to(torch.int64)
 
@@ -100,15 +90,17 @@ def raw_folder(root: str | Path, dataset: str = "mnist") -> Path:
     return Path(root) / _FOLDERS[dataset] / "raw"
 
 
-def _images_file(root: str | Path, dataset: str, train: bool) -> Path | None:
-    name = ("train" if train else "t10k") + "-images-idx3-ubyte"
-    raw = raw_folder(root, dataset)
-    return next((raw / f for f in (name, f"{name}.gz") if (raw / f).is_file()), None)
+def _split_file(root: str | Path, dataset: str, train: bool, kind: str = "images") -> Path | None:
+    """The IDX file (plain or .gz) of one split's images or labels: under root, else the system's copy."""
+    name = f"{'train' if train else 't10k'}-{kind}-idx{3 if kind == 'images' else 1}-ubyte"
+    folders = [raw_folder(root, dataset)] + ([SYSTEM_FOLDERS[dataset]] if dataset in SYSTEM_FOLDERS else [])
+    candidates = (folder / f for folder in folders for f in (name, f"{name}.gz"))
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def has_split(root: str | Path, dataset: str = "mnist", train: bool = False) -> bool:
-    """Whether the images of that split lie in root/<Dataset>/raw (plain or .gz)."""
-    return _images_file(root, dataset, train) is not None
+    """Whether the images of that split lie in root/<Dataset>/raw or the system's copy (plain or .gz)."""
+    return _split_file(root, dataset, train) is not None
 
 
 def read_images(root: str | Path, dataset: str = "mnist", train: bool = False) -> np.ndarray:
@@ -118,18 +110,41 @@ def read_images(root: str | Path, dataset: str = "mnist", train: bool = False) -
     milliseconds, where importing torchvision costs seconds. Raises
     DatasetNotFoundError if the file is missing, ValueError if it is not IDX.
     """
-    path = _images_file(root, dataset, train)
-    if path is None:
-        raise DatasetNotFoundError(f"no {'train' if train else 't10k'} images in {raw_folder(root, dataset)}")
-    if path.suffix == ".gz":
-        with gzip.open(path) as packed:
-            data = packed.read()
-    else:
-        data = path.read_bytes()
+    data, path = _read_idx(root, dataset, train, "images")
     magic, n, rows, cols = struct.unpack(">IIII", data[:16]) if len(data) >= 16 else (0, 0, 0, 0)
     if magic != 2051 or len(data) != 16 + n * rows * cols:
-        raise ValueError(f"{path} is not an IDX image file")
+        raise ValueError(f"{path.name} is not an IDX image file")
     return np.frombuffer(data, np.uint8, offset=16).reshape(n, rows, cols)
+
+
+def read_labels(root: str | Path, dataset: str = "mnist", train: bool = False) -> np.ndarray:
+    """The labels of a split as uint8 (N,), read from the IDX file (plain or .gz)."""
+    data, path = _read_idx(root, dataset, train, "labels")
+    magic, n = struct.unpack(">II", data[:8]) if len(data) >= 8 else (0, 0)
+    if magic != 2049 or len(data) != 8 + n:
+        raise ValueError(f"{path.name} is not an IDX label file")
+    return np.frombuffer(data, np.uint8, offset=8)
+
+
+def _read_idx(root: str | Path, dataset: str, train: bool, kind: str) -> tuple[bytes, Path]:
+    path = _split_file(root, dataset, train, kind)
+    if path is None:
+        raise DatasetNotFoundError(f"no {'train' if train else 't10k'} {kind} of {dataset} in the data folder")
+    if path.suffix == ".gz":
+        with gzip.open(path) as packed:
+            return packed.read(), path
+    return path.read_bytes(), path
+
+
+def _extract_local_archives(raw_folder: Path) -> None:
+    """Unpack the downloaded `NAME.gz` files beside themselves, as torchvision does."""
+    for name in _RAW_FILES:
+        packed, unpacked = raw_folder / f"{name}.gz", raw_folder / name
+        if packed.is_file() and not unpacked.is_file():
+            tmp = unpacked.with_suffix(".tmp")
+            with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            tmp.replace(unpacked)
 
 
 def download(root: str | Path, dataset: str = "mnist",

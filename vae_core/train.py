@@ -17,6 +17,7 @@ from vae_core.checkpoint import save_checkpoint
 from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.data import DATASETS, load_split
+from vae_core.evaluate import elbo_terms
 from vae_core.latents import build_latent_cache, cache_path_for
 from vae_core.losses import kl_to_standard_normal, reconstruction_nll
 from vae_core.model import VAE
@@ -37,6 +38,16 @@ def batch_loss(model: VAE, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
     return recon + model.config.beta * kl, recon, kl
 
 
+def test_terms(model: VAE, test_images: torch.Tensor) -> dict:
+    """Mean test reconstruction and KL (nats), one posterior draw per image.
+    The draw runs on a forked RNG, so measuring never changes the training run."""
+    with torch.random.fork_rng():
+        model.eval()
+        recon, kl = elbo_terms(model, test_images, n_samples=1)
+        model.train()
+    return {"test_recon": recon.mean().item(), "test_kl": kl.mean().item()}
+
+
 def train_model(
     config: VAEConfig,
     images: torch.Tensor,
@@ -45,10 +56,13 @@ def train_model(
     batch_size: int = 128,
     lr: float = 1e-3,
     progress: bool = True,
+    test_images: torch.Tensor | None = None,
 ) -> tuple[VAE, dict]:
     """Adam with a cosine learning-rate decay. images: (N, 1, 28, 28) in [0, 1].
 
-    Returns the trained model (eval mode) and training metrics.
+    Returns the trained model (eval mode) and training metrics. The history has
+    one entry per epoch: the running means of the training batches and, when
+    `test_images` are given, the test set's reconstruction and KL (nats).
     """
     torch.manual_seed(seed)
     model = VAE(config)
@@ -73,9 +87,12 @@ def train_model(
             totals += torch.stack([objective.detach(), recon.detach(), kl.detach()]) * len(x)
             bar.set_postfix(loss=f"{objective.item():.1f}")
         means = (totals / len(images)).tolist()
-        history.append({"epoch": epoch, "loss": means[0], "recon": means[1], "kl": means[2]})
+        entry = {"epoch": epoch, "loss": means[0], "recon": means[1], "kl": means[2]}
+        if test_images is not None:
+            entry.update(test_terms(model, test_images))
+        history.append(entry)
         if progress:
-            tqdm.write(f"epoch {epoch:3d}  loss {means[0]:7.2f}  recon {means[1]:7.2f}  kl {means[2]:5.2f}")
+            tqdm.write(f"epoch {epoch:3d}  " + "  ".join(f"{k} {v:7.2f}" for k, v in entry.items() if k != "epoch"))
     metrics = {
         "dataset": config.dataset,
         "epochs": epochs,
@@ -116,9 +133,10 @@ def main(argv: list[str] | None = None) -> None:
         hidden_dims=tuple(args.hidden), dataset=args.dataset,
     )
     images, _ = load_split(args.data_root, args.dataset, train=True)
+    test_images, _ = load_split(args.data_root, args.dataset, train=False)
     if args.limit:
-        images = images[: args.limit]
-    model, metrics = train_model(config, images, args.epochs, args.seed, args.batch_size, args.lr)
+        images, test_images = images[: args.limit], test_images[: args.limit]
+    model, metrics = train_model(config, images, args.epochs, args.seed, args.batch_size, args.lr, test_images=test_images)
     save_checkpoint(model, args.out, metrics)
     print(f"saved {args.out} ({model.n_parameters():,} parameters, {metrics['train_seconds']} s)")
     if not args.no_cache:

@@ -1,0 +1,156 @@
+"""Reconstruction vs KL: the tug of war in the VAE's loss, per epoch, across beta, and as blur you can see."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+import explorer_ui as ui
+from vae_core import explore, tradeoff
+from vae_core.data import LABEL_NAMES, LABEL_WORD
+
+PRIOR_PROBE = 2000  # prior samples the classifier judges per model
+SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+
+m = ui.sidebar_model()
+st.title("Reconstruction vs KL")
+st.markdown(
+    "A VAE minimises **reconstruction + β·KL**. Reconstruction, −log p(x|z), wants every digit's posterior small "
+    "and far from the others, so z pins down the image. The KL term, KL(q(z|x) ‖ N(0, I)), wants every "
+    "posterior wide and centred on 0, so that z ~ N(0, I) decodes into something real. They pull against each "
+    "other: where posteriors overlap, one z must decode to an average of several digits, and samples blur. "
+    "β sets the exchange rate (β = 1 is the ELBO of Kingma & Welling 2014)."
+)
+
+
+def per_epoch(names: list[str]) -> None:
+    """Train and test reconstruction and KL per epoch of the chosen models."""
+    chosen = st.multiselect("Models", names, default=[m.name], key="to_curves", format_func=ui.describe_model,
+                            max_selections=len(SERIES_COLORS))
+    curves = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (nats)", "KL (nats)"),
+                           horizontal_spacing=0.1)
+    missing_test = []
+    for color, name in zip(SERIES_COLORS, chosen, strict=False):
+        other = ui.load_or_error(name)
+        if other is None:
+            continue
+        epochs = [e.get("epoch") for e in other.history]
+        for col, term in ((1, "recon"), (2, "kl")):
+            if term == "kl" and not other.is_vae:
+                continue
+            for split, dash in (("", "solid"), ("test_", "dash")):
+                values = [e.get(split + term) for e in other.history]
+                if split and not any(isinstance(v, float) for v in values):
+                    missing_test.append(name)
+                    continue
+                curves.add_trace(go.Scatter(
+                    x=epochs, y=values, mode="lines", line=dict(color=color, dash=dash, width=2),
+                    name=f"{name} · {'test' if split else 'train'}", legendgroup=name, showlegend=col == 1,
+                    hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.2f}} nats<extra>{'test' if split else 'train'}</extra>",
+                ), row=1, col=col)
+    curves.update_xaxes(title_text="epoch")
+    curves.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10),
+                         legend=dict(orientation="h", y=-0.25, x=0, title=None))
+    st.plotly_chart(curves, key="to_curves_fig", config={"displaylogo": False})
+    st.caption("Solid: running mean over each epoch's training batches; dashed: the test set after the epoch (one "
+               "posterior draw per image). The autoencoder has no KL term."
+               + (f" Test curves were not recorded for {', '.join(sorted(set(missing_test)))}." if missing_test else ""))
+
+
+
+def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
+    """Rate against distortion, the numbers, and each model's map, prior samples and manifold."""
+    rd_col, table_col = st.columns([1, 1], gap="large")
+    with rd_col:
+        rate = [other.test_terms[1] for other in family]
+        distortion = [other.test_terms[0] for other in family]
+        rd = go.Figure(go.Scatter(x=rate, y=distortion, mode="lines+markers+text",
+                                  text=[f"β = {other.model.config.beta:g}" for other in family], textposition="top right",
+                                  marker=dict(size=11, color="#d62728"), line=dict(color="#999", dash="dot"),
+                                  hovertemplate="KL %{x:.2f} nats<br>reconstruction %{y:.2f} nats<extra>%{text}</extra>"))
+        rd.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
+                         title=dict(text="Rate (KL) against distortion (reconstruction), test set", font_size=14),
+                         xaxis_title="KL (nats per image)", yaxis_title="reconstruction (nats per image)")
+        st.plotly_chart(rd, key="to_rd", config={"displaylogo": False})
+    with table_col:
+        rows = []
+        for other in family:
+            recon, kl = other.test_terms
+            judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
+            rows.append({"model": other.name, "β": other.model.config.beta, "recon": recon, "KL": kl,
+                         "recon + KL": recon + kl, "mean σ": float(np.mean(other.sigma)),
+                         "confident prior samples": None if judged is None else 100 * judged["confident_share"]})
+        st.dataframe(rows, hide_index=True, column_config={
+            "recon": st.column_config.NumberColumn(format="%.1f"), "KL": st.column_config.NumberColumn(format="%.2f"),
+            "recon + KL": st.column_config.NumberColumn(format="%.1f", help="negative ELBO, nats per image"),
+            "mean σ": st.column_config.NumberColumn(format="%.3f", help="posterior std, averaged over test digits"),
+            "confident prior samples": st.column_config.NumberColumn(
+                format="%.0f %%", help=f"of {PRIOR_PROBE} decoded z ~ N(0, I), the share the classifier names with "
+                                       "probability >= 0.9"),
+        })
+        st.caption("Small β: sharp reconstructions, a large KL, codes spread wide, prior samples off the data. "
+                   "Large β: codes squeezed onto N(0, I), little information in z, blurred averages.")
+    for column, other in zip(st.columns(len(family)), family, strict=True):
+        with column:
+            st.subheader(f"β = {other.model.config.beta:g}")
+            extent = (-4.0, 4.0, -4.0, 4.0)
+            fig = ui.map_figure(extent, height=260)
+            ui.add_means_raster(fig, other, extent)
+            ui.add_prior_circles(fig, ks=(1, 2))
+            fig.update_layout(showlegend=False, margin=dict(l=0, r=0, t=0, b=0))
+            st.plotly_chart(fig, key=f"to_map_{other.name}", config={"displayModeBar": False})
+            samples = ui.mosaic_strip(explore.decode(other.model, explore.prior_samples(36, 2, seed)), 6, 6)
+            ui.show_digit(samples, "decoder(z), z ~ N(0, I)", size=240)
+            grid = explore.latent_grid(8, 2.0, "gaussian")
+            ui.show_digit(ui.mosaic_strip(explore.decode(other.model, grid), 8, 8, pad=0), "manifold, |z| ≤ 2", size=240)
+    st.caption("Maps: test means on the same axes, with the prior's 1σ and 2σ circles. The same z's are decoded in "
+               "every column, so the differences are the models'.")
+
+
+def blur(m: ui.Loaded, seed: int) -> None:
+    """Halfway between two clusters: the decoder's probabilities, a Bernoulli sample, and the neighbours."""
+    names_of = LABEL_NAMES[m.dataset]
+    pick_a, pick_b = st.columns(2)
+    a = pick_a.selectbox(f"A {LABEL_WORD[m.dataset]}", range(10), index=4, format_func=names_of.__getitem__, key="to_a")
+    b = pick_b.selectbox(f"and another {LABEL_WORD[m.dataset]}", range(10), index=9, format_func=names_of.__getitem__,
+                         key="to_b")
+    if a == b:
+        st.info("Pick two different classes: the blur lives between clusters.")
+        return
+    where = tradeoff.between_clusters(m.mu, m.cache.labels, a, b)
+    decoded = explore.decode(m.model, np.stack([m.mu[where.index_a], where.z, m.mu[where.index_b]]))
+    originals = ui.dataset_images(m.dataset)
+    shown = [(decoded[0], f"decoder(μ) of test #{where.index_a}, a {names_of[a]}"),
+             (decoded[1], "decoder(z) halfway: pixel probabilities"),
+             (tradeoff.bernoulli_sample(decoded[1], seed), "a Bernoulli sample of those pixels"),
+             (decoded[2], f"decoder(μ) of test #{where.index_b}, a {names_of[b]}")]
+    if originals is not None:  # the digits themselves at both ends
+        shown = [(originals[where.index_a] / 255.0, f"original test #{where.index_a}"), *shown,
+                 (originals[where.index_b] / 255.0, f"original test #{where.index_b}")]
+    for column, (image, caption) in zip(st.columns(len(shown)), shown, strict=True):
+        with column:
+            ui.show_digit(image, caption, size=140)
+    st.caption(f"z = ({ui.format_z(where.z)}) lies halfway between the median codes of the two classes. The decoder's "
+               "output is a probability per pixel, and halfway it hedges between both digits: grey strokes. Drawing each "
+               "pixel from its probability does not make a sharper digit, only speckle, because the pixels are drawn "
+               "independently; that is why VAE figures show the probabilities.")
+    grey = [tradeoff.grey_ink_share(image) for image in decoded]
+    st.metric("Grey share of the ink halfway", f"{100 * grey[1]:.0f} %",
+              delta=f"{100 * (grey[1] - (grey[0] + grey[2]) / 2):+.0f} points vs the two digits' decodings",
+              delta_color="off", help="Of the pixels with any ink (> 0.2), the share that is grey (< 0.8).")
+
+
+names = ui.list_models()
+st.header("Per epoch", divider="gray")
+per_epoch(names)
+st.header("β side by side", divider="gray")
+family = [other for other in map(ui.load_or_error, names)
+          if other is not None and other.is_vae and other.dim == 2 and other.dataset == m.dataset and other.test_terms]
+family.sort(key=lambda other: other.model.config.beta)
+seed = ui.seed_button("to_seed", "New samples")
+if len(family) < 2:
+    st.info(f"Fewer than two 2-D VAEs on {m.dataset} with recorded test terms in the models folder: nothing to "
+            "compare. Train one with another --beta (see the README).")
+else:
+    beta_side_by_side(family, seed)
+st.header("Blur you can see", divider="gray")
+blur(m, seed)
