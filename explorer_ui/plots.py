@@ -8,6 +8,7 @@ import streamlit as st
 from PIL import Image
 
 from vae_core import explore
+from vae_core.projection import Projection
 
 from .loading import Loaded
 
@@ -15,14 +16,15 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10,
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
-def map_figure(extent: explore.Extent, height: int = 560, title: str | None = None) -> go.Figure:
-    """Empty latent-plane figure: z1 right, z2 up, equal scale on both axes."""
+def map_figure(extent: explore.Extent, height: int = 560, title: str | None = None,
+               titles: tuple[str, str] = ("z₁", "z₂")) -> go.Figure:
+    """Empty latent-plane figure: the plane's first axis right, its second up (`titles`), equal scales."""
     x0, x1, y0, y1 = extent
     fig = go.Figure()
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
-        xaxis=dict(title="z₁", range=[x0, x1], zeroline=True, constrain="domain"),
-        yaxis=dict(title="z₂", range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain"),
+        xaxis=dict(title=titles[0], range=[x0, x1], zeroline=True, constrain="domain"),
+        yaxis=dict(title=titles[1], range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain"),
         legend=dict(title="digit", itemsizing="constant", orientation="v"),
         dragmode="pan", hovermode="closest", uirevision="keep",
     )
@@ -69,35 +71,37 @@ def add_label_traces(fig: go.Figure, x: np.ndarray, y: np.ndarray, labels: np.nd
 
 def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity: float = 1.0,
                      legend: bool = False) -> None:
-    """The test means as a background image (light to send), optionally with a digit colour legend."""
-    add_image(fig, means_raster(m.mu[:, :2], m.cache.labels, extent), extent, opacity)
+    """The test means (on the model's plane) as a background image (light to send), optionally with a legend."""
+    add_image(fig, means_raster(m.plane, m.cache.labels, extent), extent, opacity)
     for d in range(10 if legend else 0):  # legend entries only
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(d), hoverinfo="skip",
                                  marker=dict(size=7, color=DIGIT_COLORS[d])))
 
 
-def add_ellipses(fig: go.Figure, mu, sigma, color: str = "black", name: str = "posterior") -> None:
-    """The 1- and 2-sigma outlines of N(mu, diag sigma^2) at true scale."""
+def add_ellipses(fig: go.Figure, projection: Projection, mu, sigma, color: str = "black", name: str = "posterior") -> None:
+    """The 1- and 2-sigma outlines of N(mu, diag sigma^2) on the plane, at true scale."""
     for k, dash in ((1, "solid"), (2, "dash")):
-        e = explore.ellipse(mu, sigma, k)
+        e = projection.ellipse(mu, sigma, k)
         fig.add_trace(go.Scatter(x=e[:, 0], y=e[:, 1], mode="lines", name=f"{name} {k}σ",
                                  line=dict(color=color, width=2, dash=dash), hoverinfo="skip"))
 
 
-def add_prior_circles(fig: go.Figure, ks=(1, 2, 3)) -> None:
-    """Contours of the prior N(0, I) at 1, 2, 3 sigma."""
+def add_prior_circles(fig: go.Figure, ks=(1, 2, 3), center=(0.0, 0.0)) -> None:
+    """Contours of the prior N(0, I) at 1, 2, 3 sigma, around `center` (where z = 0 lies on the plane)."""
     t = np.linspace(0, 2 * np.pi, 120)
+    cx, cy = center
     for k in ks:
-        fig.add_trace(go.Scatter(x=k * np.cos(t), y=k * np.sin(t), mode="lines", name="prior 1σ, 2σ, 3σ",
+        fig.add_trace(go.Scatter(x=cx + k * np.cos(t), y=cy + k * np.sin(t), mode="lines", name="prior 1σ, 2σ, 3σ",
                                  legendgroup="prior", showlegend=k == ks[0], hoverinfo="skip",
                                  line=dict(color="#333", width=1.5, dash="dot")))
-        fig.add_annotation(x=k * 0.7071, y=k * 0.7071, text=f"{k}σ", showarrow=False,
+        fig.add_annotation(x=cx + k * 0.7071, y=cy + k * 0.7071, text=f"{k}σ", showarrow=False,
                            font=dict(size=10, color="#333"), xshift=8, yshift=6)
 
 
-def add_marker(fig: go.Figure, z, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14) -> None:
-    z = np.asarray(z, dtype=float).ravel()
-    fig.add_trace(go.Scatter(x=[z[0]], y=[z[1] if len(z) > 1 else 0.0], mode="markers", name=name,
+def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14) -> None:
+    """One marker at plane coordinates xy (2,)."""
+    x, y = np.asarray(xy, dtype=float).ravel()[:2]
+    fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name=name,
                              marker=dict(symbol=symbol, size=size, color=color, line=dict(width=2, color="white")),
                              hovertemplate=f"{name}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
 

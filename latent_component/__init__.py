@@ -125,6 +125,7 @@ def latent_map(
     label_word: str = "digit",
     initial: dict[str, Any] | None = None,
     original: dict[str, Any] | None = None,
+    projection: dict[str, Any] | None = None,
 ) -> None:
     """Mount the map and its panel.
 
@@ -136,6 +137,8 @@ def latent_map(
         no state for this model yet (first visit, or a reload).
     original: {"split", "index", "pixels": base64 of the uint8 image} or
         {"split", "index", "note": why there is none}, for the selected digit.
+    projection: the plane drawn, `Projection.to_dict()` ({"center", "axes", "titles"});
+        None draws z itself (a 2-D model). The extent is in the plane's coordinates.
     """
     if "__" in key:
         raise ValueError("key must not contain '__'")
@@ -144,7 +147,7 @@ def latent_map(
         "key": model_key, "instance": key, "model_name": payloads.model_name,
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word,
-        "initial": initial, "original": original,
+        "initial": initial, "original": original, "projection": projection,
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
     }
     with st.container(gap=None):

@@ -63,7 +63,8 @@ ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split"])
 st.title("Latent map")
 st.caption(
     f"Each dot is the posterior mean μ of one test {LABEL_WORD[m.dataset]} under the {m.kind_label}"
-    + (f", shown in its first two of {m.dim} dimensions" if m.dim > 2 else "")
+    + (f", projected from {m.dim} dimensions onto the plane of their first two principal components (hovering "
+       "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover anywhere to decode that z in your browser; "
     "click a dot to inspect it, or empty space to select that z."
 )
@@ -77,6 +78,7 @@ latent_map(
     payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,
     label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
+    projection=None if m.projection.is_identity else m.projection.to_dict(),
 )
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

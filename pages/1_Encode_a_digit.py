@@ -16,6 +16,19 @@ st.caption("Upload a photo or scan of one handwritten digit, or draw one. It is 
            "the way MNIST was made, then the encoder maps it to its posterior q(z|x) = N(μ, σ²).")
 
 
+def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
+    """mu, sigma and KL of each latent dimension, and which dimensions the model uses at all."""
+    active = explore.active_units(m.mu)
+    kl = explore.kl_per_dim(enc.mu, enc.sigma)
+    st.dataframe({"dim": [f"z{d + 1}" for d in range(m.dim)], "μ": enc.mu, "σ": enc.sigma, "KL (nats)": kl,
+                  "variance of μ over the test set": m.mu.var(axis=0), "active unit": active},
+                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                                 for c in ("μ", "σ", "KL (nats)", "variance of μ over the test set")})
+    st.caption(f"{int(active.sum())} of {m.dim} dimensions are active units: their μ varies over the test digits "
+               "(variance > 0.01; Burda et al. 2016). The others have σ ≈ 1 and μ ≈ 0 for every digit: the KL "
+               "term pushed them onto the prior, they carry no information and cost almost no KL.")
+
+
 source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
     mode = st.segmented_control("Input", ["Upload", "Draw"], default="Upload", key="enc_mode",
@@ -64,6 +77,8 @@ with result_col:
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
     top, votes = explore.majority_label(m.mu, m.cache.labels, enc.mu)
     st.caption(f"Its 15 nearest test digits on the map are mostly **{top}**s ({votes} of 15).")
+    if m.dim > 2:
+        per_dimension(m, enc)
 
 st.divider()
 map_col, sample_col = st.columns([1, 1], gap="large")
@@ -73,40 +88,59 @@ if m.is_vae:
         st.markdown("The encoder is deterministic: it outputs μ and σ, nothing random. The randomness is an "
                     "outside input ε ~ N(0, I), and z = μ + σ·ε is a smooth function of μ and σ, so training "
                     "can send gradients through the sample into the encoder: the **reparameterization trick**.")
-        seed = ui.seed_button("enc_seed", "Draw new ε")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            seed = ui.seed_button("enc_seed", "Draw new ε")
+            ui.init_state("enc_spread", int(ui.param_choice("spread", ["1", "5", "20"], "1")))
+            spread = st.segmented_control("Widen σ for display", [1, 5, 20], key="enc_spread",
+                                          format_func=lambda s: f"{s}×", help="Multiplies σ before sampling, to "
+                                          "show which way the samples vary. Not the model's posterior.") or 1
+        ui.set_params(spread=spread)
         z, eps = explore.sample_posterior(enc.mu, enc.sigma, N_SAMPLES, seed=seed)
         strip = ui.mosaic_strip(explore.decode(m.model, z), 4, N_SAMPLES // 4)
-        ui.show_digit(strip, f"decoder(z) for {N_SAMPLES} draws of ε (seed {seed})", size=len(strip) * 3)
+        ui.show_digit(strip, f"decoder(z) for {N_SAMPLES} draws of ε (seed {seed}), true scale", size=len(strip) * 3)
         ui.download_png(strip, f"posterior_samples_seed{seed}.png", key="dl_samples", size=len(strip) * 4,
                         label="Samples PNG")
+        z_wide = enc.mu + spread * enc.sigma * eps if spread > 1 else None
+        if z_wide is not None:
+            wide = ui.mosaic_strip(explore.decode(m.model, z_wide), 4, N_SAMPLES // 4)
+            ui.show_digit(wide, f"the same ε with σ × {spread}: widened for display, not the model's own",
+                          size=len(wide) * 3)
 else:
-    z = None
+    z = z_wide = None
     with sample_col:
         st.subheader("No sampling for a plain autoencoder")
         st.info("The plain autoencoder outputs only a point: σ = 0, so q(z|x) has no spread, there is no "
                 "ellipse and nothing to sample; z = μ every time. Switch to the VAE in the sidebar to compare.")
 
 with map_col:
+    proj = m.projection
+    mu_xy = proj.to_plane(enc.mu)
     zoom = st.toggle("Zoom to the posterior", value=m.is_vae, key="enc_zoom", disabled=not m.is_vae,
                      help="Shows the ellipses at true scale around μ, with the nearby test means.")
     if zoom and m.is_vae:
-        half = max(4 * float(enc.sigma[:2].max()), 0.25)
-        extent = (enc.mu[0] - half, enc.mu[0] + half, enc.mu[1] - half, enc.mu[1] + half)
-        fig = ui.map_figure(extent, height=480)
-        inside = np.all(np.abs(m.mu[:, :2] - enc.mu[:2]) <= half, axis=1)
-        ui.add_label_traces(fig, m.mu[inside, 0], m.mu[inside, 1], m.cache.labels[inside],
+        reach = proj.ellipse(enc.mu, enc.sigma, 2.0) if z_wide is None else proj.to_plane(z_wide)
+        half = max(1.6 * float(np.abs(reach - mu_xy).max()), 0.25)
+        extent = (mu_xy[0] - half, mu_xy[0] + half, mu_xy[1] - half, mu_xy[1] + half)
+        fig = ui.map_figure(extent, height=480, titles=proj.titles)
+        inside = np.all(np.abs(m.plane - mu_xy) <= half, axis=1)
+        ui.add_label_traces(fig, m.plane[inside, 0], m.plane[inside, 1], m.cache.labels[inside],
                             "test digit {label}<extra></extra>", size=6, opacity=0.5)
     else:
-        extent = ui.union_extent(m.extent, tuple(np.repeat(enc.mu[:2], 2) + [-0.5, 0.5, -0.5, 0.5]))
-        fig = ui.map_figure(extent, height=480)
+        extent = ui.union_extent(m.extent, tuple(np.repeat(mu_xy, 2) + [-0.5, 0.5, -0.5, 0.5]))
+        fig = ui.map_figure(extent, height=480, titles=proj.titles)
         ui.add_means_raster(fig, m, extent)
     if m.is_vae:
-        ui.add_ellipses(fig, enc.mu, enc.sigma, color="#111", name="q(z|x)")
-        fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers", name="samples z",
-                                 marker=dict(symbol="circle-open", size=9, color="#d62728", line=dict(width=2)),
-                                 hovertemplate="z = (%{x:.3f}, %{y:.3f})<extra>sample</extra>"))
-    ui.add_marker(fig, enc.mu, "μ", color="#111", symbol="x")
+        ui.add_ellipses(fig, proj, enc.mu, enc.sigma, color="#111", name="q(z|x)")
+        for points, name, color in ((z, "samples z", "#d62728"), (z_wide, f"σ × {spread} (display)", "#ff7f0e")):
+            if points is not None:
+                xy = proj.to_plane(points)
+                fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
+                                         marker=dict(symbol="circle-open", size=9, color=color, line=dict(width=2)),
+                                         hovertemplate="(%{x:.3f}, %{y:.3f})<extra>" + name + "</extra>"))
+    ui.add_marker(fig, mu_xy, "μ", color="#111", symbol="x")
     fig.update_layout(legend=dict(orientation="h", y=-0.15, title=None))
     st.plotly_chart(fig, key="enc_map", config={"displaylogo": False})
-    st.caption("Solid: 1σ ellipse, dashed: 2σ, drawn at true scale on equal axes. Red rings: the samples."
+    st.caption(("Solid: 1σ ellipse, dashed: 2σ, drawn at true scale on equal axes. Red rings: the samples."
+                + (f" Orange: the same ε with σ widened {spread}×." if z_wide is not None else "")
+                + (" Shown on the plane of the test means' first two principal components." if m.dim > 2 else ""))
                if m.is_vae else "The cross marks μ, the whole of the autoencoder's code for this digit.")

@@ -31,7 +31,8 @@ show_means = c4.toggle("Test means on top", key="mf_means")
 ui.set_params(n=n, r=f"{radius:g}", spacing=spacing)
 
 axis = explore.grid_axis(n, radius, spacing)
-tiles = ui.mosaic_strip(explore.decode(m.model, explore.latent_grid(n, radius, spacing, m.dim)), n, n, pad=0)
+plane_grid = explore.latent_grid(n, radius, spacing)  # (n * n, 2) on the model's plane
+tiles = ui.mosaic_strip(explore.decode(m.model, m.projection.lift(plane_grid)), n, n, pad=0)
 size = len(tiles)
 
 if spacing == "linear":  # real z axes, the latent map's own: each tile spans one grid step
@@ -50,22 +51,23 @@ else:  # tile i centred at i; the ticks carry the (unevenly spaced) z of their t
         ticks.pop()  # it would crowd the last tick
     ticks.append(n - 1)
     axis_style = dict(tickvals=ticks, ticktext=[f"{axis[i]:.2f}" for i in ticks], showgrid=False, zeroline=False)
-fig = ui.map_figure(extent, height=720)
+fig = ui.map_figure(extent, height=720, titles=m.projection.titles)
 ui.add_image(fig, ui.gray_image(tiles), extent)
 fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means)
 if show_means:
-    inside = np.all(np.abs(m.mu[:, :2]) <= radius, axis=1)
-    tx, ty = warp(m.mu[:, 0]), warp(m.mu[:, 1])
+    inside = np.all(np.abs(m.plane) <= radius, axis=1)
+    tx, ty = warp(m.plane[:, 0]), warp(m.plane[:, 1])
     ui.add_label_traces(fig, tx[inside], ty[inside], m.cache.labels[inside],
                         "digit {label}<br>μ = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
-                        size=3, opacity=0.7, customdata=m.mu[inside, :2], webgl=True)
+                        size=3, opacity=0.7, customdata=m.plane[inside], webgl=True)
 
 left, right = st.columns([5, 2], gap="large")  # the right one fits the download button's label at 1280 px
 with left:
     st.plotly_chart(fig, key="mf_fig", config={"displaylogo": False})
 with right:
-    st.markdown(f"**{n} × {n}** tiles, z₁ and z₂ from **{axis[0]:.2f}** to **{axis[-1]:.2f}**"
-                + (f"; dims 3–{m.dim} held at 0" if m.dim > 2 else "") + ".")
+    st.markdown(f"**{n} × {n}** tiles, z₁ and z₂ from **{axis[0]:.2f}** to **{axis[-1]:.2f}**." if m.dim == 2 else
+                f"**{n} × {n}** tiles from **{axis[0]:.2f}** to **{axis[-1]:.2f}** along the test means' first two "
+                f"principal components, centred on their mean: a plane through the {m.dim}-D latent space.")
     if spacing == "gaussian":
         st.caption("Gaussian spacing: the tiles are evenly spaced in probability, Φ(z), so the axis ticks are "
                    "not evenly spaced in z. The centre is sampled finely, the tails coarsely, as the prior "

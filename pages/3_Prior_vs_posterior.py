@@ -5,6 +5,9 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core import explore
+from vae_core.data import LABEL_NAMES
+
+PROBE = 4000  # prior samples the classifier judges per model
 
 selected = ui.sidebar_model()
 st.title("Prior vs posterior")
@@ -45,12 +48,37 @@ def metrics(m: ui.Loaded) -> None:
         st.metric("Mean KL(q(z|x) ‖ N(0, I))", f"{kl.mean():.2f} nats" if np.isfinite(kl).all() else "∞",
                   help="Averaged over the 10,000 test digits. A point-mass code (σ = 0) has infinite KL.",
                   width="content")
-        st.metric("Test digits inside the 3σ circle", f"{100 * explore.fraction_within(m.mu, 3.0):.0f} %",
+        inside = explore.fraction_within(m.plane - m.projection.to_plane(np.zeros(m.dim)), 3.0)
+        st.metric("Test digits inside the 3σ circle", f"{100 * inside:.0f} %",
                   help="Share of test means within radius 3 of the origin; the prior puts 98.9 % of its mass "
                        "there.", width="content")
     mean, std = explore.moments(m.mu)
-    st.caption(f"Test means: mean ({', '.join(f'{v:.2f}' for v in mean[:2])}), std "
-               f"({', '.join(f'{v:.2f}' for v in std[:2])}) per dim; the prior has mean 0 and std 1.")
+    st.caption(f"Test means: mean ({', '.join(f'{v:.2f}' for v in mean)}), std "
+               f"({', '.join(f'{v:.2f}' for v in std)}) per dim; the prior has mean 0 and std 1.")
+
+
+def verdict_bars(m: ui.Loaded, seed: int) -> None:
+    """What the classifier says about many prior samples: how many it is sure of, and of which class."""
+    judged = ui.prior_verdict(m.name, m.stamp, PROBE, seed + 1)
+    if judged is None:
+        st.caption("No classifier for this dataset in models/classifiers/: the samples are not judged.")
+        return
+    names = [*LABEL_NAMES[m.dataset], "unsure"]
+    share = [*(100 * np.array(judged["class_counts"]) / PROBE), 100 * (1 - judged["confident_share"])]
+    bars = go.Figure(go.Bar(x=names, y=share, marker_color=[*ui.DIGIT_COLORS, "#bbbbbb"],
+                            hovertemplate="%{x}: %{y:.1f} %<extra></extra>"))
+    bars.add_hline(y=100 * judged["confident_share"] / 10, line_dash="dot", line_color="#333",
+                   annotation_text="even", annotation_position="right")
+    bars.update_layout(height=190, margin=dict(l=0, r=40, t=30, b=0), yaxis_title="%", showlegend=False,
+                       title=dict(text=f"A CNN's verdict on {PROBE:,} prior samples", font_size=13))
+    st.plotly_chart(bars, key=f"pp_bars_{m.name}", config={"displayModeBar": False})
+    with st.container(horizontal=True):
+        st.metric("Named with p ≥ 0.9", f"{100 * judged['confident_share']:.0f} %", width="content",
+                  help="Share of decoded prior samples the classifier assigns to one class with probability at "
+                       "least 0.9. Smudges between classes get no confident name.")
+        st.metric("Spread over classes", f"{judged['class_entropy_bits']:.2f} of 3.32 bits", width="content",
+                  help="Entropy of the confident samples' classes: 3.32 bits when all ten are equally common, "
+                       "0 when every sample is the same class.")
 
 
 def panel(m: ui.Loaded | None, is_selected: bool) -> None:
@@ -59,28 +87,23 @@ def panel(m: ui.Loaded | None, is_selected: bool) -> None:
     name = m.name
     heading(m, is_selected)
     z = explore.prior_samples(k * k, m.dim, seed)
-    probe = explore.prior_samples(4000, m.dim, seed + 1)  # many more draws, for the label shares
-    extent = ui.union_extent(m.extent, (-3.6, 3.6, -3.6, 3.6))
+    origin = m.projection.to_plane(np.zeros(m.dim))  # where z = 0 lies on the plane
+    extent = ui.union_extent(m.extent, tuple(np.repeat(origin, 2) + [-3.6, 3.6, -3.6, 3.6]))
     xs, ys = explore.density_grid(extent, 140)
-    dens = explore.aggregate_density(m.mu, extent, 140, smooth=1.5)
-    fig = ui.map_figure(extent, height=430)
+    dens = explore.aggregate_density(m.plane, extent, 140, smooth=1.5)
+    fig = ui.map_figure(extent, height=430, titles=m.projection.titles)
     fig.add_trace(go.Heatmap(x=xs, y=ys, z=np.sqrt(dens), colorscale="Blues", showscale=False,
                              hoverinfo="skip", name="aggregate posterior"))
-    ui.add_prior_circles(fig)
-    fig.add_trace(go.Scatter(x=z[:, 0], y=z[:, 1], mode="markers",
+    ui.add_prior_circles(fig, center=origin)
+    z_xy = m.projection.to_plane(z)
+    fig.add_trace(go.Scatter(x=z_xy[:, 0], y=z_xy[:, 1], mode="markers",
                              name="z ~ N(0, I)", marker=dict(symbol="x-thin", size=7, color="#d62728",
                                                              line=dict(width=2, color="#d62728")),
                              hovertemplate="prior sample<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"))
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None), margin=dict(t=30))
     st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
     metrics(m)
-    share = np.bincount(explore.nearest_labels(m.mu, m.cache.labels, probe), minlength=10) / len(probe)
-    bars = go.Figure(go.Bar(x=[str(d) for d in range(10)], y=100 * share, marker_color=list(ui.DIGIT_COLORS),
-                            hovertemplate="digit %{x}: %{y:.1f} %<extra></extra>"))
-    bars.add_hline(y=10, line_dash="dot", line_color="#333", annotation_text="10 %", annotation_position="right")
-    bars.update_layout(height=170, margin=dict(l=0, r=30, t=28, b=0), yaxis_title="%", showlegend=False,
-                       title=dict(text="Prior samples by the label of their nearest test digit", font_size=13))
-    st.plotly_chart(bars, key=f"pp_bars_{name}", config={"displayModeBar": False})
+    verdict_bars(m, seed)
     tiles = ui.mosaic_strip(explore.decode(m.model, z), k, k)
     ui.show_digit(tiles, f"decoder(z) for the {k * k} red prior samples", size=min(k * 28 * 2, 480))
     ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)

@@ -66,18 +66,19 @@ def norm_figure(paths: dict, dim: int) -> go.Figure:
 
 map_col, strip_col = st.columns([1, 1], gap="large")
 with map_col:
-    ends = np.stack([m.mu[a], m.mu[b], *paths["spherical"]])[:, :2]
+    on_plane = {name: m.projection.to_plane(path) for name, path in paths.items()}
+    ends = np.concatenate(list(on_plane.values()))
     extent = ui.union_extent(m.extent, (ends[:, 0].min(), ends[:, 0].max(), ends[:, 1].min(), ends[:, 1].max()))
-    fig = ui.map_figure(extent, height=520)
+    fig = ui.map_figure(extent, height=520, titles=m.projection.titles)
     ui.add_means_raster(fig, m, extent, opacity=0.7)
-    for name, path in paths.items():
+    for name, path in on_plane.items():
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1],
                                  mode="lines+markers", name=name, line=dict(color=colors[name], width=2),
                                  marker=dict(size=7), customdata=np.arange(steps),
                                  hovertemplate=f"{name} step %{{customdata}}<br>z = (%{{x:.2f}}, %{{y:.2f}})"
                                                "<extra></extra>"))
-    ui.add_marker(fig, m.mu[a], f"start #{a}", color="#2ca02c", symbol="circle", size=13)
-    ui.add_marker(fig, m.mu[b], f"end #{b}", color="#9467bd", symbol="square", size=13)
+    ui.add_marker(fig, m.plane[a], f"start #{a}", color="#2ca02c", symbol="circle", size=13)
+    ui.add_marker(fig, m.plane[b], f"end #{b}", color="#9467bd", symbol="square", size=13)
     fig.update_layout(legend=dict(orientation="h", y=-0.1, title=None))
     st.plotly_chart(fig, key="ip_fig", config={"displaylogo": False})
 

@@ -63,6 +63,20 @@ def kl_per_point(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         return kl_to_standard_normal(mu_t, torch.log(sigma_t.pow(2))).numpy()
 
 
+def kl_per_dim(mu, sigma) -> np.ndarray:
+    """Each dimension's share of KL(N(mu, diag sigma^2) || N(0, I)), in nats: (D,), (D,) -> (D,).
+    The dimensions are independent, so the shares sum to the KL (Kingma & Welling 2014, appendix B)."""
+    mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
+    with np.errstate(divide="ignore"):  # sigma = 0: an infinite share, as for the whole point
+        return 0.5 * (mu**2 + sigma**2 - 1.0 - 2.0 * np.log(sigma))
+
+
+def active_units(mu_all: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+    """Which latent dimensions carry information: the variance over the data of the posterior
+    mean exceeds `threshold` (Burda et al. 2016). (N, D) -> (D,) bool; the rest collapsed to the prior."""
+    return np.asarray(mu_all, np.float64).var(axis=0) > threshold
+
+
 @torch.inference_mode()
 def sample_posterior(mu, sigma, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Reparameterisation trick: z = mu + sigma * eps with eps ~ N(0, I) drawn from `seed`.
@@ -165,19 +179,8 @@ def slerp(z0, z1, steps: int) -> np.ndarray:
     return (((1 - t) * r0 + t * r1) * dirs).astype(np.float32)
 
 
-def ellipse(mu, sigma, k: float = 1.0, n: int = 100) -> np.ndarray:
-    """Outline of the k-sigma ellipse of N(mu, diag sigma^2) in dims 0 and 1: (n, 2).
-
-    The posterior covariance is diagonal, so the ellipse is axis-aligned with
-    semi-axes k * sigma[0] and k * sigma[1]; the first and last points coincide.
-    """
-    mu, sigma = np.asarray(mu, np.float64)[:2], np.asarray(sigma, np.float64)[:2]
-    theta = np.linspace(0.0, 2 * np.pi, n)
-    return (mu + k * sigma * np.stack([np.cos(theta), np.sin(theta)], axis=1)).astype(np.float32)
-
-
 def map_extent(mu: np.ndarray, margin: float = 0.08) -> Extent:
-    """Range of the means (N, >=2) in dims 0 and 1, widened by `margin` of the span each side."""
+    """Range of points (N, >=2) in dims 0 and 1 (a map's plane), widened by `margin` of the span each side."""
     mu = np.asarray(mu)[:, :2]
     lo, hi = mu.min(axis=0), mu.max(axis=0)
     pad = margin * np.maximum(hi - lo, 1e-6)
@@ -255,15 +258,7 @@ def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu.mean(axis=0), mu.std(axis=0)
 
 
-
-def nearest_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Label of the test mean nearest each code: mu_all (N, D), labels (N,), z (M, D) -> (M,)."""
-    out = np.empty(len(z), dtype=labels.dtype)
-    for rows, d in _distances(mu_all, z, chunk):
-        out[rows] = labels[np.argmin(d, axis=1)]
-    return out
-
-
 def fraction_within(mu: np.ndarray, radius: float) -> float:
-    """Share of codes (N, D) whose first two dims lie within `radius` of 0 (inside a prior k-sigma circle)."""
+    """Share of points (N, 2), e.g. means on a map's plane relative to z = 0, within `radius` of 0
+    (inside the prior's k-sigma circle drawn there)."""
     return float((np.linalg.norm(np.asarray(mu)[:, :2], axis=1) <= radius).mean())

@@ -38,6 +38,19 @@ class Projection:
         """(N, 2) or (2,) plane coordinates -> the z's on the plane, (N, D) or (D,)."""
         return (self.center + np.asarray(xy, dtype=np.float64) @ self.axes).astype(np.float32)
 
+    def ellipse(self, mu, sigma, k: float = 1.0, n: int = 100) -> np.ndarray:
+        """Outline of the k-sigma ellipse of N(mu, diag sigma^2) on the plane: (n, 2), first point = last.
+
+        Its covariance there is A diag(sigma^2) A^T (A = axes): axis-aligned with
+        semi-axes k * sigma[0], k * sigma[1] for a 2-D model, turned in general.
+        """
+        sigma = np.asarray(sigma, dtype=np.float64)
+        covariance = (self.axes * sigma**2) @ self.axes.T
+        values, vectors = np.linalg.eigh(covariance)
+        theta = np.linspace(0.0, 2 * np.pi, n)
+        circle = np.stack([np.cos(theta), np.sin(theta)], axis=1)
+        return (self.to_plane(mu) + k * (circle * np.sqrt(np.clip(values, 0, None))) @ vectors.T).astype(np.float32)
+
     def to_dict(self) -> dict:
         """The projection as plain lists, for the browser."""
         return {"center": self.center.tolist(), "axes": self.axes.tolist(), "titles": list(self.titles)}

@@ -22,17 +22,21 @@ export function loadPlotly() {
   return plotlyLoading;
 }
 
-/** Scattergl traces of one split: one per label, row index and sigma in customdata for the tooltip. */
-export function splitTraces(points, split, names) {
-  const train = split === "train", traces = [];
+/**
+ * Scattergl traces of one split: one per label, at the points' plane coordinates
+ * (proj, projection.js), row index and sigma in customdata for the tooltip.
+ */
+export function splitTraces(points, split, names, proj) {
+  const train = split === "train", traces = [], xy = proj.plane(points), flat = points.dim === 2;
   const byLabel = Array.from({ length: 10 }, () => []);
   for (let r = 0; r < points.n; r++) byLabel[points.labels[r] % 10].push(r);
-  const sigmaLine = points.logvar ? "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})" : "";
+  const sigmaLine = points.logvar && flat ? "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})" : "";
+  const muLine = flat ? "μ = (%{x:.2f}, %{y:.2f})" : `μ on the plane = (%{x:.2f}, %{y:.2f}) of ${points.dim} dims`;
   byLabel.forEach((rows, label) => {
     const x = new Float32Array(rows.length), y = new Float32Array(rows.length);
     const customdata = rows.map((r, i) => {
-      x[i] = points.mu[r * points.dim]; y[i] = points.mu[r * points.dim + 1];
-      if (!points.logvar) return [r];
+      x[i] = xy[2 * r]; y[i] = xy[2 * r + 1];
+      if (!points.logvar || !flat) return [r];
       const lv = points.logvar;
       return [r, Math.exp(0.5 * lv[r * points.dim]), Math.exp(0.5 * lv[r * points.dim + 1])];
     });
@@ -41,19 +45,19 @@ export function splitTraces(points, split, names) {
       showlegend: !train, meta: { split, label, rows: Int32Array.from(rows) },
       marker: { color: COLORS[label], size: train ? 2.5 : 4, opacity: train ? 0.35 : 0.7 },
       hovertemplate: `${train ? "training" : "test"} #%{customdata[0]} · ${names[label]}` +
-        `<br>μ = (%{x:.2f}, %{y:.2f})${sigmaLine}<extra></extra>`,
+        `<br>${muLine}${sigmaLine}<extra></extra>`,
     });
   });
   return traces;
 }
 
-export function layout(extent, style) {
+export function layout(extent, style, titles) {
   const [x0, x1, y0, y1] = extent;
   return {
     margin: { l: 48, r: 8, t: 28, b: 40 }, dragmode: "zoom", hovermode: "closest", uirevision: "keep",
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
-    xaxis: { title: { text: "z₁" }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
-    yaxis: { title: { text: "z₂" }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,
+    xaxis: { title: { text: titles[0] }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
+    yaxis: { title: { text: titles[1] }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,
              scaleanchor: "x", scaleratio: 1 },
     legend: { orientation: "v", x: 1.01, y: 1, yanchor: "top", itemclick: "toggle", itemdoubleclick: "toggleothers",
               itemsizing: "constant", font: { size: 12 } },
@@ -77,17 +81,22 @@ export function axes(gd) {
   };
 }
 
-/** Redraw the overlay: selected z (ring and dashed cross), ellipses, pointer crosshair, hovered dot. */
+/**
+ * Redraw the overlay: selected z (ring and dashed cross) at its plane position
+ * `zxy`, the 1- and 2-sigma ellipses ({x, y, rx, ry, angle} in plane units), pointer crosshair.
+ */
 export function drawOverlay(ctx, ax, state, style) {
   ctx.clearRect(0, 0, ax.width, ax.height);
-  const [sx, sy] = ax.toPx(state.z[0], state.z[1]);
+  const [sx, sy] = ax.toPx(state.zxy[0], state.zxy[1]);
   ctx.save();
-  if (state.ellipse) {
-    const [ex, ey] = ax.toPx(state.ellipse.mu[0], state.ellipse.mu[1]);
+  const e = state.ellipse;
+  if (e) {
+    const [ex, ey] = ax.toPx(e.x, e.y);
     ctx.strokeStyle = style.text; ctx.lineWidth = 1.5;
     for (const [k, dash] of [[1, []], [2, [5, 4]]]) {
       ctx.setLineDash(dash); ctx.beginPath();
-      ctx.ellipse(ex, ey, k * state.ellipse.sigma[0] * ax.pxPerUnit, k * state.ellipse.sigma[1] * ax.pxPerUnit, 0, 0, 2 * Math.PI);
+      // The canvas's y runs down, the plot's up: the angle turns the other way.
+      ctx.ellipse(ex, ey, k * e.rx * ax.pxPerUnit, k * e.ry * ax.pxPerUnit, -e.angle, 0, 2 * Math.PI);
       ctx.stroke();
     }
   }
@@ -118,15 +127,16 @@ export function fitCanvas(canvas, ax) {
  * {split, index} or null. Hidden traces (legend) are skipped, so a click
  * never selects a dot the user cannot see.
  */
-export function pointAt(gd, ax, sets, px, py, radius) {
+export function pointAt(gd, ax, sets, proj, px, py, radius) {
   const [zx, zy] = ax.toZ(px, py), s = ax.pxPerUnit;
   let best = null, bestD = (radius / s) ** 2;
   for (const trace of gd.data) { // the traces as given, with the legend's visibility written back
     if ((trace.visible ?? true) !== true || !trace.meta?.rows) continue;
     const points = sets[trace.meta.split];
     if (!points) continue;
+    const xy = proj.plane(points);
     for (const r of trace.meta.rows) {
-      const dx = points.mu[r * points.dim] - zx, dy = points.mu[r * points.dim + 1] - zy, d = dx * dx + dy * dy;
+      const dx = xy[2 * r] - zx, dy = xy[2 * r + 1] - zy, d = dx * dx + dy * dy;
       if (d < bestD) { bestD = d; best = { split: trace.meta.split, index: r }; }
     }
   }

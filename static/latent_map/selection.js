@@ -32,9 +32,9 @@ export const selKey = (sel) => (sel ? `${sel.split}:${sel.index}` : "");
 /**
  * What the panel shows for the selected digit `sel` of `sets[sel.split]`:
  * title, original (or why not), decoder(mu), mu, sigma, KL against the test
- * set (klSorted), neighbours' labels. `pxPerUnit` decides the "tiny ellipses" note.
+ * set (klSorted), neighbours' labels.
  */
-export function selectionInfo({ sel, sets, decoder, names, labelWord, klSorted, original, pxPerUnit }) {
+export function selectionInfo({ sel, sets, decoder, names, labelWord, klSorted, original }) {
   const points = sets[sel.split];
   if (!points) return { pending: `Training digit #${sel.index}: loading the training means…` };
   const { mu, sigma } = posteriorOf(points, sel.index), kl = klOf(points, sel.index), test = sets.test;
@@ -42,7 +42,7 @@ export function selectionInfo({ sel, sets, decoder, names, labelWord, klSorted, 
   return {
     title: `${sel.split === "test" ? "Test" : "Training"} digit #${sel.index} · ${labelWord} ${names[points.labels[sel.index]]}`,
     original: original?.pixels, originalNote: original?.note ?? "loading…",
-    recon: decoder.decode(mu), mu, sigma, tiny: isTiny(sigma, pxPerUnit),
+    recon: decoder.decode(mu), mu, sigma,
     klText: Number.isFinite(kl)
       ? `KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats (test median ${median(klSorted).toFixed(2)}; ` +
         `percentile ${percentile(klSorted, kl).toFixed(0)})`
@@ -51,6 +51,6 @@ export function selectionInfo({ sel, sets, decoder, names, labelWord, klSorted, 
   };
 }
 
-/** 2-sigma ellipses smaller than this many px get the "zoom in on them" offer. */
+/** 2-sigma ellipses (projection.js's {rx, ry}) smaller than this many px get the "zoom in on them" offer. */
 const TINY_PX = 4;
-export const isTiny = (sigma, pxPerUnit) => !!sigma && !!pxPerUnit && Math.min(sigma[0], sigma[1]) * 2 * pxPerUnit < TINY_PX;
+export const isTiny = (e, pxPerUnit) => !!e && !!pxPerUnit && Math.min(e.rx, e.ry) * 2 * pxPerUnit < TINY_PX;

@@ -4,6 +4,7 @@
 // event, and "show_train" for the training switch).
 
 import { hasPayload, whenPayload } from "./payload.js";
+import { makeProjection } from "./projection.js";
 import { CONFIG, axes, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
 import { buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
@@ -49,6 +50,7 @@ export class MapView {
   async setModel(data, model) {
     this.destroy();
     Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false });
+    this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
     this.style = readStyle(this.dom.root);
@@ -92,12 +94,17 @@ export class MapView {
   }
 
   drawOverlay() {
-    if (this.ctx) drawOverlay(this.ctx, this.ax, { z: this.state.z, pointer: this.pointer, ellipse: this.ellipse() }, this.style);
+    if (!this.ctx) return;
+    drawOverlay(this.ctx, this.ax, { zxy: this.proj.toPlane(this.state.z), pointer: this.pointer, ellipse: this.ellipse() },
+      this.style);
   }
 
+  /** The selected digit's posterior as a 1-sigma ellipse on the plane, or null. */
   ellipse() {
     const sel = this.state.selected, points = sel && this.sets[sel.split];
-    return points?.logvar ? posteriorOf(points, sel.index) : null;
+    if (!points?.logvar) return null;
+    const { mu, sigma } = posteriorOf(points, sel.index);
+    return this.proj.ellipse(mu, sigma);
   }
 
   /** Back to the selected z: no pointer over the map. */
@@ -120,16 +127,17 @@ export class MapView {
     this.dom.root.dataset.selected = selKey(sel);
     const info = sel && selectionInfo({
       sel, sets: this.sets, decoder: this.model.decoder, names: this.names(), labelWord: this.data.label_word,
-      klSorted: this.klSorted, original: this.originals.get(selKey(sel)), pxPerUnit: this.ax?.pxPerUnit,
+      klSorted: this.klSorted, original: this.originals.get(selKey(sel)),
     });
-    this.tiny = !!info?.tiny;
-    showSelection(this.dom.panel, info, this.model.decoder.imageSize, () => this.zoomTo(info.mu, info.sigma));
+    this.tiny = isTiny(this.ellipse(), this.ax?.pxPerUnit);
+    if (info) info.tiny = this.tiny;
+    showSelection(this.dom.panel, info, this.model.decoder.imageSize, () => this.zoomTo(this.ellipse()));
     this.showState();
   }
 
-  zoomTo(mu, sigma) {
-    const h = 6 * Math.max(sigma[0], sigma[1]);
-    window.Plotly.relayout(this.dom.plot, { "xaxis.range": [mu[0] - h, mu[0] + h], "yaxis.range": [mu[1] - h, mu[1] + h] });
+  zoomTo(e) {
+    const h = 6 * Math.max(e.rx, e.ry);
+    window.Plotly.relayout(this.dom.plot, { "xaxis.range": [e.x - h, e.x + h], "yaxis.range": [e.y - h, e.y + h] });
   }
 
   // ---------------------------------------------------------------- events
@@ -142,7 +150,7 @@ export class MapView {
   select(sel, z, source) {
     this.state.selected = sel;
     if (sel) this.state.z = Float64Array.from(posteriorOf(this.sets[sel.split], sel.index).mu);
-    else this.state.z.set(z.slice(0, 2));
+    else this.proj.lift(z[0], z[1], this.state.z);
     syncSliders(this.dom.panel, this.state.z);
     this.showSelected();
     this.commit(source);
@@ -159,11 +167,10 @@ export class MapView {
     if (!this.ax) return;
     const p = this.plotPx(e);
     if (!p) { if (this.pointer) this.showState(); return; }
-    const z = Float64Array.from(this.state.z);
-    [z[0], z[1]] = this.ax.toZ(...p);
+    const z = this.proj.lift(...this.ax.toZ(...p), new Float64Array(this.state.z.length));
     this.pointer = p;
     this.dom.panel.mode.textContent = "hover";
-    this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, p[0], p[1], NEAR_PX));
+    this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX));
     this.placeCursor(p);
     this.render(z, e.timeStamp);
   }
@@ -184,7 +191,7 @@ export class MapView {
     if (!p) return;
     // A double click resets the zoom (Plotly); its first click must not move the selection: keep what to undo.
     this.beforeClick = { z: Float64Array.from(this.state.z), selected: this.state.selected, at: e.timeStamp };
-    const hit = pointAt(this.dom.plot, this.ax, this.sets, p[0], p[1], NEAR_PX);
+    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX);
     this.select(hit, this.ax.toZ(...p), hit ? "click" : "click-empty");
   }
 
@@ -211,7 +218,8 @@ export class MapView {
   // ------------------------------------------------------------ the figure
   async drawFigure() {
     const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
-    await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names()), layout(this.data.extent, this.style), CONFIG);
+    await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names(), this.proj),
+      layout(this.data.extent, this.style, this.proj.titles), CONFIG);
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
     this.relayout();
     this.dom.loading.style.display = "none";
@@ -222,8 +230,7 @@ export class MapView {
     if (!this.dom?.plot._fullLayout?.xaxis) return;
     this.ax = axes(this.dom.plot);
     this.ctx = fitCanvas(this.dom.overlay, this.ax);
-    const sel = this.state.selected, sigma = sel && this.ellipse()?.sigma;
-    if (isTiny(sigma, this.ax.pxPerUnit) !== this.tiny) this.showSelected(); // the "zoom in" offer comes or goes
+    if (isTiny(this.ellipse(), this.ax.pxPerUnit) !== this.tiny) this.showSelected(); // the "zoom in" offer comes or goes
     else if (this.pointer) this.drawOverlay();
     else this.showState();
   }
@@ -232,7 +239,7 @@ export class MapView {
     const plot = this.dom.plot;
     if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
     this.sets.train = (await whenPayload(this.data.train_key)).points;
-    const traces = splitTraces(this.sets.train, "train", this.names());
+    const traces = splitTraces(this.sets.train, "train", this.names(), this.proj);
     for (const t of traces) { // follow the legend: a digit hidden among the test means stays hidden
       t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
     }
