@@ -19,6 +19,7 @@ from .images import (
     mosaic_strip,
     png_bytes,
     show_digit,
+    tinted_mosaic,
     to_uint8,
     upscale,
 )
@@ -57,6 +58,7 @@ from .plots import (
     DIGIT_COLORS,
     add_ellipses,
     add_image,
+    add_label_legend,
     add_label_traces,
     add_marker,
     add_means_raster,
@@ -77,7 +79,7 @@ __all__ = [
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",
-    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "to_uint8", "upscale",
-    "add_ellipses", "add_image", "add_label_traces", "add_marker", "add_means_raster",
+    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "tinted_mosaic", "to_uint8", "upscale",
+    "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
     "add_prior_circles", "map_figure", "means_raster", "union_extent",
 ]

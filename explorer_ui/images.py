@@ -52,3 +52,13 @@ def gray_image(img: np.ndarray) -> Image.Image:
 def mosaic_strip(images: np.ndarray, nrows: int, ncols: int, pad: int = 2) -> np.ndarray:
     """Digits (nrows * ncols, 28, 28) tiled with thin white gaps: a float image."""
     return explore.mosaic(images, nrows, ncols, pad=pad, fill=1.0)
+
+
+def tinted_mosaic(images: np.ndarray, colors: list[str | None], n: int) -> Image.Image:
+    """n x n digits (n * n, 28, 28) tiled without gaps, each tile's ink in its colour ("#rrggbb";
+    None keeps it white): an RGB PIL image."""
+    rgb = np.array([[1.0, 1.0, 1.0] if c is None else [int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in colors],
+                   np.float32)
+    tiles = np.asarray(images, np.float32)[..., None] * rgb[:, None, None, :]  # (n*n, 28, 28, 3)
+    rows = tiles.reshape(n, n, *tiles.shape[1:]).transpose(0, 2, 1, 3, 4)
+    return Image.fromarray(to_uint8(rows.reshape(n * tiles.shape[1], n * tiles.shape[2], 3)), mode="RGB")

@@ -29,7 +29,7 @@ VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"
 
 def list_models() -> list[str]:
     """Names (file stems) of the shipped models, models/*.pt, the default first."""
-    names = sorted(p.stem for p in models_dir().glob("*.pt"))
+    names = sorted(p.stem for p in models_dir().glob("*.pt") if _inside_models_dir(p))
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)
 
 
@@ -52,14 +52,27 @@ def file_stamp(path: Path) -> int:
     return path.stat().st_mtime_ns if path.exists() else 0
 
 
-@st.cache_resource(show_spinner="Loading model…", max_entries=8)
-def _load_model(path: str, mtime: int) -> tuple[VAE, dict]:
-    return load_checkpoint(path)
+# The loaders return a refusal instead of raising it: Streamlit caches only results, and a bad
+# file must be refused once per file stamp, cheaply, not re-read on every view.
+@st.cache_resource(show_spinner="Loading model…", max_entries=16)
+def _load_model(path: str, mtime: int) -> tuple[VAE, dict] | CheckpointError:
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as exc:
+        return exc
 
 
-@st.cache_data(show_spinner="Loading latent cache…", max_entries=8)
-def _load_latents(path: str, mtime: int) -> LatentCache:
-    return load_latent_cache(path)
+@st.cache_data(show_spinner="Loading latent cache…", max_entries=16)
+def _load_latents(path: str, mtime: int) -> LatentCache | ValueError:
+    try:
+        return load_latent_cache(path)
+    except (OSError, ValueError) as exc:
+        return ValueError(str(exc) if isinstance(exc, ValueError) else f"{Path(path).name} is unreadable")
+
+
+def _inside_models_dir(path: Path) -> bool:
+    """Whether `path`, links followed, stays in the models folder (a link out of it is not followed)."""
+    return path.resolve().is_relative_to(models_dir().resolve())
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
@@ -182,13 +195,17 @@ class Loaded:
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
     path = model_path(name)
-    stamp = file_stamp(path)
-    model, metrics = _load_model(str(path), stamp)
     cpath = cache_path_for(path)
-    try:
-        cache = _load_latents(str(cpath), file_stamp(cpath))
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"latent cache {cpath.name} for model {name} is missing or unreadable ({exc})") from exc
+    if not (_inside_models_dir(path) and _inside_models_dir(cpath)):
+        raise CheckpointError(f"model {name} links to a file outside the models folder; it is not read")
+    stamp = file_stamp(path)
+    loaded = _load_model(str(path), stamp)
+    if isinstance(loaded, CheckpointError):
+        raise loaded
+    model, metrics = loaded
+    cache = _load_latents(str(cpath), file_stamp(cpath))
+    if isinstance(cache, ValueError):
+        raise CheckpointError(f"the latent cache of model {name} is missing or unusable: {cache}")
     if cache.mu.shape[1] != model.config.latent_dim:
         raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
     return Loaded(name, model, metrics, cache, path, stamp)
@@ -197,11 +214,10 @@ def load(name: str) -> Loaded:
 def train_latents(m: Loaded) -> LatentCache | None:
     """The training-set posteriors shipped beside the model (NAME.train_latents.npz), or None if absent or unusable."""
     cpath = cache_path_for(m.path, train=True)
-    try:
-        cache = _load_latents(str(cpath), file_stamp(cpath))
-    except (OSError, ValueError):
+    if not _inside_models_dir(cpath):
         return None
-    return cache if cache.mu.shape[1] == m.dim else None
+    cache = _load_latents(str(cpath), file_stamp(cpath))
+    return cache if isinstance(cache, LatentCache) and cache.mu.shape[1] == m.dim else None
 
 
 def load_or_error(name: str) -> Loaded | None:

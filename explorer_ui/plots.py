@@ -73,8 +73,14 @@ def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity:
                      legend: bool = False) -> None:
     """The test means (on the model's plane) as a background image (light to send), optionally with a legend."""
     add_image(fig, means_raster(m.plane, m.cache.labels, extent), extent, opacity)
-    for d in range(10 if legend else 0):  # legend entries only
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=str(d), hoverinfo="skip",
+    if legend:
+        add_label_legend(fig, [str(d) for d in range(10)])
+
+
+def add_label_legend(fig: go.Figure, names, labels=range(10)) -> None:
+    """Legend entries only (no points): the colour of each of `labels`, named by `names`."""
+    for d in labels:
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=names[d], hoverinfo="skip",
                                  marker=dict(size=7, color=DIGIT_COLORS[d])))
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core import explore
+from vae_core.data import LABEL_NAMES
 
 m = ui.sidebar_model()
 st.title("Manifold")
@@ -28,11 +29,16 @@ spacing = c3.segmented_control("Spacing", ["gaussian", "linear"], key="mf_spacin
                                help="Gaussian: equal steps in probability through the inverse normal CDF; "
                                     "linear: equal steps in z.") or "gaussian"
 show_means = c4.toggle("Test means on top", key="mf_means")
+by_class = c4.toggle("Colour by a classifier", key="mf_classes",
+                     help="A CNN trained on the dataset names each tile; a tile it names with probability ≥ 0.9 is "
+                          "drawn in that class's colour, the others stay white.")
 ui.set_params(n=n, r=f"{radius:g}", spacing=spacing)
 
 axis = explore.grid_axis(n, radius, spacing)
 plane_grid = explore.latent_grid(n, radius, spacing)  # (n * n, 2) on the model's plane
-tiles = ui.mosaic_strip(explore.decode(m.model, m.projection.lift(plane_grid)), n, n, pad=0)
+decoded = explore.decode(m.model, m.projection.lift(plane_grid))
+tiles = ui.mosaic_strip(decoded, n, n, pad=0)
+probabilities = ui.classify(m.dataset, decoded) if by_class else None
 size = len(tiles)
 
 if spacing == "linear":  # real z axes, the latent map's own: each tile spans one grid step
@@ -52,8 +58,14 @@ else:  # tile i centred at i; the ticks carry the (unevenly spaced) z of their t
     ticks.append(n - 1)
     axis_style = dict(tickvals=ticks, ticktext=[f"{axis[i]:.2f}" for i in ticks], showgrid=False, zeroline=False)
 fig = ui.map_figure(extent, height=720, titles=m.projection.titles)
-ui.add_image(fig, ui.gray_image(tiles), extent)
-fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means)
+if probabilities is None:
+    ui.add_image(fig, ui.gray_image(tiles), extent)
+else:
+    named = probabilities.max(axis=1) >= 0.9
+    colors = [ui.DIGIT_COLORS[c] if sure else None for c, sure in zip(probabilities.argmax(axis=1), named, strict=True)]
+    ui.add_image(fig, ui.tinted_mosaic(decoded, colors, n), extent)
+    ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
+fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means or probabilities is not None)
 if show_means:
     inside = np.all(np.abs(m.plane) <= radius, axis=1)
     tx, ty = warp(m.plane[:, 0]), warp(m.plane[:, 1])
@@ -78,5 +90,10 @@ with right:
         st.caption("The plain autoencoder has no prior to honour: its codes cover an irregular region far "
                    "wider than N(0, I), and outside the data (compare with the test means) the decoder only "
                    "extrapolates.")
+    if by_class and probabilities is None:
+        st.caption("No classifier for this dataset in models/classifiers/: the tiles stay white.")
+    elif probabilities is not None:
+        st.caption(f"The classifier names {100 * named.mean():.0f} % of the tiles with probability ≥ 0.9; the "
+                   "white ones lie between classes or off the data.")
     ui.download_png(tiles, f"{m.name}_manifold_{n}x{n}_{spacing}.png", key="dl_manifold",
                     label="Download the grid (PNG)", size=min(3 * size, 2000))

@@ -24,7 +24,7 @@ from vae_core import explore
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
 PAGES = ["pages/0_Latent_map.py", "pages/1_Encode_a_digit.py", "pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py",
-         "pages/4_Interpolate.py"]
+         "pages/4_Interpolate.py", "pages/5_Trade_off.py"]
 MODELS = [ui.VAE_MODEL, ui.AE_MODEL]
 TIMEOUT = 60
 
@@ -394,7 +394,7 @@ def test_interpolate_endpoints_change_the_strips():
 @needs_models
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
-    """A model with latent_dim > 2: one slider per dimension, maps show the first two."""
+    """A model with latent_dim > 2: one slider per dimension, maps draw the means' principal plane."""
     import torch
 
     from vae_core.checkpoint import save_checkpoint
@@ -416,6 +416,11 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
         data = map_data(at)
         assert len(data["ranges"]) == 3 and data["initial"]["z"] == pytest.approx([0.5, 0.0, -0.5])
         assert data["train_count"] == 0  # no training cache for this model: the switch is off
+        assert data["projection"]["titles"][0].startswith("PC1 (") and len(data["projection"]["axes"][1]) == 3
     if page == "pages/1_Encode_a_digit.py":
         at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
         assert_ok(at.run())
+        table = at.dataframe[0].value
+        assert list(table["dim"]) == ["z1", "z2", "z3"] and table["KL (nats)"].sum() > 0
+    if page in ("pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py", "pages/4_Interpolate.py"):
+        assert plotly_specs(at)[0]["layout"]["xaxis"]["title"]["text"].startswith("PC1 (")

@@ -62,6 +62,19 @@ def test_training_is_reproducible_with_a_seed(mnist_train):
     assert all(torch.equal(a, b) for a, b in zip(model_a.state_dict().values(), model_b.state_dict().values(), strict=True))
 
 
+def test_history_records_test_terms_without_changing_the_run(mnist_train, data_root):
+    images = mnist_train[0][:512]
+    test_images, _ = load_split(data_root, "mnist", train=False)
+    plain, _ = train_model(VAEConfig(hidden_dims=(32,)), images, epochs=2, seed=3, progress=False)
+    measured, metrics = train_model(VAEConfig(hidden_dims=(32,)), images, epochs=2, seed=3, progress=False,
+                                    test_images=test_images[:500])
+    assert [e["epoch"] for e in metrics["history"]] == [1, 2]
+    for entry in metrics["history"]:
+        assert 50 < entry["test_recon"] < 600 and 0 <= entry["test_kl"] < 50
+    # The test draws run on a forked RNG: the weights are the same as without measuring.
+    assert all(torch.equal(a, b) for a, b in zip(plain.state_dict().values(), measured.state_dict().values(), strict=True))
+
+
 def test_split_shapes_and_scaling(data_root):
     images, labels = load_split(data_root, "mnist", train=False)
     assert images.shape == (10_000, 1, 28, 28) and labels.shape == (10_000,)
@@ -102,7 +115,7 @@ def test_train_cli_then_evaluate_cli(tmp_path, data_root):
                 "--json", "--limit", "50", "--iw-samples", "20")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    for key in ("test_neg_elbo", "test_recon", "test_kl", "iw_nll", "knn_accuracy", "n_test", "seconds"):
+    for key in ("test_neg_elbo", "test_recon", "test_kl", "iw_nll", "knn_accuracy", "prior_confident_share", "n_test", "seconds"):
         assert key in result
     assert result["n_test"] == 50
     assert result["test_neg_elbo"] == pytest.approx(result["test_recon"] + result["test_kl"])
@@ -134,3 +147,6 @@ def test_fashion_mnist_reads_debian_gz_files_offline(tmp_path):
     images, labels = load_split(tmp_path, "fashion-mnist", train=False)
     assert images.shape == (10_000, 1, 28, 28)
     assert labels[:5].tolist() == [9, 2, 1, 1, 6]  # ankle boot, pullover, trouser, trouser, shirt
+    # A data folder without FashionMNIST/raw reads Debian's copy itself.
+    elsewhere, elsewhere_labels = load_split(tmp_path / "empty", "fashion-mnist", train=False)
+    assert torch.equal(elsewhere, images) and torch.equal(elsewhere_labels, labels)

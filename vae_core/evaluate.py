@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from vae_core import explore
 from vae_core.checkpoint import load_checkpoint
+from vae_core.classifier import class_probabilities, classifier_path, load_classifier, verdict
 from vae_core.cli import run_cli
 from vae_core.data import load_split
 from vae_core.latents import encode_all
@@ -70,6 +71,16 @@ def knn_accuracy(
     return float((top == query_labels.numpy()).mean())
 
 
+def prior_verdict(model: VAE, n: int = 4000, seed: int = 0) -> dict | None:
+    """The shipped classifier's `verdict` on n decoded prior samples z ~ N(0, I), or None without a classifier."""
+    path = classifier_path(model.config.dataset)
+    if not path.is_file():
+        return None
+    classifier, _ = load_classifier(path)
+    z = explore.prior_samples(n, model.config.latent_dim, seed)
+    return verdict(class_probabilities(classifier, explore.decode(model, z)))
+
+
 def evaluate(
     checkpoint: str | Path, data_root: str | Path, limit: int | None = None, iw_samples: int = 1000, seed: int = 0,
     progress: bool = False,
@@ -85,6 +96,7 @@ def evaluate(
     recon, kl = elbo_terms(model, test_x)
     iw_nll = importance_weighted_nll(model, test_x, iw_samples, progress=progress).mean().item() if model.is_vae else None
     knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y)
+    judged = prior_verdict(model, seed=seed)
     return {
         "checkpoint": str(checkpoint),
         "kind": model.config.kind,
@@ -96,6 +108,9 @@ def evaluate(
         "iw_nll": iw_nll,
         "iw_samples": iw_samples if model.is_vae else None,
         "knn_accuracy": knn,
+        "beta": model.config.beta if model.is_vae else None,
+        "prior_confident_share": None if judged is None else judged["confident_share"],
+        "prior_class_entropy_bits": None if judged is None else judged["class_entropy_bits"],
         "n_test": len(test_x),
         "parameters": model.n_parameters(),
         "train_seconds": train_metrics.get("train_seconds"),

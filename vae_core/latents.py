@@ -15,6 +15,7 @@ import torch
 
 from vae_core.checkpoint import atomic_write, load_checkpoint
 from vae_core.cli import run_cli
+from vae_core.config import MAX_LATENT_DIM
 from vae_core.data import load_split
 from vae_core.model import VAE
 from vae_core.settings import data_root
@@ -60,21 +61,42 @@ def _save_npz(path: str, cache: LatentCache) -> None:
         np.savez_compressed(handle, mu=cache.mu, logvar=cache.logvar, labels=cache.labels)
 
 
+# A cache holds at most a training split (60,000) of at most MAX_LATENT_DIM dims; anything larger is not ours.
+MAX_POINTS = 100_000
+
+
 def load_latent_cache(path: str | Path) -> LatentCache:
-    """Read a cache written by build_latent_cache; raises ValueError if malformed."""
+    """Read a cache written by build_latent_cache; raises ValueError naming the file (not its folder)
+    if it is malformed: missing arrays, odd shapes or sizes, non-finite values, labels outside 0-9."""
+    name = Path(path).name
     try:
         with np.load(Path(path), allow_pickle=False) as data:
             missing = {"mu", "logvar", "labels"} - set(data.files)
             if missing:
-                raise ValueError(f"latent cache {path} lacks arrays {sorted(missing)}")
+                raise ValueError(f"latent cache {name} lacks arrays {sorted(missing)}")
+            shapes = [data.zip.getinfo(f"{key}.npy").file_size for key in ("mu", "logvar", "labels")]
+            if max(shapes) > MAX_POINTS * MAX_LATENT_DIM * 8 + 1024:
+                raise ValueError(f"latent cache {name} is larger than any this app writes")
             cache = LatentCache(data["mu"], data["logvar"], data["labels"])
     except ValueError:
         raise
     except Exception as exc:  # a damaged zip fails in many ways (BadZipFile, EOFError, ...)
-        raise ValueError(f"latent cache {path} is unreadable ({type(exc).__name__}: {exc})") from exc
-    if cache.mu.ndim != 2 or cache.mu.shape != cache.logvar.shape or cache.labels.shape != (len(cache.mu),):
-        raise ValueError(f"latent cache {path} has inconsistent shapes")
+        raise ValueError(f"latent cache {name} is unreadable ({type(exc).__name__})") from exc
+    _check_contents(name, cache)
     return cache
+
+
+def _check_contents(name: str, cache: LatentCache) -> None:
+    mu, logvar, labels = cache.mu, cache.logvar, cache.labels
+    if mu.ndim != 2 or mu.shape != logvar.shape or labels.shape != (len(mu),) or not 1 <= len(mu) <= MAX_POINTS:
+        raise ValueError(f"latent cache {name} has inconsistent shapes")
+    if mu.dtype.kind != "f" or logvar.dtype.kind != "f" or labels.dtype.kind not in "iu":
+        raise ValueError(f"latent cache {name} has arrays of the wrong type")
+    # logvar is -inf for an autoencoder (sigma = 0); nothing else may be infinite or NaN.
+    if not np.isfinite(mu).all() or np.isnan(logvar).any() or (logvar == np.inf).any():
+        raise ValueError(f"latent cache {name} holds values that are not finite")
+    if labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"latent cache {name} has labels outside 0-9")
 
 
 def main(argv: list[str] | None = None) -> None:

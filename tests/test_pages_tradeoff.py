@@ -1,0 +1,83 @@
+"""AppTest runs of the views that show the reconstruction-vs-KL trade-off: the trade-off page,
+the classifier's verdict on prior samples, the classified manifold and the widened posterior samples."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_pages import FIXTURE, REPO, assert_ok, image_ids, plotly_specs, run_page
+
+BETA_MODELS = ["mnist_vae_z2_beta0.1", "mnist_vae_z2", "mnist_vae_z2_beta4"]
+needs_beta_models = pytest.mark.skipif(
+    not all((REPO / "models" / f"{n}.pt").exists() for n in BETA_MODELS)
+    or not (REPO / "models" / "classifiers" / "mnist_cnn.pt").exists(),
+    reason="the beta models and the classifier are not in models/",
+)
+pytestmark = [needs_beta_models, pytest.mark.slow]
+
+
+def test_trade_off_page_orders_the_beta_models_along_rate_and_distortion():
+    at = run_page("pages/5_Trade_off.py")
+    assert_ok(at)
+    rows = at.dataframe[0].value
+    assert list(rows["β"]) == [0.1, 1.0, 4.0]
+    # More beta buys less KL (rate) at the cost of reconstruction (distortion).
+    assert list(rows["KL"]) == sorted(rows["KL"], reverse=True)
+    assert list(rows["recon"]) == sorted(rows["recon"])
+    assert rows["confident prior samples"].between(0, 100).all()
+    titles = [s.get("layout", {}).get("title", {}).get("text", "") for s in plotly_specs(at)]
+    assert any("Rate (KL) against distortion" in t for t in titles)
+    assert [h.value for h in at.subheader] == ["β = 0.1", "β = 1", "β = 4"]
+
+
+def test_trade_off_curves_show_train_and_test_per_model():
+    at = run_page("pages/5_Trade_off.py")
+    curves = plotly_specs(at)[0]
+    names = {trace["name"] for trace in curves["data"]}
+    assert names == {"mnist_vae_z2 · train", "mnist_vae_z2 · test"}
+    at.multiselect(key="to_curves").select("mnist_vae_z2_beta4").run()
+    assert_ok(at)
+    assert {"mnist_vae_z2_beta4 · train", "mnist_vae_z2_beta4 · test"} <= {t["name"] for t in plotly_specs(at)[0]["data"]}
+
+
+def test_blur_between_two_classes_and_a_new_bernoulli_sample():
+    at = run_page("pages/5_Trade_off.py", seed=1)
+    grey = next(metric for metric in at.metric if metric.label.startswith("Grey share"))
+    assert 0 < float(grey.value.rstrip(" %")) <= 100
+    before = image_ids(at)
+    at.button(key="to_seed_new").click().run()
+    assert_ok(at)
+    assert image_ids(at) != before
+    at.selectbox(key="to_b").set_value(4).run()  # the same class twice
+    assert any("two different classes" in i.value for i in at.info)
+
+
+def test_prior_page_reports_the_classifiers_verdict_for_both_models():
+    at = run_page("pages/3_Prior_vs_posterior.py", seed=0)
+    assert_ok(at)
+    named = [float(m.value.rstrip(" %")) for m in at.metric if m.label == "Named with p ≥ 0.9"]
+    spread = [float(m.value.split()[0]) for m in at.metric if m.label == "Spread over classes"]
+    assert len(named) == len(spread) == 2  # the VAE, then the autoencoder
+    assert named[0] > named[1]  # the VAE's prior samples look like digits more often
+    assert all(0 <= s <= 3.33 for s in spread)
+
+
+def test_manifold_can_colour_tiles_by_the_classifier():
+    at = run_page("pages/2_Manifold.py", n=10)
+    plain = plotly_specs(at)[0]["layout"]["images"][0]["source"]
+    at.toggle(key="mf_classes").set_value(True).run()
+    assert_ok(at)
+    spec = plotly_specs(at)[0]
+    assert spec["layout"]["images"][0]["source"] != plain
+    assert len([t for t in spec["data"] if t.get("name")]) >= 5  # a legend entry per class named somewhere
+    assert any("names" in c.value and "of the tiles" in c.value for c in at.caption)
+
+
+def test_encode_page_widens_sigma_for_display_only():
+    at = run_page("pages/1_Encode_a_digit.py")
+    at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
+    at.run()
+    true_scale = len(at.image)
+    at.segmented_control(key="enc_spread").set_value(20).run()
+    assert_ok(at)
+    assert len(at.image) == true_scale + 1 and at.query_params["spread"] == "20"
+    assert any("not the model's own" in (img.proto.imgs[0].caption if img.proto.imgs else "") for img in at.image)
