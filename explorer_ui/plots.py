@@ -25,7 +25,7 @@ def map_figure(extent: explore.Extent, height: int = 560, title: str | None = No
         height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
         xaxis=dict(title=titles[0], range=[x0, x1], zeroline=True, constrain="domain"),
         yaxis=dict(title=titles[1], range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain"),
-        legend=dict(title="digit", itemsizing="constant", orientation="v"),
+        legend=dict(itemsizing="constant", orientation="v"),
         dragmode="pan", hovermode="closest", uirevision="keep",
     )
     return fig
@@ -54,19 +54,17 @@ def means_raster(mu2: np.ndarray, labels: np.ndarray, extent: explore.Extent, wi
     return Image.fromarray(img, mode="RGBA")
 
 
-def add_label_traces(fig: go.Figure, x: np.ndarray, y: np.ndarray, labels: np.ndarray, hover: str, *,
+def add_label_traces(fig: go.Figure, x: np.ndarray, y: np.ndarray, labels: np.ndarray, hover: str, names, *,
                      size: float = 4, opacity: float = 0.6, customdata: np.ndarray | None = None, webgl: bool = False) -> None:
-    """One marker trace per label (its colour, its legend entry) of the points x, y (N,) with labels (N,).
-
-    hover: the hovertemplate, with "{label}" standing for the trace's label.
-    """
+    """One marker trace per label (its colour, its legend entry `names[label]`) of the points x, y (N,)
+    with labels (N,). hover: the hovertemplate, with "{label}" standing for the label's name."""
     trace = go.Scattergl if webgl else go.Scatter
     for d in range(10):
         rows = np.flatnonzero(labels == d)
-        fig.add_trace(trace(x=x[rows], y=y[rows], mode="markers", name=str(d),
+        fig.add_trace(trace(x=x[rows], y=y[rows], mode="markers", name=names[d],
                             marker=dict(size=size, color=DIGIT_COLORS[d], opacity=opacity),
                             customdata=None if customdata is None else customdata[rows],
-                            hovertemplate=hover.replace("{label}", str(d))))
+                            hovertemplate=hover.replace("{label}", names[d])))
 
 
 def add_means_raster(fig: go.Figure, m: Loaded, extent: explore.Extent, opacity: float = 1.0,

@@ -6,6 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 
 import explorer_ui as ui
 from vae_core import explore
+from vae_core.data import LABEL_NAMES, LABEL_WORD
 
 N_SAMPLES = 16
 CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
@@ -76,7 +77,8 @@ with result_col:
     c1.markdown(f"**μ** (encoder mean) = {fmt(enc.mu)}  \n**σ** (encoder std) = {fmt(enc.sigma)}")
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
     top, votes = explore.majority_label(m.mu, m.cache.labels, enc.mu)
-    st.caption(f"Its 15 nearest test digits on the map are mostly **{top}**s ({votes} of 15).")
+    st.caption(f"Its 15 nearest test {LABEL_WORD[m.dataset]}s on the map are mostly "
+               f"**{ui.plain(LABEL_NAMES[m.dataset][top])}** ({votes} of 15).")
     if m.dim > 2:
         per_dimension(m, enc)
 
@@ -124,7 +126,7 @@ with map_col:
         fig = ui.map_figure(extent, height=480, titles=proj.titles)
         inside = np.all(np.abs(m.plane - mu_xy) <= half, axis=1)
         ui.add_label_traces(fig, m.plane[inside, 0], m.plane[inside, 1], m.cache.labels[inside],
-                            "test digit {label}<extra></extra>", size=6, opacity=0.5)
+                            "test {label}<extra></extra>", LABEL_NAMES[m.dataset], size=6, opacity=0.5)
     else:
         extent = ui.union_extent(m.extent, tuple(np.repeat(mu_xy, 2) + [-0.5, 0.5, -0.5, 0.5]))
         fig = ui.map_figure(extent, height=480, titles=proj.titles)

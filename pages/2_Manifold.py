@@ -70,8 +70,8 @@ if show_means:
     inside = np.all(np.abs(m.plane) <= radius, axis=1)
     tx, ty = warp(m.plane[:, 0]), warp(m.plane[:, 1])
     ui.add_label_traces(fig, tx[inside], ty[inside], m.cache.labels[inside],
-                        "digit {label}<br>μ = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
-                        size=3, opacity=0.7, customdata=m.plane[inside], webgl=True)
+                        "{label}<br>μ = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
+                        LABEL_NAMES[m.dataset], size=3, opacity=0.7, customdata=m.plane[inside], webgl=True)
 
 left, right = st.columns([5, 2], gap="large")  # the right one fits the download button's label at 1280 px
 with left:

@@ -28,10 +28,16 @@ with st.container(horizontal=True, vertical_alignment="bottom", width=560):
 ui.set_params(k=k)
 
 
-def counterpart(m: ui.Loaded) -> str | None:
-    """The shipped model of the other kind to compare `m` with: the autoencoder for a VAE and back."""
-    other = ui.AE_MODEL if m.is_vae else ui.VAE_MODEL
-    return other if other in ui.list_models() else None
+def counterpart(m: ui.Loaded) -> ui.Loaded | None:
+    """A model of the other kind on the same dataset to compare `m` with (the default first), or None."""
+    for name in ui.list_models():
+        try:
+            other = ui.load(name)
+        except ui.CheckpointError:
+            continue
+        if other.is_vae != m.is_vae and other.dataset == m.dataset:
+            return other
+    return None
 
 
 def heading(m: ui.Loaded, is_selected: bool) -> None:
@@ -109,19 +115,20 @@ def panel(m: ui.Loaded | None, is_selected: bool) -> None:
     ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)
 
 
-# The model chosen in the sidebar comes first, against a shipped model of the other kind.
-other_name = counterpart(selected)
+# The model chosen in the sidebar comes first, against a model of the other kind on the same dataset.
+other = counterpart(selected)
 other_kind = "plain autoencoder" if selected.is_vae else "VAE"
-if other_name is None:
-    st.info(f"No shipped {other_kind} to compare with: showing the selected model only.")
+if other is None:
+    st.info(f"No {other_kind} on {selected.dataset} in the models folder to compare with: showing the selected "
+            "model only.")
 else:
-    st.caption(f"First the {selected.kind_label} selected in the sidebar (red underline), then the shipped "
+    st.caption(f"First the {selected.kind_label} selected in the sidebar (red underline), then the "
                f"{other_kind} for comparison, with the same prior samples. Select the other kind to swap them.")
 left, right = st.columns(2, gap="large")
 with left:
     panel(selected, is_selected=True)
 with right:
-    panel(ui.load_or_error(other_name) if other_name else None, is_selected=False)
+    panel(other, is_selected=False)
 st.caption("Blue: density of the 10,000 test means (the aggregate posterior, a smoothed 2-D histogram). Dotted "
            "circles: the prior's 1σ, 2σ, 3σ contours. Red crosses: the prior samples decoded below. The same "
            "seed draws the same ε for both models.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core import explore
+from vae_core.data import LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
 
@@ -17,6 +18,7 @@ st.caption("Pick two test digits; their posterior means are the endpoints. Linea
 
 last = len(m.mu) - 1
 labels = m.cache.labels
+names = LABEL_NAMES[m.dataset]
 ui.init_state("ip_a", ui.param_number("a", 0, last, 0, integer=True))
 ui.init_state("ip_b", ui.param_number("b", 0, last, int(np.flatnonzero(labels != labels[0])[0]), integer=True))
 ui.init_state("ip_steps", ui.param_number("steps", 3, 24, 10, integer=True))
@@ -86,11 +88,11 @@ with strip_col:
     images = ui.dataset_images(m.dataset, "test")  # uint8
     if images is not None:
         with st.container(horizontal=True):  # side by side, on a phone too
-            ui.show_digit(images[a] / 255, f"#{a} · label {int(labels[a])}", size=84)
-            ui.show_digit(images[b] / 255, f"#{b} · label {int(labels[b])}", size=84)
+            ui.show_digit(images[a] / 255, f"#{a} · {names[labels[a]]}", size=84)
+            ui.show_digit(images[b] / 255, f"#{b} · {names[labels[b]]}", size=84)
     else:
-        st.caption(f"Start #{a} (label {int(labels[a])}) → end #{b} (label {int(labels[b])}). The original digits "
-                   "are not shown: the MNIST dataset is not available on this server.")
+        st.caption(f"Start #{a} ({names[labels[a]]}) → end #{b} ({names[labels[b]]}). The originals "
+                   f"are not shown: the {m.dataset} dataset is not available on this server.")
     for name, path in paths.items():
         decoded = explore.decode(m.model, path)
         st.markdown(f"**{name.capitalize()}**")
