@@ -41,6 +41,7 @@ from .loading import (
     load,
     load_or_error,
     prior_verdict,
+    test_terms,
     train_latents,
 )
 from .navigation import PAGE_CONFIG, navigation
@@ -74,7 +75,7 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
-    "classify", "describe_model", "prior_verdict",
+    "classify", "describe_model", "prior_verdict", "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
+import torch
 
 from vae_core import explore
-from vae_core.checkpoint import CheckpointError, load_checkpoint
+from vae_core.checkpoint import CheckpointError, file_sha256, load_checkpoint
 from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
+from vae_core.evaluate import elbo_terms
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
 from vae_core.preprocess import load_image, preview, to_mnist_array
@@ -70,6 +72,16 @@ def _load_latents(path: str, mtime: int) -> LatentCache | ValueError:
         return ValueError(str(exc) if isinstance(exc, ValueError) else f"{Path(path).name} is unreadable")
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _checkpoint_sha256(path: str, mtime: int) -> str:
+    return file_sha256(path)
+
+
+def _made_from(cache: LatentCache, checkpoint: Path, stamp: int) -> bool:
+    """Whether the cache records this very checkpoint file (by content hash): the two are one unit."""
+    return cache.checkpoint_sha256 is not None and cache.checkpoint_sha256 == _checkpoint_sha256(str(checkpoint), stamp)
+
+
 def _inside_models_dir(path: Path) -> bool:
     """Whether `path`, links followed, stays in the models folder (a link out of it is not followed)."""
     return path.resolve().is_relative_to(models_dir().resolve())
@@ -111,6 +123,30 @@ def prior_verdict(name: str, stamp: int, n: int, seed: int) -> dict | None:
     m = load(name)
     probabilities = classify(m.dataset, explore.decode(m.model, explore.prior_samples(n, m.dim, seed)))
     return None if probabilities is None else verdict(probabilities)
+
+
+@st.cache_data(show_spinner="Measuring reconstruction and KL on the test set…", max_entries=32)
+def _measured_test_terms(name: str, stamp: int) -> tuple[float, float] | None:
+    m = load(name)
+    images = dataset_images(m.dataset)
+    if images is None:
+        return None
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        recon, kl = elbo_terms(m.model, x)  # 10 posterior draws per image, as vae_core.evaluate and bench/quality
+    return recon.mean().item(), kl.mean().item()
+
+
+def test_terms(m: Loaded) -> tuple[float, float] | None:
+    """Mean (reconstruction, KL) of the test set in nats: measured here when the dataset is on the server
+    (the same numbers as bench/quality.py), else the last epoch's record, else None."""
+    measured = _measured_test_terms(m.name, m.stamp)
+    if measured is not None:
+        return measured
+    last = m.history[-1] if m.history else {}
+    values = last.get("test_recon"), last.get("test_kl")
+    return values if all(isinstance(v, int | float) and np.isfinite(v) for v in values) else None
 
 
 def has_dataset(dataset: str = "mnist") -> bool:
@@ -185,13 +221,6 @@ class Loaded:
         history = self.metrics.get("history")
         return [e for e in history if isinstance(e, dict)] if isinstance(history, list) else []
 
-    @property
-    def test_terms(self) -> tuple[float, float] | None:
-        """(reconstruction, KL) on the test set after the last epoch, in nats, if training measured them."""
-        last = self.history[-1] if self.history else {}
-        values = last.get("test_recon"), last.get("test_kl")
-        return values if all(isinstance(v, int | float) and np.isfinite(v) for v in values) else None
-
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
     path = model_path(name)
@@ -206,6 +235,10 @@ def load(name: str) -> Loaded:
     cache = _load_latents(str(cpath), file_stamp(cpath))
     if isinstance(cache, ValueError):
         raise CheckpointError(f"the latent cache of model {name} is missing or unusable: {cache}")
+    if not _made_from(cache, path, stamp):
+        raise CheckpointError(f"the latent cache {cpath.name} was not made from this {path.name} (a save was "
+                              "interrupted, or one of the files was replaced); rebuild it with "
+                              f"python -m vae_core.latents --checkpoint models/{path.name}")
     if cache.mu.shape[1] != model.config.latent_dim:
         raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
     return Loaded(name, model, metrics, cache, path, stamp)
@@ -217,7 +250,8 @@ def train_latents(m: Loaded) -> LatentCache | None:
     if not _inside_models_dir(cpath):
         return None
     cache = _load_latents(str(cpath), file_stamp(cpath))
-    return cache if isinstance(cache, LatentCache) and cache.mu.shape[1] == m.dim else None
+    usable = isinstance(cache, LatentCache) and cache.mu.shape[1] == m.dim and _made_from(cache, m.path, m.stamp)
+    return cache if usable else None
 
 
 def load_or_error(name: str) -> Loaded | None:

@@ -61,8 +61,8 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     """Rate against distortion, the numbers, and each model's map, prior samples and manifold."""
     rd_col, table_col = st.columns([1, 1], gap="large")
     with rd_col:
-        rate = [other.test_terms[1] for other in family]
-        distortion = [other.test_terms[0] for other in family]
+        rate = [ui.test_terms(other)[1] for other in family]
+        distortion = [ui.test_terms(other)[0] for other in family]
         rd = go.Figure(go.Scatter(x=rate, y=distortion, mode="lines+markers+text",
                                   text=[f"β = {other.model.config.beta:g}" for other in family], textposition="top right",
                                   marker=dict(size=11, color="#d62728"), line=dict(color="#999", dash="dot"),
@@ -74,7 +74,7 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     with table_col:
         rows = []
         for other in family:
-            recon, kl = other.test_terms
+            recon, kl = ui.test_terms(other)
             judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
             rows.append({"model": other.name, "β": other.model.config.beta, "recon": recon, "KL": kl,
                          "recon + KL": recon + kl, "mean σ": float(np.mean(other.sigma)),
@@ -144,12 +144,12 @@ st.header("Per epoch", divider="gray")
 per_epoch(names)
 st.header("β side by side", divider="gray")
 family = [other for other in map(ui.load_or_error, names)
-          if other is not None and other.is_vae and other.dim == 2 and other.dataset == m.dataset and other.test_terms]
+          if other is not None and other.is_vae and other.dim == 2 and other.dataset == m.dataset and ui.test_terms(other)]
 family.sort(key=lambda other: other.model.config.beta)
 seed = ui.seed_button("to_seed", "New samples")
 if len(family) < 2:
-    st.info(f"Fewer than two 2-D VAEs on {m.dataset} with recorded test terms in the models folder: nothing to "
-            "compare. Train one with another --beta (see the README).")
+    st.info(f"Fewer than two 2-D VAEs on {m.dataset} with measured test terms (the dataset or a training record "
+            "is needed) in the models folder: nothing to compare. Train one with another --beta (see the README).")
 else:
     beta_side_by_side(family, seed)
 st.header("Blur you can see", divider="gray")

@@ -20,9 +20,9 @@ import torch
 
 from tests.browser_support import streamlit_server
 from vae_core import settings
-from vae_core.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.checkpoint import file_sha256, load_checkpoint, save_checkpoint
 from vae_core.config import VAEConfig
-from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.latents import LatentCache, cache_path_for, load_latent_cache, save_latent_cache
 from vae_core.model import VAE
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -396,8 +396,9 @@ def odd_server(tmp_path_factory, cache):
     torch.manual_seed(0)
     save_checkpoint(VAE(VAEConfig(latent_dim=5, hidden_dims=(64, 32))).eval(), folder / "toy_z5.pt")
     rng = np.random.default_rng(0)
-    np.savez_compressed(cache_path_for(folder / "toy_z5.pt"), mu=rng.normal(0, 1, (2000, 5)).astype(np.float32),
-                        logvar=np.full((2000, 5), -1.0, np.float32), labels=rng.integers(0, 10, 2000))
+    save_latent_cache(cache_path_for(folder / "toy_z5.pt"), LatentCache(
+        rng.normal(0, 1, (2000, 5)).astype(np.float32), np.full((2000, 5), -1.0, np.float32), rng.integers(0, 10, 2000),
+        file_sha256(folder / "toy_z5.pt")))
     env = {"LATENT_EXPLORER_MODELS": str(folder), "MNIST_DATA_ROOT": str(tmp_path_factory.mktemp("no_data"))}
     with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
         yield url, folder

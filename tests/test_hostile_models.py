@@ -14,6 +14,7 @@ import torch
 
 import explorer_ui as ui
 from tests.test_pages import MODELS, PAGES, REPO, needs_models, run_page, warnings
+from vae_core.checkpoint import file_sha256
 from vae_core.config import VAEConfig
 from vae_core.model import VAE
 
@@ -29,9 +30,10 @@ class _RunsCode:
 
 
 def _good_cache(path, n=100, dim=2, **changes):
+    """A cache recording the checkpoint beside it, with `changes` to its arrays."""
     arrays = {"mu": np.zeros((n, dim), np.float32), "logvar": np.zeros((n, dim), np.float32),
               "labels": np.arange(n) % 10, **changes}
-    np.savez(path, **arrays)
+    np.savez(path, **arrays, checkpoint_sha256=np.array(file_sha256(str(path).replace(".latents.npz", ".pt"))))
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,16 @@ def test_a_refusal_is_remembered_per_file_stamp(hostile_folder, monkeypatch):
     first = ui.loading._load_model(str(path), ui.file_stamp(path))
     assert isinstance(first, ui.CheckpointError)
     assert ui.loading._load_model(str(path), ui.file_stamp(path)) is first  # cached: not read again
+
+
+def test_a_cache_from_another_checkpoint_is_refused(hostile_folder, monkeypatch, tmp_path):
+    """An old cache beside a new checkpoint (an interrupted save used to leave this) is not shown as a map."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for suffix in (".pt", ".latents.npz"):
+        shutil.copy(REPO / "models" / f"{ui.VAE_MODEL}{suffix}", folder / f"{ui.VAE_MODEL}{suffix}")
+    shutil.copy(REPO / "models" / f"{ui.AE_MODEL}.pt", folder / f"{ui.VAE_MODEL}.pt")  # a new checkpoint, the old cache
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(folder))
+    at = run_page(PAGES[0], model=ui.VAE_MODEL)
+    assert not at.exception
+    assert "was not made from this mnist_vae_z2.pt" in re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))

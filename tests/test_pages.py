@@ -397,8 +397,9 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
     """A model with latent_dim > 2: one slider per dimension, maps draw the means' principal plane."""
     import torch
 
-    from vae_core.checkpoint import save_checkpoint
+    from vae_core.checkpoint import file_sha256, save_checkpoint
     from vae_core.config import VAEConfig
+    from vae_core.latents import LatentCache, save_latent_cache
     from vae_core.model import VAE
 
     for name in MODELS:  # the prior page always shows both shipped models
@@ -407,8 +408,9 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
     torch.manual_seed(0)
     save_checkpoint(VAE(VAEConfig(latent_dim=3, hidden_dims=(16,))), tmp_path / "tiny_z3.pt")
     rng = np.random.default_rng(0)
-    np.savez(tmp_path / "tiny_z3.latents.npz", mu=rng.normal(size=(500, 3)).astype(np.float32),
-             logvar=np.full((500, 3), -2.0, np.float32), labels=np.arange(500) % 10)
+    save_latent_cache(tmp_path / "tiny_z3.latents.npz", LatentCache(
+        rng.normal(size=(500, 3)).astype(np.float32), np.full((500, 3), -2.0, np.float32), np.arange(500) % 10,
+        file_sha256(tmp_path / "tiny_z3.pt")))
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     at = run_page(page, model="tiny_z3", z="0.5,0,-0.5", a=1, b=2)
     assert_ok(at)

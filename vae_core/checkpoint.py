@@ -1,8 +1,10 @@
 """Save and load models as `{"config", "state_dict", "metrics"}` without pickled code."""
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,36 +14,77 @@ from vae_core.config import VAEConfig
 from vae_core.model import VAE
 
 FORMAT_VERSION = 1
+TMP_SUFFIX = ".tmp"
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, unreadable, or does not match the model it describes."""
 
 
-def atomic_write(path: str | Path, write) -> None:
-    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it
-    into place, so a crash never leaves a half-written file under `path`."""
+def stage(path: str | Path, write) -> Path:
+    """Call `write(tmp_path)` on a new temporary file beside `path` and return it (mode 0644);
+    the caller renames it into place (os.replace) or removes it. Nothing is left on failure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; a shipped model must be readable by all
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
-def save_checkpoint(model: VAE, path: str | Path, metrics: dict | None = None) -> None:
-    """Write config (as a plain dict), weights and metrics atomically."""
-    payload = {
+def atomic_write(path: str | Path, write) -> None:
+    """Write `path` through a temporary file and a rename, so a crash never leaves it half-written."""
+    tmp = stage(path, write)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temporaries(folder: str | Path, names: list[str] | None = None, older_than_s: float = 3600.0) -> list[Path]:
+    """Delete temporary files that a killed save left in `folder`: those of the files `names` at any
+    age (their new save is about to start), else any older than `older_than_s`. Returns what was removed."""
+    removed = []
+    patterns = [f".{name}.*{TMP_SUFFIX}" for name in names] if names else [f".*{TMP_SUFFIX}"]
+    for tmp in (path for pattern in patterns for path in Path(folder).glob(pattern)):
+        try:
+            old_enough = names is not None or time.time() - tmp.stat().st_mtime > older_than_s
+            if tmp.is_file() and not tmp.is_symlink() and old_enough:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:  # another process removed or renamed it meanwhile
+            continue
+    return removed
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes: what a latent cache records of the checkpoint it was made from."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checkpoint_payload(model: torch.nn.Module, metrics: dict | None = None) -> dict:
+    """What a checkpoint file holds: format version, config (a plain dict), weights, metrics."""
+    return {
         "format_version": FORMAT_VERSION,
         "config": asdict(model.config),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "metrics": dict(metrics or {}),
     }
+
+
+def save_checkpoint(model: torch.nn.Module, path: str | Path, metrics: dict | None = None) -> None:
+    """Write config, weights and metrics atomically."""
+    payload = checkpoint_payload(model, metrics)
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 

@@ -7,13 +7,14 @@ latent map without the dataset.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vae_core.checkpoint import atomic_write, load_checkpoint
+from vae_core.checkpoint import atomic_write, checkpoint_payload, file_sha256, load_checkpoint, stage
 from vae_core.cli import run_cli
 from vae_core.config import MAX_LATENT_DIM
 from vae_core.data import load_split
@@ -23,11 +24,13 @@ from vae_core.settings import data_root
 
 @dataclass(frozen=True)
 class LatentCache:
-    """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision's order of the split."""
+    """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision's order of the split;
+    checkpoint_sha256: the checkpoint file it was encoded with (a cache and its checkpoint are one unit)."""
 
     mu: np.ndarray
     logvar: np.ndarray
     labels: np.ndarray
+    checkpoint_sha256: str | None = None
 
     @property
     def sigma(self) -> np.ndarray:
@@ -47,18 +50,51 @@ def encode_all(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> tupl
     return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
 
-def build_latent_cache(model: VAE, data_root: str | Path, out: str | Path, train: bool = False) -> LatentCache:
-    """Encode the test (or training) split and write mu, logvar, labels to `out` atomically."""
+def encode_split(model: VAE, data_root: str | Path, train: bool, checkpoint_sha256: str) -> LatentCache:
+    """The posteriors of the test (or training) split under `model`, recorded as made from that checkpoint."""
     images, labels = load_split(data_root, model.config.dataset, train=train)
     mu, logvar = encode_all(model, images)
-    cache = LatentCache(mu.numpy().astype(np.float32), logvar.numpy().astype(np.float32), labels.numpy())
-    atomic_write(out, lambda tmp: _save_npz(tmp, cache))
-    return cache
+    return LatentCache(mu.numpy().astype(np.float32), logvar.numpy().astype(np.float32), labels.numpy(),
+                       checkpoint_sha256)
+
+
+def save_latent_cache(path: str | Path, cache: LatentCache) -> None:
+    atomic_write(path, lambda tmp: _save_npz(tmp, cache))
+
+
+def save_model_with_caches(model: VAE, path: str | Path, metrics: dict, data_root: str | Path) -> None:
+    """The checkpoint and both latent caches, saved as one unit.
+
+    All three are written to temporary files first (the slow part: encoding
+    70,000 images), then renamed: the caches, then the checkpoint. A kill
+    before the renames leaves the old pair; stale temporaries are removed by
+    the next save. Each cache records the new checkpoint's hash, so even a
+    kill between the renames is refused on loading rather than shown.
+    """
+    path = Path(path)
+    payload = checkpoint_payload(model, metrics)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        checkpoint_tmp = stage(path, lambda tmp: torch.save(payload, tmp))
+        staged.append((checkpoint_tmp, path))
+        digest = file_sha256(checkpoint_tmp)
+        for train in (True, False):
+            cache = encode_split(model, data_root, train, digest)
+            staged.insert(0, (stage(cache_path_for(path, train), lambda tmp, c=cache: _save_npz(tmp, c)),
+                              cache_path_for(path, train)))
+        for tmp, final in staged:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
 
 
 def _save_npz(path: str, cache: LatentCache) -> None:
+    arrays = {"mu": cache.mu, "logvar": cache.logvar, "labels": cache.labels}
+    if cache.checkpoint_sha256:
+        arrays["checkpoint_sha256"] = np.array(cache.checkpoint_sha256)
     with open(path, "wb") as handle:  # a file handle stops numpy appending ".npz"
-        np.savez_compressed(handle, mu=cache.mu, logvar=cache.logvar, labels=cache.labels)
+        np.savez_compressed(handle, **arrays)
 
 
 # A cache holds at most a training split (60,000) of at most MAX_LATENT_DIM dims; anything larger is not ours.
@@ -66,7 +102,7 @@ MAX_POINTS = 100_000
 
 
 def load_latent_cache(path: str | Path) -> LatentCache:
-    """Read a cache written by build_latent_cache; raises ValueError naming the file (not its folder)
+    """Read a cache written by save_latent_cache; raises ValueError naming the file (not its folder)
     if it is malformed: missing arrays, odd shapes or sizes, non-finite values, labels outside 0-9."""
     name = Path(path).name
     try:
@@ -77,7 +113,9 @@ def load_latent_cache(path: str | Path) -> LatentCache:
             shapes = [data.zip.getinfo(f"{key}.npy").file_size for key in ("mu", "logvar", "labels")]
             if max(shapes) > MAX_POINTS * MAX_LATENT_DIM * 8 + 1024:
                 raise ValueError(f"latent cache {name} is larger than any this app writes")
-            cache = LatentCache(data["mu"], data["logvar"], data["labels"])
+            recorded = data["checkpoint_sha256"] if "checkpoint_sha256" in data.files else None
+            sha = str(recorded) if recorded is not None and recorded.dtype.kind == "U" and recorded.ndim == 0 else None
+            cache = LatentCache(data["mu"], data["logvar"], data["labels"], sha)
     except ValueError:
         raise
     except Exception as exc:  # a damaged zip fails in many ways (BadZipFile, EOFError, ...)
@@ -106,9 +144,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     args = parser.parse_args(argv)
     model, _ = load_checkpoint(args.checkpoint)
+    digest = file_sha256(args.checkpoint)
     for train in (False, True):
         out = cache_path_for(args.checkpoint, train)
-        build_latent_cache(model, args.data_root, out, train)
+        save_latent_cache(out, encode_split(model, args.data_root, train, digest))
         print(f"saved {out}")
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from vae_core.checkpoint import save_checkpoint
+from vae_core.checkpoint import remove_stale_temporaries, save_checkpoint
 from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.data import DATASETS, load_split
 from vae_core.evaluate import elbo_terms
-from vae_core.latents import build_latent_cache, cache_path_for
+from vae_core.latents import cache_path_for, save_model_with_caches
 from vae_core.losses import kl_to_standard_normal, reconstruction_nll
 from vae_core.model import VAE
 from vae_core.settings import data_root
@@ -137,12 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         images, test_images = images[: args.limit], test_images[: args.limit]
     model, metrics = train_model(config, images, args.epochs, args.seed, args.batch_size, args.lr, test_images=test_images)
-    save_checkpoint(model, args.out, metrics)
-    print(f"saved {args.out} ({model.n_parameters():,} parameters, {metrics['train_seconds']} s)")
-    if not args.no_cache:
-        for train in (False, True):
-            build_latent_cache(model, args.data_root, cache_path_for(args.out, train), train)
-            print(f"saved {cache_path_for(args.out, train)}")
+    remove_stale_temporaries(args.out.parent, [args.out.name, cache_path_for(args.out).name,
+                                               cache_path_for(args.out, True).name])
+    if args.no_cache:
+        save_checkpoint(model, args.out, metrics)
+    else:
+        save_model_with_caches(model, args.out, metrics, args.data_root)
+    print(f"saved {args.out} ({model.n_parameters():,} parameters, {metrics['train_seconds']} s)"
+          + ("" if args.no_cache else f" and its latent caches {cache_path_for(args.out).name}, "
+                                      f"{cache_path_for(args.out, True).name}"))
 
 
 if __name__ == "__main__":
