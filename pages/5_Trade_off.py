@@ -53,8 +53,8 @@ def per_epoch(names: list[str]) -> None:
     st.plotly_chart(curves, key="to_curves_fig", config={"displaylogo": False})
     st.caption("Solid: running mean over each epoch's training batches; dashed: the test set after the epoch (one "
                "posterior draw per image). The autoencoder has no KL term."
-               + (f" Test curves were not recorded for {', '.join(sorted(set(missing_test)))}." if missing_test else ""))
-
+               + (f" Test curves were not recorded for {ui.plain(', '.join(sorted(set(missing_test))))}." if missing_test
+                  else ""))
 
 
 def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:

@@ -180,8 +180,9 @@ def test_encode_page_rejects_a_broken_file_and_keeps_working(page, tmp_path):
 PAGE_TEXTS = {
     "Encode a digit": "Upload or draw a digit to see where the encoder puts it.",
     "Manifold": "Download the grid (PNG)",
-    "Prior vs posterior": "Prior samples by the label",
+    "Prior vs posterior": "Named with p ≥ 0.9",
     "Interpolate": "‖z‖ along the path",
+    "Reconstruction vs KL": "Grey share of the ink halfway",
 }
 
 
