@@ -70,7 +70,8 @@ st.caption(
 )
 ranges = explore.latent_ranges(m.mu)
 payloads = _payloads(m.name, m.stamp)
-state = map_state(KEY, m.name, m.dim, {"test": len(m.mu), "train": payloads.train_count})
+sizes = {"test": len(m.mu), "train": payloads.train_count}
+state = map_state(KEY, m.name, m.dim, sizes)
 if state.selection is not None:
     _write_link(state.selection)
 selection = state.selection or _link_selection(m, ranges, payloads.train_count)
@@ -80,5 +81,9 @@ latent_map(
     initial=None if state.selection else selection, original=_original(m, selection),
     projection=None if m.projection.is_identity else m.projection.to_dict(),
 )
+if map_state(KEY, m.name, m.dim, sizes) != state:
+    # A new session (after a server restart) learns what the map reported only once the map is mounted
+    # in it: run again, so the first click or slider move after a restart takes effect.
+    st.rerun()
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

@@ -27,9 +27,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None) -> Iterator[str]:
-    """Yield the base URL of a running `streamlit run script`; stop it afterwards."""
-    port = free_port()
+def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None,
+                     port: int | None = None) -> Iterator[str]:
+    """Yield the base URL of a running `streamlit run script` (on `port`, else a free one); stop it afterwards."""
+    port = port or free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.browser_support import streamlit_server
+from tests.browser_support import free_port, streamlit_server
 from vae_core import settings
 from vae_core.checkpoint import file_sha256, load_checkpoint, save_checkpoint
 from vae_core.config import VAEConfig
@@ -418,5 +418,29 @@ def test_a_5d_model_and_a_server_without_the_dataset(browser, odd_server):
         pg.keyboard.press("ArrowRight")
         assert state(pg)["z"][4] > z4 and pg.locator(".lm-mode").text_content() == "slider"
         assert not pg.locator(".lm-train input").is_enabled(), "no training cache for this model"
+    finally:
+        pg.close()
+
+
+def test_after_a_server_restart_the_first_click_and_slider_move_take_effect(browser, cache):
+    """A restarted server gives the open page a new session; the map's first report in it used to be lost."""
+    port, env = free_port(), {"MNIST_DATA_ROOT": str(settings.data_root())}
+    rows = isolated_points(cache.mu, 2)
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90, port=port) as url:
+        pg = new_page(browser, url)
+    try:
+        with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90, port=port):
+            pg.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=T)  # reconnected
+            select_dot(pg, cache, rows[0])
+            expect(pg.locator(".lm-original canvas")).to_be_visible()  # the server heard the click
+            pg.wait_for_function(f"() => new URL(location.href).searchParams.get('idx') === '{rows[0]}'")
+        with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90, port=port):
+            pg.get_by_test_id("stStatusWidget").wait_for(state="detached", timeout=T)
+            slider = pg.locator(".lm-slider input").first
+            slider.focus()
+            pg.keyboard.press("ArrowRight")
+            prefix = f"{state(pg)['z'][0]:.3f}".rstrip("0")
+            pg.wait_for_function(f"() => (new URL(location.href).searchParams.get('z') || '').startsWith('{prefix}')")
+        assert not pg.errors, pg.errors
     finally:
         pg.close()
