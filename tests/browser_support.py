@@ -30,6 +30,14 @@ def free_port() -> int:
 def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None,
                      port: int | None = None) -> Iterator[str]:
     """Yield the base URL of a running `streamlit run script` (on `port`, else a free one); stop it afterwards."""
+    with streamlit_process(script, cwd, timeout, env, port) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None,
+                      port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit_server`, yielding (base URL, the server process) for those who measure it."""
     port = port or free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
@@ -52,7 +60,7 @@ def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0,
                 log.seek(0)
                 raise RuntimeError(f"streamlit did not start: {log.read()[-2000:]}")
             time.sleep(0.25)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
