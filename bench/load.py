@@ -12,7 +12,9 @@ alternates, with a short pause, between
 Prints one table: interactions, errors (uncaught page errors, Streamlit
 exceptions, answers that did not come within 20 s; must be 0), p50/p95 latency,
 and the server's resident memory: at rest, per open session, and after the
-tabs close.
+tabs close. With --rounds 2 the whole thing runs twice on the same server: memory
+that the first round's sessions kept shows as growth that a second round does
+not repeat (memory kept for reuse) or does (a leak).
 """
 from __future__ import annotations
 
@@ -78,7 +80,28 @@ async def drive(page, until: float, rng: random.Random, latencies: dict, errors:
         await asyncio.sleep(rng.uniform(0.3, 0.8))
 
 
-async def run(sessions: int, seconds: float) -> dict:
+async def one_round(context, url: str, server, sessions: int, seconds: float, seed: int) -> dict:
+    """Open the tabs, drive them, close them; latencies, errors and memory (MB) along the way."""
+    pages = [await open_tab(context, url) for _ in range(sessions)]
+    await asyncio.sleep(3)
+    open_rss = rss_mb(server.pid)
+    latencies, errors = {"select": [], "slide": []}, []
+    until = time.monotonic() + seconds
+    await asyncio.gather(*(drive(p, until, random.Random(seed + i), latencies, errors) for i, p in enumerate(pages)))
+    for p in pages:
+        errors += p.errors
+        if await p.get_by_test_id("stException").count():
+            errors.append("a Streamlit exception on the page")
+    after_run = rss_mb(server.pid)
+    for p in pages:
+        await p.close()
+    await asyncio.sleep(15)  # the server drops closed sessions
+    return {"latencies": latencies, "errors": errors, "open": open_rss, "after_run": after_run,
+            "closed": rss_mb(server.pid)}
+
+
+async def run(sessions: int, seconds: float, rounds: int) -> tuple[float, list[dict]]:
+    """(server memory at rest in MB, one result per round)."""
     root = settings.REPO
     with streamlit_process(root / "app.py", cwd=root, timeout=120) as (url, server):
         async with async_playwright() as pw:
@@ -89,46 +112,35 @@ async def run(sessions: int, seconds: float) -> dict:
             await warm.close()
             await asyncio.sleep(5)
             at_rest = rss_mb(server.pid)
-            pages = [await open_tab(context, url) for _ in range(sessions)]
-            await asyncio.sleep(3)
-            open_rss = rss_mb(server.pid)
-            latencies, errors = {"select": [], "slide": []}, []
-            until = time.monotonic() + seconds
-            await asyncio.gather(*(drive(p, until, random.Random(i), latencies, errors) for i, p in enumerate(pages)))
-            for p in pages:
-                errors += p.errors
-                if await p.get_by_test_id("stException").count():
-                    errors.append("a Streamlit exception on the page")
-            after_run = rss_mb(server.pid)
-            for p in pages:
-                await p.close()
-            await asyncio.sleep(15)  # the server drops closed sessions
-            closed = rss_mb(server.pid)
+            results = [await one_round(context, url, server, sessions, seconds, 1000 * k) for k in range(rounds)]
             await browser.close()
-    return {"sessions": sessions, "seconds": seconds, "latencies": latencies, "errors": errors, "at_rest": at_rest,
-            "open": open_rss, "after_run": after_run, "closed": closed}
+    return at_rest, results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
-    if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 300:
-        parser.error("bounded: 1-50 sessions, 1-300 seconds")
-    r = asyncio.run(run(args.sessions, args.seconds))
-    print(f"| measure | value |\n|---|---|\n| sessions x seconds | {r['sessions']} x {r['seconds']:g} |")
-    for kind, values in r["latencies"].items():
-        ms = 1000 * np.array(values) if values else np.array([np.nan])
-        print(f"| {kind}: interactions, p50, p95 | {len(values)}, {np.median(ms):.0f} ms, {np.percentile(ms, 95):.0f} ms |")
-    print(f"| errors | {len(r['errors'])} |")
-    per_session = (r["open"] - r["at_rest"]) / r["sessions"]
-    print(f"| server memory at rest (model loaded) | {r['at_rest']:.0f} MB |")
-    print(f"| ... with the sessions open, per session | {r['open']:.0f} MB, {per_session:.1f} MB |")
-    print(f"| ... after the run | {r['after_run']:.0f} MB |")
-    print(f"| ... 15 s after the tabs closed | {r['closed']:.0f} MB ({r['closed'] - r['at_rest']:+.0f} MB vs at rest) |")
-    for error in r["errors"][:10]:
-        print("error:", error)
+    if not 1 <= args.sessions <= 50 or not 1 <= args.seconds <= 300 or not 1 <= args.rounds <= 3:
+        parser.error("bounded: 1-50 sessions, 1-300 seconds, 1-3 rounds")
+    at_rest, results = asyncio.run(run(args.sessions, args.seconds, args.rounds))
+    print(f"| measure | value |\n|---|---|\n| sessions x seconds | {args.sessions} x {args.seconds:g} |")
+    print(f"| server memory at rest (model loaded) | {at_rest:.0f} MB |")
+    for k, r in enumerate(results, 1):
+        for kind, values in r["latencies"].items():
+            ms = 1000 * np.array(values) if values else np.array([np.nan])
+            print(f"| round {k}, {kind}: interactions, p50, p95 | {len(values)}, {np.median(ms):.0f} ms, "
+                  f"{np.percentile(ms, 95):.0f} ms |")
+        print(f"| round {k}: errors | {len(r['errors'])} |")
+        print(f"| round {k}: memory with the sessions open, per session | {r['open']:.0f} MB, "
+              f"{(r['open'] - at_rest) / args.sessions:.1f} MB |")
+        print(f"| round {k}: memory after the run | {r['after_run']:.0f} MB |")
+        print(f"| round {k}: memory 15 s after the tabs closed | {r['closed']:.0f} MB ({r['closed'] - at_rest:+.0f} MB "
+              "vs at rest) |")
+        for error in r["errors"][:5]:
+            print("error:", error)
 
 
 if __name__ == "__main__":
