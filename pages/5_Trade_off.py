@@ -64,9 +64,30 @@ def last_train_terms(m: ui.Loaded) -> tuple[float, float] | None:
     return values if all(isinstance(v, int | float) for v in values) else None
 
 
+def numbers_table(family: list[ui.Loaded], test: list, train: list) -> None:
+    """The numbers that tell the beta models apart, one row per model."""
+    rows = []
+    for other, (recon, kl), trained in zip(family, test, train, strict=True):
+        judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
+        rows.append({"β": other.model.config.beta, "KL": kl, "recon": recon,
+                     "train recon": trained[0] if trained else None, "recon + KL": recon + kl,
+                     "mean σ": float(np.mean(other.sigma)),
+                     "confident prior samples": None if judged is None else 100 * judged["confident_share"]})
+    st.dataframe(rows, hide_index=True, column_config={
+        "KL": st.column_config.NumberColumn(format="%.2f", help="test set, nats per image"),
+        "recon": st.column_config.NumberColumn(format="%.1f", help="test set, nats per image"),
+        "train recon": st.column_config.NumberColumn(format="%.1f", help="training set, last epoch's running mean"),
+        "recon + KL": st.column_config.NumberColumn(format="%.1f", help="test negative ELBO, nats per image"),
+        "mean σ": st.column_config.NumberColumn(format="%.3f", help="posterior std, averaged over test digits"),
+        "confident prior samples": st.column_config.NumberColumn(
+            format="%.0f %%", help=f"of {PRIOR_PROBE} decoded z ~ N(0, I), the share the classifier names with "
+                                   "probability >= 0.9"),
+    })
+
+
 def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     """Rate against distortion, the numbers, and each model's map, prior samples and manifold."""
-    rd_col, table_col = st.columns([1, 1], gap="large")
+    rd_col, note_col = st.columns([3, 2], gap="large")
     betas = [f"β = {other.model.config.beta:g}" for other in family]
     with rd_col:
         rd = go.Figure()
@@ -86,27 +107,11 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
                          xaxis_title="KL (nats per image)", yaxis_title="reconstruction (nats per image)",
                          legend=dict(orientation="h", y=-0.3, x=0))
         st.plotly_chart(rd, key="to_rd", config={"displaylogo": False})
-    with table_col:
-        rows = []
-        for other, (recon, kl), trained in zip(family, test, train, strict=True):
-            judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
-            rows.append({"β": other.model.config.beta, "KL": kl, "recon": recon,
-                         "train recon": trained[0] if trained else None, "recon + KL": recon + kl,
-                         "mean σ": float(np.mean(other.sigma)),
-                         "confident prior samples": None if judged is None else 100 * judged["confident_share"]})
-        st.dataframe(rows, hide_index=True, column_config={
-            "KL": st.column_config.NumberColumn(format="%.2f", help="test set, nats per image"),
-            "recon": st.column_config.NumberColumn(format="%.1f", help="test set, nats per image"),
-            "train recon": st.column_config.NumberColumn(format="%.1f", help="training set, last epoch's running mean"),
-            "recon + KL": st.column_config.NumberColumn(format="%.1f", help="test negative ELBO, nats per image"),
-            "mean σ": st.column_config.NumberColumn(format="%.3f", help="posterior std, averaged over test digits"),
-            "confident prior samples": st.column_config.NumberColumn(
-                format="%.0f %%", help=f"of {PRIOR_PROBE} decoded z ~ N(0, I), the share the classifier names with "
-                                       "probability >= 0.9"),
-        })
-        st.caption("Larger β buys a smaller KL: the codes carry less information about their digit and crowd onto "
-                   "N(0, I), and reconstruction gets worse, on both sets. Below β = 1 the training digits gain, "
-                   "the test digits need not: with two dimensions the extra information goes into memorising.")
+    with note_col:
+        st.markdown("Larger β buys a smaller KL: the codes carry less information about their digit and crowd onto "
+                    "N(0, I), and reconstruction gets worse, on both sets. Below β = 1 the training digits gain, "
+                    "the test digits need not: with two dimensions the extra information goes into memorising.")
+    numbers_table(family, test, train)
 
     for column, other in zip(st.columns(len(family)), family, strict=True):
         with column:
@@ -139,7 +144,7 @@ def blur(m: ui.Loaded, seed: int) -> None:
     decoded = explore.decode(m.model, np.stack([m.mu[where.index_a], where.z, m.mu[where.index_b]]))
     originals = ui.dataset_images(m.dataset)
     shown = [(decoded[0], f"decoder(μ) of test #{where.index_a}, a {names_of[a]}"),
-             (decoded[1], "decoder(z) halfway: pixel probabilities"),
+             (decoded[1], "decoder(z) on the border: pixel probabilities"),
              (tradeoff.bernoulli_sample(decoded[1], seed), "a Bernoulli sample of those pixels"),
              (decoded[2], f"decoder(μ) of test #{where.index_b}, a {names_of[b]}")]
     if originals is not None:  # the digits themselves at both ends
@@ -148,14 +153,19 @@ def blur(m: ui.Loaded, seed: int) -> None:
     for column, (image, caption) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
             ui.show_digit(image, caption, size=140)
-    st.caption(f"z = ({ui.format_z(where.z)}) lies halfway between the median codes of the two classes. The decoder's "
-               "output is a probability per pixel, and halfway it hedges between both digits: grey strokes. Drawing each "
+    st.caption(f"z = ({ui.format_z(where.z)}) lies on the line between the two classes' median codes, as far from the "
+               f"nearest test {names_of[a]} as from the nearest {names_of[b]}. The decoder's output is a probability per "
+               "pixel, and there it hedges between both: grey strokes. Drawing each "
                "pixel from its probability does not make a sharper digit, only speckle, because the pixels are drawn "
                "independently; that is why VAE figures show the probabilities.")
     grey = [tradeoff.grey_ink_share(image) for image in decoded]
-    st.metric("Grey share of the ink halfway", f"{100 * grey[1]:.0f} %",
-              delta=f"{100 * (grey[1] - (grey[0] + grey[2]) / 2):+.0f} points vs the two digits' decodings",
-              delta_color="off", help="Of the pixels with any ink (> 0.2), the share that is grey (< 0.8).")
+    with st.container(horizontal=True):
+        st.metric("Grey share of the ink on the border", f"{100 * grey[1]:.0f} %", width="content",
+                  help="Of the pixels with any ink (> 0.2), the share that is grey (< 0.8).")
+        st.metric("… of the two digits' decodings", f"{50 * (grey[0] + grey[2]):.0f} %", width="content")
+        if originals is not None:
+            crisp = [tradeoff.grey_ink_share(originals[i] / 255.0) for i in (where.index_a, where.index_b)]
+            st.metric("… of the two originals", f"{50 * sum(crisp):.0f} %", width="content")
 
 
 names = ui.list_models()

@@ -182,7 +182,7 @@ PAGE_TEXTS = {
     "Manifold": "Download the grid (PNG)",
     "Prior vs posterior": "Named with p ≥ 0.9",
     "Interpolate": "‖z‖ along the path",
-    "Reconstruction vs KL": "Grey share of the ink halfway",
+    "Reconstruction vs KL": "Grey share of the ink on the border",
 }
 
 

@@ -57,12 +57,13 @@ def test_shipped_mnist_classifier_reaches_99_percent(data_root):
     assert accuracy >= 0.99 and accuracy == pytest.approx(metrics["test_accuracy"], abs=1e-4)
 
 
-def test_between_clusters_picks_the_midpoint_and_each_class_nearest():
-    mu = np.array([[0.0, 0.0], [1.0, 0.0], [9.0, 0.0], [10.0, 0.0], [4.0, 0.5], [6.0, 0.0]])
-    labels = np.array([0, 0, 1, 1, 0, 1])
-    where = tradeoff.between_clusters(mu, labels, 0, 1)
-    np.testing.assert_allclose(where.z, [(1.0 + 9.0) / 2, 0.0])  # halfway between the medians (1, 0) and (9, 0)
-    assert (where.index_a, where.index_b) == (4, 5)
+def test_between_clusters_finds_the_border_and_each_class_nearest():
+    mu = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [9.0, 0.0], [10.0, 0.0], [11.0, 0.0]])
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    where = tradeoff.between_clusters(mu, labels, 0, 1, steps=1001)
+    # the centres are (1, 0) and (10, 0); the border is equidistant from (2, 0) and (9, 0)
+    np.testing.assert_allclose(where.z, [5.5, 0.0], atol=0.01)
+    assert (where.index_a, where.index_b) == (2, 3)
 
 
 def test_bernoulli_sample_and_grey_share():

@@ -43,7 +43,7 @@ def test_trade_off_curves_show_train_and_test_per_model():
 
 def test_blur_between_two_classes_and_a_new_bernoulli_sample():
     at = run_page("pages/5_Trade_off.py", seed=1)
-    grey = next(metric for metric in at.metric if metric.label.startswith("Grey share"))
+    grey = next(metric for metric in at.metric if metric.label.startswith("Grey share"))  # of the border z
     assert 0 < float(grey.value.rstrip(" %")) <= 100
     before = image_ids(at)
     at.button(key="to_seed_new").click().run()

@@ -15,7 +15,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Between:
-    """A z halfway between the centres of two classes, and the nearest test digit of each class to it.
+    """A z on the border between two classes, and the nearest test digit of each class to it.
 
     z: (D,); index_a, index_b: test-set indices of those digits.
     """
@@ -33,12 +33,19 @@ def class_centre(mu: np.ndarray, labels: np.ndarray, label: int) -> np.ndarray:
     return np.median(members, axis=0)
 
 
-def between_clusters(mu: np.ndarray, labels: np.ndarray, a: int, b: int) -> Between:
-    """The midpoint of classes a and b's centres and the nearest test mean of each class to it."""
-    z = (class_centre(mu, labels, a) + class_centre(mu, labels, b)) / 2
-    distance = np.linalg.norm(mu - z, axis=1)
-    nearest = [int(np.flatnonzero(labels == c)[np.argmin(distance[labels == c])]) for c in (a, b)]
-    return Between(z.astype(np.float32), *nearest)
+def between_clusters(mu: np.ndarray, labels: np.ndarray, a: int, b: int, steps: int = 201) -> Between:
+    """The z on the segment between the centres of classes a and b that is as far from the nearest
+    test mean of class a as from the nearest of class b: the border of the two clusters, and those
+    two nearest digits. mu: (N, D), labels: (N,)."""
+    start, end = class_centre(mu, labels, a), class_centre(mu, labels, b)
+    path = start + np.linspace(0.0, 1.0, steps)[:, None] * (end - start)  # (steps, D)
+    members = [np.flatnonzero(labels == c) for c in (a, b)]
+    # distances (steps, members) from each point of the path to every test mean of each class
+    distances = [np.linalg.norm(path[:, None, :] - mu[rows][None], axis=2) for rows in members]
+    gap = np.abs(distances[0].min(axis=1) - distances[1].min(axis=1))
+    k = int(np.argmin(gap))
+    nearest = [int(rows[np.argmin(d[k])]) for rows, d in zip(members, distances, strict=True)]
+    return Between(path[k].astype(np.float32), *nearest)
 
 
 def bernoulli_sample(probabilities: np.ndarray, seed: int = 0) -> np.ndarray:
