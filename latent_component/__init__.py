@@ -123,6 +123,7 @@ def latent_map(
     ranges: np.ndarray,
     label_names: Sequence[str],
     label_word: str = "digit",
+    item_word: str = "digit",
     initial: dict[str, Any] | None = None,
     original: dict[str, Any] | None = None,
     projection: dict[str, Any] | None = None,
@@ -146,7 +147,7 @@ def latent_map(
     view_data = {
         "key": model_key, "instance": key, "model_name": payloads.model_name,
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
-        "label_names": [str(n) for n in label_names], "label_word": label_word,
+        "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
     }

@@ -15,7 +15,7 @@ import streamlit as st
 import explorer_ui as ui
 from latent_component import MapPayloads, latent_map, map_payloads, map_state
 from vae_core import explore
-from vae_core.data import LABEL_NAMES, LABEL_WORD
+from vae_core.data import ITEM_WORD, LABEL_NAMES, LABEL_WORD
 from vae_core.export import export_decoder
 
 KEY = "latent_map"
@@ -62,7 +62,7 @@ m = ui.sidebar_model()
 ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split"])
 st.title("Latent map")
 st.caption(
-    f"Each dot is the posterior mean μ of one test {LABEL_WORD[m.dataset]} under the {m.kind_label}"
+    f"Each dot is the posterior mean μ of one test {ITEM_WORD[m.dataset]} under the {m.kind_label}"
     + (f", projected from {m.dim} dimensions onto the plane of their first two principal components (hovering "
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover anywhere to decode that z in your browser; "
@@ -78,6 +78,7 @@ selection = state.selection or _link_selection(m, ranges, payloads.train_count)
 latent_map(
     payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,
     label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
+    item_word=ITEM_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
     projection=None if m.projection.is_identity else m.projection.to_dict(),
 )

@@ -6,7 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 
 import explorer_ui as ui
 from vae_core import explore
-from vae_core.data import LABEL_NAMES, LABEL_WORD
+from vae_core.data import ITEM_WORD, LABEL_NAMES
 
 N_SAMPLES = 16
 CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
@@ -25,9 +25,13 @@ def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
                   "variance of μ over the test set": m.mu.var(axis=0), "active unit": active},
                  hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.3f")
                                                  for c in ("μ", "σ", "KL (nats)", "variance of μ over the test set")})
-    st.caption(f"{int(active.sum())} of {m.dim} dimensions are active units: their μ varies over the test digits "
-               "(variance > 0.01; Burda et al. 2016). The others have σ ≈ 1 and μ ≈ 0 for every digit: the KL "
-               "term pushed them onto the prior, they carry no information and cost almost no KL.")
+    rule = "their μ varies over the test digits (variance > 0.01; Burda et al. 2016)"
+    if active.all():
+        st.caption(f"All {m.dim} dimensions are active units: {rule}. None has collapsed onto the prior.")
+    else:
+        st.caption(f"{int(active.sum())} of {m.dim} dimensions are active units: {rule}. The others have σ ≈ 1 and "
+                   "μ ≈ 0 for every digit: the KL term pushed them onto the prior, they carry no information and cost "
+                   "almost no KL.")
 
 
 source_col, result_col = st.columns([1, 2], gap="large")
@@ -77,7 +81,7 @@ with result_col:
     c1.markdown(f"**μ** (encoder mean) = {fmt(enc.mu)}  \n**σ** (encoder std) = {fmt(enc.sigma)}")
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
     top, votes = explore.majority_label(m.mu, m.cache.labels, enc.mu)
-    st.caption(f"Its 15 nearest test {LABEL_WORD[m.dataset]}s on the map are mostly "
+    st.caption(f"Its 15 nearest test {ITEM_WORD[m.dataset]}s on the map are mostly "
                f"**{ui.plain(LABEL_NAMES[m.dataset][top])}** ({votes} of 15).")
     if m.dim > 2:
         per_dimension(m, enc)

@@ -20,6 +20,8 @@ LABEL_NAMES = {
                       "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
 }
 LABEL_WORD = {"mnist": "digit", "fashion-mnist": "class"}
+# What one image of the dataset is called ("a test digit", "a test item").
+ITEM_WORD = {"mnist": "digit", "fashion-mnist": "item"}
 _RAW_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",

@@ -34,13 +34,13 @@ export const selKey = (sel) => (sel ? `${sel.split}:${sel.index}` : "");
  * title, original (or why not), decoder(mu), mu, sigma, KL against the test
  * set (klSorted), neighbours' labels.
  */
-export function selectionInfo({ sel, sets, decoder, names, labelWord, klSorted, original }) {
+export function selectionInfo({ sel, sets, decoder, names, labelWord, itemWord, klSorted, original }) {
   const points = sets[sel.split];
   if (!points) return { pending: `Training digit #${sel.index}: loading the training means…` };
   const { mu, sigma } = posteriorOf(points, sel.index), kl = klOf(points, sel.index), test = sets.test;
   const near = nearestRows(test, mu, NEIGHBOURS, sel.split === "test" ? sel.index : -1);
   return {
-    title: `${sel.split === "test" ? "Test" : "Training"} digit #${sel.index} · ${labelWord} ${names[points.labels[sel.index]]}`,
+    title: `${sel.split === "test" ? "Test" : "Training"} ${itemWord} #${sel.index} · ${labelWord} ${names[points.labels[sel.index]]}`,
     original: original?.pixels, originalNote: original?.note ?? "loading…",
     recon: decoder.decode(mu), mu, sigma,
     klText: Number.isFinite(kl)

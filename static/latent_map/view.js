@@ -126,7 +126,7 @@ export class MapView {
     const sel = this.state.selected;
     this.dom.root.dataset.selected = selKey(sel);
     const info = sel && selectionInfo({
-      sel, sets: this.sets, decoder: this.model.decoder, names: this.names(), labelWord: this.data.label_word,
+      sel, sets: this.sets, decoder: this.model.decoder, names: this.names(), labelWord: this.data.label_word, itemWord: this.data.item_word,
       klSorted: this.klSorted, original: this.originals.get(selKey(sel)),
     });
     this.tiny = isTiny(this.ellipse(), this.ax?.pxPerUnit);
