@@ -15,8 +15,9 @@ import torch
 
 from vae_core import explore
 from vae_core.checkpoint import CheckpointError, file_sha256, load_checkpoint
-from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
-from vae_core.evaluate import elbo_terms
+from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier
+from vae_core.evaluate import prior_verdict as evaluate_prior_verdict
+from vae_core.evaluate import test_terms as evaluate_test_terms
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
 from vae_core.preprocess import load_image, preview, to_mnist_array
@@ -56,20 +57,21 @@ def file_stamp(path: Path) -> int:
 
 # The loaders return a refusal instead of raising it: Streamlit caches only results, and a bad
 # file must be refused once per file stamp, cheaply, not re-read on every view.
+# (Only the message is kept: a cached exception object would carry every rerun's frames in its traceback.)
 @st.cache_resource(show_spinner="Loading model…", max_entries=16)
-def _load_model(path: str, mtime: int) -> tuple[VAE, dict] | CheckpointError:
+def _load_model(path: str, mtime: int) -> tuple[VAE, dict] | str:
     try:
         return load_checkpoint(path)
     except CheckpointError as exc:
-        return exc
+        return str(exc)
 
 
 @st.cache_data(show_spinner="Loading latent cache…", max_entries=16)
-def _load_latents(path: str, mtime: int) -> LatentCache | ValueError:
+def _load_latents(path: str, mtime: int) -> LatentCache | str:
     try:
         return load_latent_cache(path)
-    except (OSError, ValueError) as exc:
-        return ValueError(str(exc) if isinstance(exc, ValueError) else f"{Path(path).name} is unreadable")
+    except ValueError as exc:
+        return str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -98,17 +100,20 @@ def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
 
 
 @st.cache_resource(show_spinner="Loading the classifier…", max_entries=4)
-def _load_classifier(path: str, stamp: int) -> Classifier:
-    return load_classifier(path)[0]
+def _load_classifier(path: str, stamp: int) -> Classifier | None:
+    try:
+        return load_classifier(path)[0]
+    except CheckpointError:
+        return None  # refused once per file stamp; the pages then judge nothing
 
 
 def classifier(dataset: str) -> Classifier | None:
-    """The shipped CNN that names classes of `dataset` (models/classifiers/), or None if absent or unusable."""
+    """The CNN that names classes of `dataset` (models/classifiers/), or None if absent, unusable or a link
+    out of the models folder."""
     path = classifier_path(dataset)
-    try:
-        return _load_classifier(str(path), file_stamp(path)) if path.is_file() else None
-    except CheckpointError:
+    if not path.is_file() or not _inside_models_dir(path):
         return None
+    return _load_classifier(str(path), file_stamp(path))
 
 
 def classify(dataset: str, images: np.ndarray) -> np.ndarray | None:
@@ -117,25 +122,24 @@ def classify(dataset: str, images: np.ndarray) -> np.ndarray | None:
     return None if model is None else class_probabilities(model, images)
 
 
-@st.cache_data(show_spinner="Judging prior samples…", max_entries=32)
 def prior_verdict(name: str, stamp: int, n: int, seed: int) -> dict | None:
     """The classifier's `verdict` on n prior samples z ~ N(0, I) decoded by model `name`; None without a classifier."""
     m = load(name)
-    probabilities = classify(m.dataset, explore.decode(m.model, explore.prior_samples(n, m.dim, seed)))
-    return None if probabilities is None else verdict(probabilities)
+    path = classifier_path(m.dataset)
+    return _prior_verdict(name, stamp, file_stamp(path), n, seed) if classifier(m.dataset) is not None else None
+
+
+@st.cache_data(show_spinner="Judging prior samples…", max_entries=32)
+def _prior_verdict(name: str, stamp: int, classifier_stamp: int, n: int, seed: int) -> dict:
+    m = load(name)
+    return evaluate_prior_verdict(m.model, classifier(m.dataset), n, seed)
 
 
 @st.cache_data(show_spinner="Measuring reconstruction and KL on the test set…", max_entries=32)
-def _measured_test_terms(name: str, stamp: int) -> tuple[float, float] | None:
+def _measured_test_terms(name: str, stamp: int) -> tuple[float, float]:
     m = load(name)
-    images = dataset_images(m.dataset)
-    if images is None:
-        return None
-    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        recon, kl = elbo_terms(m.model, x, n_samples=1)  # one posterior draw per image, as training records it
-    return recon.mean().item(), kl.mean().item()
+    x = torch.from_numpy(dataset_images(m.dataset).astype(np.float32) / 255.0).unsqueeze(1)
+    return evaluate_test_terms(m.model, x, seed=0)  # one posterior draw per image, as training records it
 
 
 def test_terms(m: Loaded) -> tuple[float, float] | None:
@@ -146,7 +150,7 @@ def test_terms(m: Loaded) -> tuple[float, float] | None:
     values = last.get("test_recon"), last.get("test_kl")
     if all(isinstance(v, int | float) and np.isfinite(v) for v in values):
         return values
-    return _measured_test_terms(m.name, m.stamp)
+    return _measured_test_terms(m.name, m.stamp) if has_dataset(m.dataset) else None
 
 
 def has_dataset(dataset: str = "mnist") -> bool:
@@ -229,11 +233,11 @@ def load(name: str) -> Loaded:
         raise CheckpointError(f"model {name} links to a file outside the models folder; it is not read")
     stamp = file_stamp(path)
     loaded = _load_model(str(path), stamp)
-    if isinstance(loaded, CheckpointError):
-        raise loaded
+    if isinstance(loaded, str):
+        raise CheckpointError(loaded)
     model, metrics = loaded
     cache = _load_latents(str(cpath), file_stamp(cpath))
-    if isinstance(cache, ValueError):
+    if isinstance(cache, str):
         raise CheckpointError(f"the latent cache of model {name} is missing or unusable: {cache}")
     if not _made_from(cache, path, stamp):
         raise CheckpointError(f"the latent cache {cpath.name} was not made from this {path.name} (a save was "

@@ -1,4 +1,6 @@
 """Reconstruction vs KL: the tug of war in the VAE's loss, per epoch, across beta, and as blur you can see."""
+import html
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -42,10 +44,10 @@ def per_epoch(names: list[str]) -> None:
                 if split and not any(isinstance(v, float) for v in values):
                     missing_test.append(name)
                     continue
-                curves.add_trace(go.Scatter(
+                curves.add_trace(go.Scatter(  # a file name is text: Plotly reads HTML in names
                     x=epochs, y=values, mode="lines", line=dict(color=color, dash=dash, width=2),
-                    name=f"{name} · {'test' if split else 'train'}", legendgroup=name, showlegend=col == 1,
-                    hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.2f}} nats<extra>{'test' if split else 'train'}</extra>",
+                    name=html.escape(f"{name} · {'test' if split else 'train'}"), legendgroup=name,
+                    showlegend=col == 1, hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.2f} nats<extra></extra>",
                 ), row=1, col=col)
     curves.update_xaxes(title_text="epoch")
     curves.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10),
@@ -140,7 +142,11 @@ def blur(m: ui.Loaded, seed: int) -> None:
     if a == b:
         st.info("Pick two different classes: the blur lives between clusters.")
         return
-    where = tradeoff.between_clusters(m.mu, m.cache.labels, a, b)
+    try:
+        where = tradeoff.between_clusters(m.mu, m.cache.labels, a, b)
+    except ValueError:  # a class with no test means in this model's cache
+        st.info(f"The test set of this model has no {names_of[a]} or no {names_of[b]}: pick another pair.")
+        return
     decoded = explore.decode(m.model, np.stack([m.mu[where.index_a], where.z, m.mu[where.index_b]]))
     originals = ui.dataset_images(m.dataset)
     shown = [(decoded[0], f"decoder(μ) of test #{where.index_a}, a {names_of[a]}"),

@@ -120,13 +120,12 @@ def test_gaussian_axis_has_equal_probability_steps_and_denser_centre():
 
 
 def test_latent_grid_is_in_image_order():
-    z = explore.latent_grid(4, 1.5, "linear", dim=3, base=[0, 0, 7])
-    assert z.shape == (16, 3)
-    grid = z.reshape(4, 4, 3)
+    z = explore.latent_grid(4, 1.5, "linear")
+    assert z.shape == (16, 2)
+    grid = z.reshape(4, 4, 2)
     assert grid[0, 0, 0] == pytest.approx(-1.5) and grid[0, 0, 1] == pytest.approx(1.5)  # top left
     assert grid[-1, -1, 0] == pytest.approx(1.5) and grid[-1, -1, 1] == pytest.approx(-1.5)  # bottom right
     assert np.all(np.diff(grid[0, :, 0]) > 0) and np.all(np.diff(grid[:, 0, 1]) < 0)
-    assert np.all(z[:, 2] == 7)
 
 
 def test_mosaic_layout():

@@ -98,7 +98,7 @@ def test_a_refusal_is_remembered_per_file_stamp(hostile_folder, monkeypatch):
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(hostile_folder))
     path = hostile_folder / "nan_weights.pt"
     first = ui.loading._load_model(str(path), ui.file_stamp(path))
-    assert isinstance(first, ui.CheckpointError)
+    assert isinstance(first, str) and "nan_weights.pt has non-finite weights" in first  # the message, not the exception
     assert ui.loading._load_model(str(path), ui.file_stamp(path)) is first  # cached: not read again
 
 

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from vae_core import explore
 from vae_core.checkpoint import load_checkpoint
-from vae_core.classifier import class_probabilities, classifier_path, load_classifier, verdict
+from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
 from vae_core.cli import run_cli
 from vae_core.data import load_split
 from vae_core.latents import encode_all
@@ -71,12 +71,22 @@ def knn_accuracy(
     return float((top == query_labels.numpy()).mean())
 
 
-def prior_verdict(model: VAE, n: int = 4000, seed: int = 0) -> dict | None:
-    """The shipped classifier's `verdict` on n decoded prior samples z ~ N(0, I), or None without a classifier."""
-    path = classifier_path(model.config.dataset)
-    if not path.is_file():
-        return None
-    classifier, _ = load_classifier(path)
+def test_terms(model: VAE, images: torch.Tensor, seed: int | None = None) -> tuple[float, float]:
+    """Mean reconstruction and KL (nats) of images (N, 1, 28, 28), one posterior draw each. The draw
+    runs on a forked RNG (seeded if `seed` is given), so measuring never changes a training run; the
+    model's train/eval mode is restored."""
+    was_training = model.training
+    with torch.random.fork_rng():
+        if seed is not None:
+            torch.manual_seed(seed)
+        model.eval()
+        recon, kl = elbo_terms(model, images, n_samples=1)
+    model.train(was_training)
+    return recon.mean().item(), kl.mean().item()
+
+
+def prior_verdict(model: VAE, classifier: Classifier, n: int = 4000, seed: int = 0) -> dict:
+    """The classifier's `verdict` on n decoded prior samples z ~ N(0, I) of `model`."""
     z = explore.prior_samples(n, model.config.latent_dim, seed)
     return verdict(class_probabilities(classifier, explore.decode(model, z)))
 
@@ -96,7 +106,8 @@ def evaluate(
     recon, kl = elbo_terms(model, test_x)
     iw_nll = importance_weighted_nll(model, test_x, iw_samples, progress=progress).mean().item() if model.is_vae else None
     knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y)
-    judged = prior_verdict(model, seed=seed)
+    path = classifier_path(model.config.dataset)
+    judged = prior_verdict(model, load_classifier(path)[0], seed=seed) if path.is_file() else None
     return {
         "checkpoint": str(checkpoint),
         "kind": model.config.kind,

@@ -118,18 +118,16 @@ def grid_axis(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
     raise ValueError(f"spacing must be 'linear' or 'gaussian', got {spacing!r}")
 
 
-def latent_grid(n: int, radius: float, spacing: str = "linear", dim: int = 2, base=None) -> np.ndarray:
-    """An n x n grid over the first two latent dims: (n * n, dim) float32.
+def latent_grid(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
+    """An n x n grid over a plane: (n * n, 2) float32 (`Projection.lift` puts it into the latent space).
 
-    Row-major in image order: row 0 is the top (largest z2), column 0 the left
-    (smallest z1), so decoding and `mosaic(.., n, n)` gives a picture whose
-    axes match the latent map. Other dims are held at `base` (default 0).
+    Row-major in image order: row 0 is the top (largest second coordinate),
+    column 0 the left (smallest first), so decoding and `mosaic(.., n, n)`
+    gives a picture whose axes match the latent map.
     """
     axis = grid_axis(n, radius, spacing)
-    z = np.tile(np.zeros(dim, np.float32) if base is None else np.asarray(base, np.float32), (n * n, 1))
-    zz1, zz2 = np.meshgrid(axis, axis[::-1])
-    z[:, 0], z[:, 1] = zz1.ravel(), zz2.ravel()
-    return z
+    xx, yy = np.meshgrid(axis, axis[::-1])
+    return np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
 
 
 def mosaic(images: np.ndarray, nrows: int, ncols: int, pad: int = 0, fill: float = 1.0) -> np.ndarray:

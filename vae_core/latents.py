@@ -126,7 +126,7 @@ def load_latent_cache(path: str | Path) -> LatentCache:
 
 def _check_contents(name: str, cache: LatentCache) -> None:
     mu, logvar, labels = cache.mu, cache.logvar, cache.labels
-    if mu.ndim != 2 or mu.shape != logvar.shape or labels.shape != (len(mu),) or not 1 <= len(mu) <= MAX_POINTS:
+    if mu.ndim != 2 or mu.shape != logvar.shape or labels.shape != (len(mu),) or not 2 <= len(mu) <= MAX_POINTS:
         raise ValueError(f"latent cache {name} has inconsistent shapes")
     if mu.dtype.kind != "f" or logvar.dtype.kind != "f" or labels.dtype.kind not in "iu":
         raise ValueError(f"latent cache {name} has arrays of the wrong type")

@@ -17,7 +17,7 @@ from vae_core.checkpoint import remove_stale_temporaries, save_checkpoint
 from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.data import DATASETS, load_split
-from vae_core.evaluate import elbo_terms
+from vae_core.evaluate import test_terms
 from vae_core.latents import cache_path_for, save_model_with_caches
 from vae_core.losses import kl_to_standard_normal, reconstruction_nll
 from vae_core.model import VAE
@@ -36,16 +36,6 @@ def batch_loss(model: VAE, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
         return recon, recon, torch.zeros(())
     kl = kl_to_standard_normal(mu, logvar).mean()
     return recon + model.config.beta * kl, recon, kl
-
-
-def test_terms(model: VAE, test_images: torch.Tensor) -> dict:
-    """Mean test reconstruction and KL (nats), one posterior draw per image.
-    The draw runs on a forked RNG, so measuring never changes the training run."""
-    with torch.random.fork_rng():
-        model.eval()
-        recon, kl = elbo_terms(model, test_images, n_samples=1)
-        model.train()
-    return {"test_recon": recon.mean().item(), "test_kl": kl.mean().item()}
 
 
 def train_model(
@@ -89,7 +79,7 @@ def train_model(
         means = (totals / len(images)).tolist()
         entry = {"epoch": epoch, "loss": means[0], "recon": means[1], "kl": means[2]}
         if test_images is not None:
-            entry.update(test_terms(model, test_images))
+            entry.update(zip(("test_recon", "test_kl"), test_terms(model, test_images), strict=True))
         history.append(entry)
         if progress:
             tqdm.write(f"epoch {epoch:3d}  " + "  ".join(f"{k} {v:7.2f}" for k, v in entry.items() if k != "epoch"))
@@ -134,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     images, _ = load_split(args.data_root, args.dataset, train=True)
     test_images, _ = load_split(args.data_root, args.dataset, train=False)
-    if args.limit:
-        images, test_images = images[: args.limit], test_images[: args.limit]
+    if args.limit:  # the test set stays whole: the history's test terms are always over all of it
+        images = images[: args.limit]
     model, metrics = train_model(config, images, args.epochs, args.seed, args.batch_size, args.lr, test_images=test_images)
     remove_stale_temporaries(args.out.parent, [args.out.name, cache_path_for(args.out).name,
                                                cache_path_for(args.out, True).name])
