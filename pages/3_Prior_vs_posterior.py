@@ -75,7 +75,9 @@ def verdict_bars(m: ui.Loaded, seed: int) -> None:
                             hovertemplate="%{x}: %{y:.1f} %<extra></extra>"))
     bars.add_hline(y=100 * judged["confident_share"] / 10, line_dash="dot", line_color="#333",
                    annotation_text="even", annotation_position="right")
+    # Categories: otherwise Plotly reads "0".."9" as numbers and drops the "unsure" bar.
     bars.update_layout(height=190, margin=dict(l=0, r=40, t=30, b=0), yaxis_title="%", showlegend=False,
+                       xaxis=dict(type="category"),
                        title=dict(text=f"A CNN's verdict on {PROBE:,} prior samples", font_size=13))
     st.plotly_chart(bars, key=f"pp_bars_{m.name}", config={"displayModeBar": False})
     with st.container(horizontal=True):

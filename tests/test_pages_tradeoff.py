@@ -65,6 +65,9 @@ def test_prior_page_reports_the_classifiers_verdict_for_both_models():
     assert len(named) == len(spread) == 2  # the VAE, then the autoencoder
     assert named[0] > named[1]  # the VAE's prior samples look like digits more often
     assert all(0 <= s <= 3.33 for s in spread)
+    bars = [spec for spec in plotly_specs(at) if "verdict" in spec["layout"].get("title", {}).get("text", "")]
+    assert len(bars) == 2 and all(spec["layout"]["xaxis"]["type"] == "category" for spec in bars)
+    assert bars[0]["data"][0]["x"][-1] == "unsure" and len(bars[0]["data"][0]["x"]) == 11
 
 
 def test_manifold_can_colour_tiles_by_the_classifier():
