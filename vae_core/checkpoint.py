@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -47,19 +46,14 @@ def atomic_write(path: str | Path, write) -> None:
         raise
 
 
-def remove_stale_temporaries(folder: str | Path, names: list[str] | None = None, older_than_s: float = 3600.0) -> list[Path]:
-    """Delete temporary files that a killed save left in `folder`: those of the files `names` at any
-    age (their new save is about to start), else any older than `older_than_s`. Returns what was removed."""
+def remove_stale_temporaries(folder: str | Path, names: list[str]) -> list[Path]:
+    """Delete the temporary files that a killed save of the files `names` left in `folder` (their new
+    save is about to start). Returns what was removed."""
     removed = []
-    patterns = [f".{name}.*{TMP_SUFFIX}" for name in names] if names else [f".*{TMP_SUFFIX}"]
-    for tmp in (path for pattern in patterns for path in Path(folder).glob(pattern)):
-        try:
-            old_enough = names is not None or time.time() - tmp.stat().st_mtime > older_than_s
-            if tmp.is_file() and not tmp.is_symlink() and old_enough:
-                tmp.unlink()
-                removed.append(tmp)
-        except OSError:  # another process removed or renamed it meanwhile
-            continue
+    for tmp in (path for name in names for path in Path(folder).glob(f".{name}.*{TMP_SUFFIX}")):
+        if tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
     return removed
 
 

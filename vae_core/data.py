@@ -1,5 +1,5 @@
-"""MNIST and Fashion-MNIST: loaded through torchvision as float tensors (training, evaluation),
-read straight from the IDX files with numpy (the app's originals), downloaded on request."""
+"""MNIST and Fashion-MNIST: read straight from the IDX files with numpy (as float tensors for
+training and evaluation, as uint8 for the app's originals); downloaded the way torchvision does."""
 from __future__ import annotations
 
 import gzip
