@@ -321,6 +321,7 @@ def test_back_goes_to_the_previous_page_and_the_map_keeps_its_state(browser, ser
         pg.wait_for_selector(READY)
         for row in isolated_points(cache.mu, 3):  # three clicks: three new links, one history entry
             select_dot(pg, cache, row)
+            expect(pg.locator(".lm-root")).to_have_attribute("data-selected", f"test:{row}")
             expect(pg).to_have_url(re.compile(rf"idx={row}\b"))
         chosen = state(pg)
         pg.get_by_test_id("stSidebarNavLink").filter(has_text="Interpolate").click()
@@ -365,6 +366,17 @@ def test_a_training_dot_and_a_double_click(page, cache, data_root):
     page.wait_for_function("() => window.__latentMap.state().traces.filter(t => t.visible === true).length === 20")
     needs = [e["value"] for e in page.evaluate("() => window.__latentMap.events()") if e["name"] == "need"]
     assert all(len(n) <= 1 for n in needs[1:]), needs
+
+
+def test_a_quick_click_on_another_dot_is_not_a_double_click(page, cache):
+    # The browser may count a fast second click as the second of a double click; on another dot it selects that dot.
+    first, second = isolated_points(cache.mu, 2)
+    select_dot(page, cache, first)
+    x, y = to_client(page, cache.mu[second])
+    page.mouse.move(x, y)
+    page.mouse.down(click_count=2)  # one click the browser counts as the second of a pair
+    page.mouse.up(click_count=2)
+    expect(page.locator(".lm-root")).to_have_attribute("data-selected", f"test:{second}")
 
 
 @pytest.mark.parametrize("size", [(1400, 1000), (1280, 720), (390, 844)], ids=lambda s: f"{s[0]}x{s[1]}")

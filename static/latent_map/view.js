@@ -184,13 +184,16 @@ export class MapView {
   }
 
   onClick(e) {
-    if (e.detail === 2) return this.undoClick(); // (Plotly's drag layer lets no "dblclick" through)
-    if (!this.ax || e.button !== 0 || e.detail > 2 || !this.downAt) return;
+    // A double click is a second click on the same spot (Plotly's drag layer lets no "dblclick" through);
+    // a quick click on another dot is a click of its own, whatever the browser counted.
+    const again = this.beforeClick && Math.hypot(e.clientX - this.beforeClick.x, e.clientY - this.beforeClick.y) <= NEAR_PX;
+    if (e.detail === 2 && again) return this.undoClick();
+    if (!this.ax || e.button !== 0 || (e.detail > 2 && again) || !this.downAt) return;
     if (Math.hypot(e.clientX - this.downAt[0], e.clientY - this.downAt[1]) > 4) return; // a drag zoomed or panned
     const p = this.plotPx(e);
     if (!p) return;
     // A double click resets the zoom (Plotly); its first click must not move the selection: keep what to undo.
-    this.beforeClick = { z: Float64Array.from(this.state.z), selected: this.state.selected, at: e.timeStamp };
+    this.beforeClick = { z: Float64Array.from(this.state.z), selected: this.state.selected, x: e.clientX, y: e.clientY };
     const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX);
     this.select(hit, this.ax.toZ(...p), hit ? "click" : "click-empty");
   }
