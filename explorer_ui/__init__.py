@@ -1,7 +1,8 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
 Submodules: loading (cached loaders, `Loaded`, encoding), navigation (pages), link (parsing) and params
-(link, sidebar, state), images, plots, dataset (download offer), text (plain text for Markdown).
+(link, sidebar, state), images, plots, dataset (download offer), training (the Train page's slot, deletion),
+text (plain text for Markdown).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from .loading import (
     test_terms,
     train_latents,
 )
-from .navigation import PAGE_CONFIG, navigation
+from .navigation import PAGE_CONFIG, navigation, page
 from .params import (
     forget_on_model_change,
     init_state,
@@ -64,11 +65,13 @@ from .plots import (
     add_marker,
     add_means_raster,
     add_prior_circles,
+    history_figure,
     map_figure,
     means_raster,
     union_extent,
 )
 from .text import plain
+from .training import SHIPPED_MODELS, deletable_models, delete_model, session_token, training_jobs
 
 __all__ = [
     "plain",
@@ -77,10 +80,11 @@ __all__ = [
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
     "classify", "describe_model", "prior_verdict", "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
-    "PAGE_CONFIG", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
+    "SHIPPED_MODELS", "delete_model", "deletable_models", "session_token", "training_jobs",
+    "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "tinted_mosaic", "to_uint8", "upscale",
     "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
-    "add_prior_circles", "map_figure", "means_raster", "union_extent",
+    "add_prior_circles", "history_figure", "map_figure", "means_raster", "union_extent",
 ]

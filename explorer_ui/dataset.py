@@ -11,11 +11,11 @@ from .loading import forget_dataset_images
 _NAMES = {"mnist": ("MNIST", "about 11 MB"), "fashion-mnist": ("Fashion-MNIST", "about 30 MB")}
 
 
-def offer_dataset_download(dataset: str) -> None:
-    """Say that the dataset is missing and offer a button that downloads it into the data folder."""
+def offer_dataset_download(dataset: str, why: str = "Originals are not shown") -> None:
+    """Say that the dataset is missing (`why` it matters) and offer a button that downloads it into the data folder."""
     name, size = _NAMES[dataset]
     root = data_root()
-    st.info(f"Originals are not shown: the {name} files are not in the data folder on this server.", icon="ℹ️")
+    st.info(f"{why}: the {name} files are not in the data folder on this server.", icon="ℹ️")
     st.text(f"Data folder: {root}")  # a path is plain text, never Markdown
     if not st.button(f"Download {name} ({size})", icon=":material/download:", key=f"download_{dataset}"):
         return

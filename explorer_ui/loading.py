@@ -36,18 +36,24 @@ def list_models() -> list[str]:
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)
 
 
-_NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_beta(?P<beta>[0-9.]+))?")
+_NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_beta(?P<beta>[0-9.e+-]+?))?"
+                   r"(?:_(?P<day>\d{8})-(?P<time>\d{4})(?:-(?P<n>\d+))?)?")
 
 
 def describe_model(name: str) -> str:
     """A readable label for a model file named like the shipped ones (mnist_vae_z2_beta4 ->
-    "VAE β = 4 · 2-D latent · MNIST"); any other name is returned as it is."""
+    "VAE β = 4 · 2-D latent · MNIST") or the Train page's (mnist_vae_z2_beta1_20261123-0912 ->
+    "VAE β = 1 · 2-D latent · MNIST · trained 2026-11-23 09:12"); any other name is returned as it is."""
     match = _NAME.fullmatch(name)
     if match is None:
         return name
     kind = "VAE" + (f" β = {match['beta']}" if match["beta"] else "") if match["kind"] == "vae" else "Plain autoencoder"
     data = "MNIST" if match["data"] == "mnist" else "Fashion-MNIST"
-    return f"{kind} · {match['dim']}-D latent · {data}" + (" (default)" if name == DEFAULT_MODEL else "")
+    label = f"{kind} · {match['dim']}-D latent · {data}"
+    if match["day"]:
+        d, t = match["day"], match["time"]
+        label += f" · trained {d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:]}" + (f" ({match['n']})" if match["n"] else "")
+    return label + (" (default)" if name == DEFAULT_MODEL else "")
 
 
 def file_stamp(path: Path) -> int:
@@ -153,11 +159,11 @@ def test_terms(m: Loaded) -> tuple[float, float] | None:
     return _measured_test_terms(m.name, m.stamp) if has_dataset(m.dataset) else None
 
 
-def has_dataset(dataset: str = "mnist") -> bool:
-    """Whether the test images of `dataset` are in the data folder (cheap: looks for the file)."""
+def has_dataset(dataset: str = "mnist", split: str = "test") -> bool:
+    """Whether the images of that split of `dataset` are in the data folder (cheap: looks for the file)."""
     from vae_core.data import has_split
 
-    return has_split(data_root(), dataset, train=False)
+    return has_split(data_root(), dataset, train=split == "train")
 
 
 def dataset_images(dataset: str = "mnist", split: str = "test") -> np.ndarray | None:

@@ -17,6 +17,7 @@ PAGES = [
     ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
     ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),
     ("pages/5_Trade_off.py", "Reconstruction vs KL", ":material/balance:"),
+    ("pages/6_Train.py", "Train", ":material/model_training:"),
 ]
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
 
@@ -42,8 +43,15 @@ def navigation():
     _run.from_app = True
     with st.sidebar:
         _one_entry_per_page(key="one_history_entry_per_page", height="content")
-    return st.navigation([st.Page(REPO / path, title=title, icon=icon, default=i == 0)
-                          for i, (path, title, icon) in enumerate(PAGES)])
+    return st.navigation([page(title) for _, title, _ in PAGES])
+
+
+def page(title: str) -> st.Page:
+    """The app's page of that title (for st.switch_page)."""
+    for i, (path, name, icon) in enumerate(PAGES):
+        if name == title:
+            return st.Page(REPO / path, title=name, icon=icon, default=i == 0)
+    raise KeyError(title)
 
 
 def ensure_app_navigation() -> None:

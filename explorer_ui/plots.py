@@ -1,11 +1,15 @@
-"""Plotly building blocks for the pages' latent-plane figures: the figure, test-mean scatter or raster,
-posterior ellipses, prior circles, markers, plus extent union. (The home page's map is latent_component.)"""
+"""Plotly building blocks for the pages' figures: the latent plane (test-mean scatter or raster,
+posterior ellipses, prior circles, markers, extent union) and training curves per epoch.
+(The home page's map is latent_component.)"""
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
+from plotly.subplots import make_subplots
 
 from vae_core import explore
 from vae_core.projection import Projection
@@ -113,3 +117,32 @@ def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol
 def union_extent(*extents: explore.Extent) -> explore.Extent:
     e = np.array(extents)
     return float(e[:, 0].min()), float(e[:, 1].max()), float(e[:, 2].min()), float(e[:, 3].max())
+
+
+def history_figure(series, height: int = 380) -> tuple[go.Figure, list[str]]:
+    """Reconstruction and KL per epoch side by side: training (solid, running mean over the epoch's
+    batches) and test (dashed). series: (name, history, is_vae, colour) per model, history being the
+    checkpoint's per-epoch dicts. Returns the figure and the names whose test terms were not recorded."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (nats)", "KL (nats)"),
+                        horizontal_spacing=0.1)
+    missing_test = []
+    for name, history, is_vae, color in series:
+        epochs = [e.get("epoch") for e in history]
+        for col, term in ((1, "recon"), (2, "kl")):
+            if term == "kl" and not is_vae:
+                continue
+            for split, dash in (("", "solid"), ("test_", "dash")):
+                values = [e.get(split + term) for e in history]
+                if split and not any(isinstance(v, float) for v in values):
+                    missing_test.append(name)
+                    continue
+                fig.add_trace(go.Scatter(  # a file name is text: Plotly reads HTML in names
+                    x=epochs, y=values, mode="lines+markers" if len(epochs) < 20 else "lines",
+                    line=dict(color=color, dash=dash, width=2), marker=dict(size=5),
+                    name=html.escape(f"{name} · {'test' if split else 'train'}"), legendgroup=name,
+                    showlegend=col == 1, hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.2f} nats<extra></extra>",
+                ), row=1, col=col)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", y=-0.25, x=0, title=None))
+    return fig, sorted(set(missing_test))

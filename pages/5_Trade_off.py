@@ -1,10 +1,8 @@
 """Reconstruction vs KL: the tug of war in the VAE's loss, per epoch, across beta, and as blur you can see."""
-import html
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 import explorer_ui as ui
 from vae_core import explore, tradeoff
@@ -28,34 +26,13 @@ def per_epoch(names: list[str]) -> None:
     """Train and test reconstruction and KL per epoch of the chosen models."""
     chosen = st.multiselect("Models", names, default=[m.name], key="to_curves", format_func=ui.describe_model,
                             max_selections=len(SERIES_COLORS))
-    curves = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (nats)", "KL (nats)"),
-                           horizontal_spacing=0.1)
-    missing_test = []
-    for color, name in zip(SERIES_COLORS, chosen, strict=False):
-        other = ui.load_or_error(name)
-        if other is None:
-            continue
-        epochs = [e.get("epoch") for e in other.history]
-        for col, term in ((1, "recon"), (2, "kl")):
-            if term == "kl" and not other.is_vae:
-                continue
-            for split, dash in (("", "solid"), ("test_", "dash")):
-                values = [e.get(split + term) for e in other.history]
-                if split and not any(isinstance(v, float) for v in values):
-                    missing_test.append(name)
-                    continue
-                curves.add_trace(go.Scatter(  # a file name is text: Plotly reads HTML in names
-                    x=epochs, y=values, mode="lines", line=dict(color=color, dash=dash, width=2),
-                    name=html.escape(f"{name} · {'test' if split else 'train'}"), legendgroup=name,
-                    showlegend=col == 1, hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.2f} nats<extra></extra>",
-                ), row=1, col=col)
-    curves.update_xaxes(title_text="epoch")
-    curves.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10),
-                         legend=dict(orientation="h", y=-0.25, x=0, title=None))
+    loaded = [other for other in map(ui.load_or_error, chosen) if other is not None]
+    curves, missing_test = ui.history_figure(
+        [(other.name, other.history, other.is_vae, color) for color, other in zip(SERIES_COLORS, loaded, strict=False)])
     st.plotly_chart(curves, key="to_curves_fig", config={"displaylogo": False})
     st.caption("Solid: running mean over each epoch's training batches; dashed: the test set after the epoch (one "
                "posterior draw per image). The autoencoder has no KL term."
-               + (f" Test curves were not recorded for {ui.plain(', '.join(sorted(set(missing_test))))}." if missing_test
+               + (f" Test curves were not recorded for {ui.plain(', '.join(missing_test))}." if missing_test
                   else ""))
 
 

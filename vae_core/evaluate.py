@@ -30,13 +30,14 @@ def elbo_terms(model: VAE, images: torch.Tensor, n_samples: int = 10, batch_size
     and the closed-form KL. images: (N, 1, 28, 28) -> recon (N,), kl (N,).
     An autoencoder has one deterministic z and no KL (kl is all zeros)."""
     recon_parts, kl_parts = [], []
+    device = next(model.parameters()).device  # a model still on the GPU in training measures there
     for start in range(0, len(images), batch_size):
-        x = images[start : start + batch_size]
+        x = images[start : start + batch_size].to(device)
         mu, logvar = model.encode(x)
         draws = n_samples if model.is_vae else 1
         recon = sum(reconstruction_nll(model.decode_logits(model.sample_posterior(mu, logvar)), x) for _ in range(draws))
-        recon_parts.append(recon / draws)
-        kl_parts.append(kl_to_standard_normal(mu, logvar) if model.is_vae else torch.zeros(len(x)))
+        recon_parts.append((recon / draws).cpu())
+        kl_parts.append(kl_to_standard_normal(mu, logvar).cpu() if model.is_vae else torch.zeros(len(x)))
     return torch.cat(recon_parts), torch.cat(kl_parts)
 
 

@@ -89,6 +89,14 @@ def save_model_with_caches(model: VAE, path: str | Path, metrics: dict, data_roo
             tmp.unlink(missing_ok=True)
 
 
+def delete_model_files(path: str | Path) -> None:
+    """Remove a checkpoint and its latent caches: the checkpoint first, so an interrupted delete
+    leaves at most caches no model lists."""
+    path = Path(path)
+    for file in (path, cache_path_for(path), cache_path_for(path, True)):
+        file.unlink(missing_ok=True)
+
+
 def _save_npz(path: str, cache: LatentCache) -> None:
     arrays = {"mu": cache.mu, "logvar": cache.logvar, "labels": cache.labels}
     if cache.checkpoint_sha256:

@@ -1,0 +1,45 @@
+"""The Train page's server-wide parts: the one training slot, who owns a run, and which models may be deleted."""
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from vae_core.jobs import TrainingJobs
+from vae_core.latents import delete_model_files
+from vae_core.settings import data_root, model_path, models_dir
+
+from .loading import list_models
+
+# The models that come with the app (committed in models/): never deleted from it.
+SHIPPED_MODELS = ("mnist_vae_z2", "mnist_ae_z2", "mnist_vae_z2_beta0.1", "mnist_vae_z2_beta4", "mnist_vae_z16",
+                  "fashion_vae_z2")
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(models: str, data: str) -> TrainingJobs:
+    return TrainingJobs(models, data)
+
+
+def training_jobs() -> TrainingJobs:
+    """The server's one training slot (shared by every session), for the current models and data folders."""
+    return _jobs(str(models_dir()), str(data_root()))
+
+
+def session_token() -> str:
+    """This session's token: the run it starts is its own (only it can cancel the run)."""
+    if "_train_owner" not in st.session_state:
+        st.session_state["_train_owner"] = uuid.uuid4().hex
+    return st.session_state["_train_owner"]
+
+
+def deletable_models() -> list[str]:
+    """Models in the models folder that did not come with the app (trained here or copied in)."""
+    return [name for name in list_models() if name not in SHIPPED_MODELS]
+
+
+def delete_model(name: str) -> None:
+    """Delete a model that did not come with the app, with its latent caches; refuses a shipped one."""
+    if name not in deletable_models():
+        raise ValueError(f"{name} is not a model trained here; it is not deleted")
+    delete_model_files(model_path(name))

@@ -1,0 +1,204 @@
+"""Train: train a model in the app and watch its latent space form; delete the models trained here."""
+import time
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+import explorer_ui as ui
+from vae_core import explore
+from vae_core.data import LABEL_NAMES
+from vae_core.jobs import CANCELLED, DONE, FAILED, JobView, TrainingBusy
+from vae_core.projection import projection_for
+from vae_core.train import TrainSettings
+
+DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+KIND_NAMES = {"vae": "VAE", "ae": "Plain autoencoder"}
+BATCH_SIZES = [32, 64, 128, 256, 512]
+
+m = ui.sidebar_model()
+jobs = ui.training_jobs()
+me = ui.session_token()
+st.title("Train a model")
+st.caption(
+    "Train a VAE or a plain autoencoder here and watch its latent space form: after every epoch the means of "
+    "the same 2,000 test images are drawn again. Raise β and see the clusters merge into the prior; train on a "
+    "small share of the data and see the test curves part from the training ones. The finished model is saved "
+    "under models/ and appears in the model selector of every page. One training runs at a time on this server."
+)
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def describe_settings(s: TrainSettings) -> str:
+    beta = f" · β = {s.beta:g}" if s.kind == "vae" else ""
+    return (f"{KIND_NAMES[s.kind]}{beta} · latent dim {s.latent_dim} · hidden {', '.join(map(str, s.hidden_dims))} "
+            f"· {DATASET_NAMES[s.dataset]}, {s.train_share:.0%} of the training set · {s.epochs} epochs · "
+            f"batch {s.batch_size} · learning rate {s.lr:g} · seed {s.seed}")
+
+
+def parse_hidden(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in text.replace(",", " ").split())
+    except ValueError:
+        return None
+
+
+def settings_form() -> TrainSettings | None:
+    """The run's settings; returns them when the person presses Start and they are valid."""
+    with st.form("train_form", border=True):
+        left, middle, right = st.columns(3)
+        dataset = left.selectbox("Dataset", list(DATASET_NAMES), format_func=DATASET_NAMES.get, key="tr_dataset")
+        kind = left.segmented_control("Model", list(KIND_NAMES), format_func=KIND_NAMES.get, default="vae",
+                                      key="tr_kind", required=True)
+        latent = left.number_input("Latent dimension", 2, 32, 2, key="tr_latent",
+                                   help="2 draws z itself; more draws the plane of the means' first two principal components.")
+        beta = middle.number_input("β (weight of the KL term)", 0.0, 100.0, 1.0, 0.1, key="tr_beta",
+                                   help="1 is the ELBO; the plain autoencoder has no KL term and ignores it.")
+        hidden = middle.text_input("Hidden sizes", "256, 128", key="tr_hidden",
+                                   help="Widths of the encoder's layers (1 to 4); the decoder mirrors them.")
+        share = middle.slider("Share of the training set", 1, 100, 100, format="%d%%", key="tr_share")
+        epochs = right.number_input("Epochs", 1, 200, 8, key="tr_epochs")
+        batch = right.selectbox("Batch size", BATCH_SIZES, index=BATCH_SIZES.index(128), key="tr_batch")
+        lr = right.number_input("Learning rate", 1e-5, 0.1, 2e-3, format="%.4f", step=5e-4, key="tr_lr")
+        seed = right.number_input("Seed", 0, 2**31 - 1, 0, key="tr_seed")
+        started = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
+    st.caption("The defaults train a 2-D VAE on all of MNIST in about a minute on two CPU cores.")
+    if not started:
+        return None
+    widths = parse_hidden(hidden)
+    try:
+        if widths is None:
+            raise ValueError("hidden sizes must be whole numbers separated by commas, like 256, 128")
+        return TrainSettings(dataset=dataset, kind=kind, latent_dim=int(latent), beta=float(beta), hidden_dims=widths,
+                             epochs=int(epochs), batch_size=int(batch), lr=float(lr), seed=int(seed),
+                             train_share=share / 100)
+    except ValueError as exc:
+        st.error(f"Not started: {ui.plain(str(exc))}")
+        return None
+
+
+def start(settings: TrainSettings) -> None:
+    if not (ui.has_dataset(settings.dataset) and ui.has_dataset(settings.dataset, "train")):
+        ui.offer_dataset_download(settings.dataset, why="Training needs the dataset")
+        return
+    try:
+        jobs.start(settings, me)
+    except (TrainingBusy, ValueError) as exc:
+        st.error(f"Not started: {ui.plain(str(exc))}")
+        return
+    st.rerun()
+
+
+def latent_figure(view: JobView) -> go.Figure | None:
+    """The watched test images' means after the last finished epoch, on their plane, coloured by label."""
+    if view.watch_mu is None or view.watch_labels is None:
+        return None
+    projection = projection_for(view.watch_mu)
+    plane = projection.to_plane(view.watch_mu)
+    fig = ui.map_figure(explore.map_extent(plane), height=460, titles=projection.titles)
+    ui.add_label_traces(fig, plane[:, 0], plane[:, 1], view.watch_labels, "{label}<extra></extra>",
+                        LABEL_NAMES[view.settings.dataset], size=5, opacity=0.7)
+    if view.settings.kind == "vae":
+        ui.add_prior_circles(fig, ks=(1, 2), center=tuple(projection.to_plane(np.zeros((1, view.watch_mu.shape[1])))[0]))
+    return fig
+
+
+def show_run(view: JobView, key: str) -> None:
+    """Curves per epoch and the latent map of the run so far (or of the finished run)."""
+    curves, _ = ui.history_figure([("this run", list(view.history), view.settings.kind == "vae", "#1f77b4")], height=320)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(curves, key=f"{key}_curves", config={"displaylogo": False})
+        st.caption("Solid: running mean over the epoch's training batches; dashed: the 10,000 test images after it.")
+    with right:
+        fig = latent_figure(view)
+        epoch = view.history[-1]["epoch"] if view.history else 0
+        if fig is None:
+            st.info("The map appears after the first epoch.")
+        else:
+            st.plotly_chart(fig, key=f"{key}_map", config={"displaylogo": False})
+            st.caption(f"Means of 2,000 test images after epoch {epoch}"
+                       + (", with the prior's 1σ and 2σ circles." if view.settings.kind == "vae" else "."))
+
+
+@st.fragment(run_every=1.0)
+def live() -> None:
+    """Redrawn every second while a run is on; when it ends, the whole page runs again (result, selector)."""
+    view = jobs.view()
+    if view is None or not view.active:
+        st.rerun(scope="app")
+    st.subheader("Training" + (" (started in this session)" if view.owner == me else " (started in another session)"))
+    st.text(describe_settings(view.settings))  # settings are shown as plain text
+    p = view.progress
+    if view.state == "running":
+        text = (f"Epoch {p.epoch} of {p.epochs} · batch {p.step} of {p.steps} · {clock(p.elapsed)} elapsed · "
+                f"about {clock(p.remaining)} left" if p else "Reading the dataset…")
+        st.progress(p.fraction if p else 0.0, text=text)
+    else:
+        st.progress(1.0, text="Saving the model and its latent caches…")
+    st.caption(f"Training on: {view.device}")
+    if view.owner == me:
+        if st.button("Cancel training", icon=":material/stop:", disabled=view.state != "running", key="tr_cancel"):
+            jobs.cancel(me)
+            st.rerun(scope="app")
+    else:
+        st.caption("Only the session that started it can cancel it; a new run can start when it ends.")
+    show_run(view, "tr_live")
+
+
+def result(view: JobView) -> None:
+    """What became of the last run on this server."""
+    when = time.strftime("%H:%M", time.localtime(view.finished or view.started))
+    if view.state == DONE:
+        st.success(f"The run that ended at {when} saved {ui.describe_model(view.model_name)} as "
+                   f"{view.model_name}.pt; it is now in the model selector.", icon="✅")
+        if st.button("Explore it on the latent map", icon=":material/scatter_plot:", key="tr_open"):
+            st.session_state["_model"] = view.model_name
+            st.switch_page(ui.page("Latent map"), query_params={"model": view.model_name})
+    elif view.state == CANCELLED:
+        st.info(f"The run was cancelled at {when} ({view.message}); nothing was written.", icon="⏹️")
+    elif view.state == FAILED:
+        st.error("The last run failed; nothing was written.", icon="⚠️")
+        st.text(view.message)
+    if view.history:
+        with st.expander("Its curves and latent map", expanded=view.state == DONE):
+            show_run(view, "tr_last")
+
+
+def manage_models() -> None:
+    """Models trained here (not the shipped ones) and a way to delete them."""
+    st.subheader("Models trained here")
+    names = ui.deletable_models()
+    if not names:
+        st.caption("None yet. The models that came with the app cannot be deleted here.")
+        return
+    for name in names:
+        label, button = st.columns([4, 1], vertical_alignment="center")
+        label.text(f"{ui.describe_model(name)}  ({name}.pt)")
+        with button.popover("Delete", icon=":material/delete:", key=f"tr_del_{name}"):
+            st.text(f"Delete {name}.pt and its latent caches?")
+            if st.button("Delete for good", type="primary", key=f"tr_del_yes_{name}"):
+                ui.delete_model(name)
+                if m.name == name:
+                    st.session_state.pop("_model", None)
+                    ui.set_params(model=None)
+                st.rerun()
+    st.caption("The models that came with the app cannot be deleted here.")
+
+
+view = jobs.view()
+if view is not None and view.active:
+    live()
+else:
+    chosen = settings_form()
+    if chosen is not None:
+        start(chosen)
+    if view is not None:
+        result(view)
+manage_models()

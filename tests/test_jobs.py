@@ -1,0 +1,140 @@
+"""The training engine's progress callback, cancel flag and device choice, and the server's one training slot
+(vae_core.jobs) on real MNIST."""
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vae_core.checkpoint import load_checkpoint
+from vae_core.config import VAEConfig
+from vae_core.data import load_split
+from vae_core.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
+from vae_core.latents import cache_path_for, delete_model_files, load_latent_cache
+from vae_core.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = dict(hidden_dims=(16,), epochs=2, batch_size=64, train_share=0.01)
+
+
+@pytest.fixture(scope="module")
+def mnist(data_root):
+    return load_split(data_root, "mnist", train=True)[0][:640], load_split(data_root, "mnist", train=False)[0][:300]
+
+
+def test_progress_reaches_every_batch_and_each_epoch_brings_its_record_and_watched_means(mnist):
+    images, test_images = mnist
+    seen = []
+    model, metrics = train_model(VAEConfig(hidden_dims=(16,), latent_dim=3), images, epochs=2, batch_size=128,
+                                 progress=False, test_images=test_images, on_progress=seen.append,
+                                 watch_images=test_images[:50])
+    assert [(p.epoch, p.step) for p in seen] == [(e, s) for e in (1, 2) for s in range(1, 6)]
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[-1].remaining == 0
+    ends = [p for p in seen if p.entry is not None]
+    assert [p.step for p in ends] == [5, 5] and [p.entry for p in ends] == metrics["history"]
+    assert ends[-1].watch_mu.shape == (50, 3)
+    model.eval()
+    with torch.inference_mode():  # the watched means are the model's own, after that epoch
+        assert np.allclose(ends[-1].watch_mu, model.encode(test_images[:50])[0].numpy(), atol=1e-5)
+
+
+def test_the_cancel_flag_stops_before_the_next_batch(mnist):
+    asked = []
+
+    def stop_at_batch_3() -> bool:
+        asked.append(1)
+        return len(asked) == 3
+
+    with pytest.raises(TrainingCancelled, match="epoch 1, batch 3"):
+        train_model(VAEConfig(hidden_dims=(16,)), mnist[0], epochs=1, batch_size=64, progress=False,
+                    should_stop=stop_at_batch_3)
+
+
+def test_device_choice():
+    assert pick_device("cpu") == torch.device("cpu")
+    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    assert pick_device("auto").type == expected
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="not available"):
+            pick_device("cuda")
+    with pytest.raises(ValueError, match="device"):
+        TrainSettings(device="tpu")
+
+
+def test_settings_refuse_nonsense_and_the_share_is_a_seeded_draw():
+    for bad in (dict(epochs=0), dict(lr=0.0), dict(train_share=1.5), dict(batch_size=0), dict(latent_dim=1)):
+        with pytest.raises(ValueError):
+            TrainSettings(**bad)
+    rows = training_subset(60_000, TrainSettings(train_share=0.1, seed=4))
+    assert len(rows) == 6000 and len(set(rows.tolist())) == 6000 and rows.max() > 50_000  # drawn, not the first 6,000
+    assert torch.equal(rows, training_subset(60_000, TrainSettings(train_share=0.1, seed=4)))
+    assert not torch.equal(rows, training_subset(60_000, TrainSettings(train_share=0.1, seed=5)))
+    assert torch.equal(training_subset(60_000, TrainSettings(limit=500)), torch.arange(500))
+
+
+def test_names_are_readable_and_unique(tmp_path):
+    when = datetime(2026, 11, 23, 9, 12)
+    assert model_name_for(TrainSettings(beta=4.0), when, tmp_path) == "mnist_vae_z2_beta4_20261123-0912"
+    assert model_name_for(TrainSettings(kind="ae", dataset="fashion-mnist", latent_dim=8), when, tmp_path) == \
+        "fashion_ae_z8_20261123-0912"
+    (tmp_path / "mnist_vae_z2_beta1_20261123-0912.pt").write_bytes(b"")
+    assert model_name_for(TrainSettings(), when, tmp_path) == "mnist_vae_z2_beta1_20261123-0912-2"
+    assert np.array_equal(watched_rows(10_000), watched_rows(10_000)) and len(watched_rows(10_000)) == 2000
+
+
+def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
+    jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    view = jobs.start(TrainSettings(**TINY), owner="a")
+    with pytest.raises(TrainingBusy):
+        jobs.start(TrainSettings(**TINY), owner="b")  # one at a time, whoever asks
+    assert view.active and jobs.wait(300)
+    view = jobs.view()
+    assert view.state == DONE, view.message
+    assert [e["epoch"] for e in view.history] == [1, 2] and view.watch_mu.shape == (2000, 2)
+    assert view.watch_labels.shape == (2000,)
+    path = tmp_path / f"{view.model_name}.pt"
+    model, metrics = load_checkpoint(path)
+    assert model.config == TrainSettings(**TINY).config() and metrics["train_images"] == 600
+    assert len(metrics["history"]) == 2 and "test_kl" in metrics["history"][-1]
+    assert len(load_latent_cache(cache_path_for(path)).mu) == 10_000
+    assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [path.name, cache_path_for(path).name, cache_path_for(path, True).name])
+    delete_model_files(path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_only_the_owner_cancels_and_a_cancelled_run_writes_nothing(tmp_path, data_root):
+    (tmp_path / "keep.txt").write_text("the user's file")
+    jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    jobs.start(TrainSettings(hidden_dims=(16,), epochs=200, batch_size=32, train_share=0.05), owner="a")
+    assert not jobs.cancel("b")
+    assert jobs.cancel("a") and jobs.wait(120)
+    assert jobs.view().state == CANCELLED and "cancelled" in jobs.view().message
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    jobs.start(TrainSettings(**TINY), owner="b")  # the slot is free again
+    assert jobs.wait(300) and jobs.view().state == DONE
+
+
+def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
+    jobs = TrainingJobs(tmp_path / "models", tmp_path / "no-data", threads=1)
+    jobs.start(TrainSettings(**TINY), owner="a")
+    assert jobs.wait(60)
+    assert jobs.view().state == FAILED and "mnist" in jobs.view().message.lower()
+    assert not (tmp_path / "models").exists()
+
+
+def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):
+    out = tmp_path / "m.pt"
+    cli = [sys.executable, "-m", "vae_core.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "256",
+           "--hidden", "16", "--out", str(out), "--no-cache"]
+    done = subprocess.run([*cli, "--device", "cpu"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "training on CPU" in done.stdout and out.exists()
+    if not torch.cuda.is_available():
+        refused = subprocess.run([*cli, "--device", "cuda"], cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert refused.returncode != 0 and "not available" in refused.stderr

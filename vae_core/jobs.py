@@ -1,0 +1,160 @@
+"""One training run at a time in the app's server process, on a thread of its own.
+
+    jobs = TrainingJobs(models_dir(), data_root())     # one per server (the app caches it)
+    jobs.start(TrainSettings(epochs=8), owner="session token")
+    jobs.view()        # a snapshot any session can draw: settings, progress, history, the watched means
+    jobs.cancel("session token")
+
+The thread runs `vae_core.train.fit`, the CLI's own training, with a progress
+callback and a cancel flag. A finished model is saved with both latent caches
+as one unit (`save_model_with_caches`: temporaries, then renames) under a
+readable unique name; a cancelled or failed run writes nothing.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vae_core.checkpoint import remove_stale_temporaries
+from vae_core.data import read_labels
+from vae_core.latents import cache_path_for, save_model_with_caches
+from vae_core.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
+
+WATCHED = 2000  # test images whose means are redrawn after every epoch
+RUNNING, SAVING, DONE, CANCELLED, FAILED = "running", "saving", "done", "cancelled", "failed"
+
+
+class TrainingBusy(RuntimeError):
+    """A training is already running on this server."""
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A snapshot of the current (or last) run, safe to read from any thread.
+
+    state: running, saving, done, cancelled or failed; history: the finished
+    epochs' records; watch_mu (n, D) and watch_labels (n,): the means of the
+    watched test images after the last finished epoch (None before it);
+    model_name: the saved model (done only); message: why it failed or stopped.
+    """
+
+    settings: TrainSettings
+    owner: str
+    device: str
+    started: float
+    state: str = RUNNING
+    progress: Progress | None = None
+    history: tuple[dict, ...] = ()
+    watch_mu: np.ndarray | None = field(default=None, repr=False)
+    watch_labels: np.ndarray | None = field(default=None, repr=False)
+    model_name: str | None = None
+    message: str = ""
+    finished: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RUNNING, SAVING)
+
+
+def model_name_for(settings: TrainSettings, when: datetime, folder: Path) -> str:
+    """A readable name no file in `folder` has: mnist_vae_z2_beta4_20261123-0912 (then -2, -3, ...)."""
+    data = "fashion" if settings.dataset == "fashion-mnist" else settings.dataset
+    beta = f"_beta{settings.beta:g}" if settings.kind == "vae" else ""
+    base = f"{data}_{settings.kind}_z{settings.latent_dim}{beta}_{when:%Y%m%d-%H%M}"
+    taken = lambda name: any(p.exists() for p in (folder / f"{name}.pt", cache_path_for(folder / f"{name}.pt")))  # noqa: E731
+    name, n = base, 1
+    while taken(name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def watched_rows(n_test: int, count: int = WATCHED) -> np.ndarray:
+    """The fixed test rows (count,) drawn in the live map: the same for every run, sorted."""
+    return np.sort(np.random.default_rng(0).permutation(n_test)[: min(count, n_test)])
+
+
+class TrainingJobs:
+    """The server's one training slot. Every method is safe to call from any session's thread."""
+
+    def __init__(self, models_dir: Path, data_root: Path, threads: int | None = None) -> None:
+        self.models_dir, self.data_root = Path(models_dir), Path(data_root)
+        # Leave a core to the server and the browsers: the pages must stay responsive while it trains.
+        self.threads = threads or max(1, (os.cpu_count() or 2) - 1)
+        self._lock = threading.Lock()
+        self._view: JobView | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def view(self) -> JobView | None:
+        with self._lock:
+            return self._view
+
+    def start(self, settings: TrainSettings, owner: str) -> JobView:
+        """Start a run; raises TrainingBusy while another is running, ValueError for a device torch lacks."""
+        device = pick_device(settings.device)
+        with self._lock:
+            if self._view is not None and self._view.active:
+                raise TrainingBusy("a training is already running on this server")
+            self._stop.clear()
+            self._view = JobView(settings, owner, describe_device(device) if device.type != "cpu"
+                                 else f"CPU ({self.threads} thread{'s' * (self.threads != 1)})", time.time())
+            self._thread = threading.Thread(target=self._run, args=(settings,), name="latent-explorer-training",
+                                            daemon=True)
+            self._thread.start()
+            return self._view
+
+    def cancel(self, owner: str) -> bool:
+        """Ask the run to stop before its next batch; only the session that started it may. True if asked."""
+        with self._lock:
+            if self._view is None or self._view.owner != owner or self._view.state != RUNNING:
+                return False
+            self._stop.set()
+            return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run's thread ends (tests, scripts); True if it has."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
+
+    # ---------------------------------------------------------------- the thread
+    def _update(self, **changes) -> None:
+        with self._lock:
+            self._view = replace(self._view, **changes)
+
+    def _on_progress(self, progress: Progress) -> None:
+        if progress.entry is None:
+            self._update(progress=progress)
+            return
+        with self._lock:
+            self._view = replace(self._view, progress=progress, history=(*self._view.history, progress.entry),
+                                 watch_mu=progress.watch_mu)
+
+    def _run(self, settings: TrainSettings) -> None:
+        torch.set_num_threads(self.threads)  # this thread's own pool (OpenMP), not the server's
+        try:
+            labels = read_labels(self.data_root, settings.dataset, train=False)
+            rows = watched_rows(len(labels))
+            self._update(watch_labels=labels[rows])
+            model, metrics = fit(settings, self.data_root, progress=False, on_progress=self._on_progress,
+                                 should_stop=self._stop.is_set, watch=rows)
+            self._update(state=SAVING)
+            name = model_name_for(settings, datetime.now(), self.models_dir)
+            out = self.models_dir / f"{name}.pt"
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(self.models_dir, [out.name, cache_path_for(out).name, cache_path_for(out, True).name])
+            save_model_with_caches(model, out, metrics, self.data_root)
+            self._update(state=DONE, model_name=name, finished=time.time())
+        except TrainingCancelled as exc:
+            self._update(state=CANCELLED, message=str(exc), finished=time.time())
+        except Exception as exc:  # a thread has nobody to raise to: the page shows the reason
+            self._update(state=FAILED, message=f"{type(exc).__name__}: {exc}", finished=time.time())
