@@ -98,8 +98,9 @@ def add_prior_circles(fig: go.Figure, ks=(1, 2, 3), center=(0.0, 0.0)) -> None:
     """Contours of the prior N(0, I) at 1, 2, 3 sigma, around `center` (where z = 0 lies on the plane)."""
     t = np.linspace(0, 2 * np.pi, 120)
     cx, cy = center
+    name = "prior " + ", ".join(f"{k}σ" for k in ks)
     for k in ks:
-        fig.add_trace(go.Scatter(x=cx + k * np.cos(t), y=cy + k * np.sin(t), mode="lines", name="prior 1σ, 2σ, 3σ",
+        fig.add_trace(go.Scatter(x=cx + k * np.cos(t), y=cy + k * np.sin(t), mode="lines", name=name,
                                  legendgroup="prior", showlegend=k == ks[0], hoverinfo="skip",
                                  line=dict(color="#333", width=1.5, dash="dot")))
         fig.add_annotation(x=cx + k * 0.7071, y=cy + k * 0.7071, text=f"{k}σ", showarrow=False,

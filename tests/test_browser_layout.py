@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "app_digit_7.png"
 VIEWPORTS = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
-STATES = ["encode-upload", "encode-draw", "manifold", "prior", "interpolate", "tradeoff"]
+STATES = ["encode-upload", "encode-draw", "manifold", "prior", "interpolate", "tradeoff", "train"]
 STEPS = 24
 SLACK = 2  # px of overlap or overhang tolerated (sub-pixel rounding, borders)
 T = 90_000  # ms: generous, the machine is shared
@@ -109,7 +109,7 @@ def settle(page) -> None:
 
 def open_state(page, base: str, state: str) -> None:
     path = {"manifold": "/Manifold", "prior": "/Prior_vs_posterior", "interpolate": f"/Interpolate?steps={STEPS}",
-            "tradeoff": "/Trade_off"}
+            "tradeoff": "/Trade_off", "train": "/Train"}
     page.goto(base + path.get(state, "/Encode_a_digit"))
     settle(page)
     if state == "encode-upload":

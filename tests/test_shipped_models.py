@@ -1,10 +1,12 @@
 """The models in models/ are real, consistent with their latent caches, and good enough."""
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from explorer_ui.training import SHIPPED_MODELS
 from vae_core.checkpoint import load_checkpoint
 from vae_core.data import load_split
 from vae_core.evaluate import elbo_terms
@@ -59,3 +61,11 @@ def test_a_damaged_latent_cache_gives_a_clear_error(tmp_path, damage):
         np.savez(path, mu=np.zeros(10, np.float32), logvar=np.zeros(10, np.float32), labels=np.zeros(10, np.int64))
     with pytest.raises(ValueError, match="latent cache"):
         load_latent_cache(path)
+
+
+def test_the_models_that_cannot_be_deleted_are_the_committed_ones():
+    tracked = subprocess.run(["git", "ls-files", "models/*.pt"], cwd=Path(__file__).resolve().parents[1],
+                             capture_output=True, text=True, check=True).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    assert sorted(SHIPPED_MODELS) == sorted(Path(p).stem for p in tracked if "/" not in p[len("models/"):])

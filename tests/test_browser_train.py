@@ -1,0 +1,96 @@
+"""The Train page in a real browser: a tiny run whose curves and map update after every epoch, a second tab
+watching it, and the finished model in the selector of the other pages."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser_support import streamlit_server, wait_idle
+from tests.test_browser_layout import layout_problems, settle
+from vae_core import settings
+from vae_core.latents import cache_path_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "models" / "mnist_vae_z2.pt"
+T = 120_000
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, data_root):
+    folder = tmp_path_factory.mktemp("models")
+    for path in (DEFAULT, cache_path_for(DEFAULT), cache_path_for(DEFAULT, True)):
+        shutil.copy2(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(models):
+    env = {"MNIST_DATA_ROOT": str(settings.data_root()), "LATENT_EXPLORER_MODELS": str(models)}
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
+        yield url
+
+
+def open_page(browser, url: str, viewport=(1400, 1000)):
+    pg = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    pg.set_default_timeout(T)
+    pg.goto(url)
+    return pg
+
+
+def curve_points(pg) -> int:
+    """Epochs drawn in the live curves (the training reconstruction trace)."""
+    return pg.evaluate("() => { const g = document.querySelector('.js-plotly-plot');"
+                       " return g && g.data ? g.data[0].x.length : 0; }")
+
+
+def test_a_tiny_run_updates_its_curves_and_map_and_joins_every_selector(browser, server, models):
+    pg = open_page(browser, f"{server}/Train")
+    pg.get_by_role("button", name="Start training").wait_for()
+    pg.get_by_label("Epochs", exact=True).and_(pg.locator("input")).fill("4")
+    slider = pg.get_by_role("slider", name="Share of the training set")
+    slider.focus()
+    slider.press("Home")  # 1 %
+    for _ in range(29):
+        slider.press("ArrowRight")  # 30 %: 18,000 images, a few seconds an epoch
+    expect(slider).to_have_attribute("aria-valuetext", "30%")
+    pg.get_by_role("button", name="Start training").click()
+    expect(pg.get_by_text("Training (started in this session)")).to_be_visible(timeout=T)
+    expect(pg.get_by_text("Training on: CPU", exact=False)).to_be_visible()
+    expect(pg.get_by_text("Means of 2,000 test images after epoch 1", exact=False)).to_be_visible(timeout=T)
+    # A second tab sees the run and cannot start another.
+    watcher = open_page(browser, f"{server}/Train", viewport=(390, 844))
+    expect(watcher.get_by_text("Training (started in another session)")).to_be_visible(timeout=T)
+    assert watcher.get_by_role("button", name="Start training").count() == 0
+    assert watcher.get_by_role("button", name="Cancel training").count() == 0
+    watcher.close()
+    pg.bring_to_front()
+    expect(pg.get_by_text("Means of 2,000 test images after epoch 2", exact=False)).to_be_visible(timeout=T)
+    assert curve_points(pg) >= 2  # the curves grew with the map
+    expect(pg.get_by_text("it is now in the model selector", exact=False)).to_be_visible(timeout=T)
+    wait_idle(pg)
+    assert curve_points(pg) == 4
+    trained = sorted(p.stem for p in models.glob("*.pt") if p.stem != DEFAULT.stem)
+    assert len(trained) == 1
+    for size in ((1400, 1000), (390, 844)):  # the finished run's curves and map beside (or above) the form
+        view = open_page(browser, f"{server}/Train", viewport=size)
+        view.get_by_text("it is now in the model selector", exact=False).wait_for()
+        settle(view)
+        assert not layout_problems(view), layout_problems(view)
+        view.close()
+    # Its button opens it on the latent map; another page lists it in its selector too.
+    pg.get_by_role("button", name="Explore it on the latent map").click()
+    expect(pg.locator("h1")).to_have_text("Latent map", timeout=T)
+    expect(pg.get_by_test_id("stSidebar")).to_contain_text("4 epochs on MNIST", timeout=T)  # its card: it is the model
+    assert f"model={trained[0]}" in pg.evaluate("() => location.href")
+    pg.get_by_test_id("stSidebarNavLink").filter(has_text="Manifold").click()
+    expect(pg.locator("h1")).to_have_text("Manifold", timeout=T)
+    pg.get_by_role("combobox", name="Model").click()
+    expect(pg.get_by_role("option", name="VAE · 2-D latent · MNIST (default)")).to_be_visible()
+    expect(pg.get_by_role("option").filter(has_text="trained")).to_have_count(1)
+    pg.close()
