@@ -17,7 +17,7 @@ PAGES = [
     ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
     ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),
     ("pages/5_Trade_off.py", "Reconstruction vs KL", ":material/balance:"),
-    ("pages/6_Train.py", "Train", ":material/model_training:"),
+    ("pages/6_Train.py", "Train a model", ":material/model_training:"),
 ]
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
 

@@ -183,6 +183,7 @@ PAGE_TEXTS = {
     "Prior vs posterior": "Named with p ≥ 0.9",
     "Interpolate": "‖z‖ along the path",
     "Reconstruction vs KL": "Grey share of the ink on the border",
+    "Train a model": "Start training",
 }
 
 
