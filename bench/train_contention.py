@@ -86,7 +86,7 @@ def main() -> None:
                         stop_training(trainer, url, not args.no_watch)
         browser.close()
     names = {"click": "click -> panel filled", "hover": "pointer move -> image on screen", "decode": "decode one z"}
-    print(f"cores: {os.cpu_count()}; rounds: {args.rounds}; training: the Train page's defaults, 1 thread; "
+    print(f"cores: {os.cpu_count()}; rounds: {args.rounds}; training: the Train page's defaults; "
           f"the Train tab {'closed' if args.no_watch else 'watching'} while it trains\n")
     print("| measure | idle median, p95 (ms) | training median, p95 (ms) | ratio of medians | target |")
     print("|---|---|---|---|---|")

@@ -8,7 +8,7 @@ import streamlit as st
 import explorer_ui as ui
 from vae_core import explore
 from vae_core.data import LABEL_NAMES
-from vae_core.jobs import CANCELLED, DONE, FAILED, JobView, TrainingBusy
+from vae_core.jobs import CANCELLED, DONE, FAILED, RUNNING, JobView, TrainingBusy
 from vae_core.projection import projection_for
 from vae_core.train import TrainSettings
 
@@ -140,7 +140,7 @@ def progress_panel(epochs_drawn: int) -> None:
     if view is None or not view.active or len(view.history) != epochs_drawn:
         st.rerun(scope="app")
     p = view.progress
-    if view.state == "running":
+    if view.state == RUNNING:
         text = (f"Epoch {p.epoch} of {p.epochs} · batch {p.step} of {p.steps} · {clock(p.elapsed)} elapsed · "
                 f"about {clock(p.remaining)} left" if p else "Reading the dataset…")
         st.progress(p.fraction if p else 0.0, text=text)
@@ -148,7 +148,7 @@ def progress_panel(epochs_drawn: int) -> None:
         st.progress(1.0, text="Saving the model and its latent caches…")
     st.caption(f"Training on: {view.device}")
     if view.owner == me:
-        if st.button("Cancel training", icon=":material/stop:", disabled=view.state != "running", key="tr_cancel"):
+        if st.button("Cancel training", icon=":material/stop:", disabled=view.state != RUNNING, key="tr_cancel"):
             jobs.cancel(me)
             st.rerun(scope="app")
     else:

@@ -69,9 +69,8 @@ def model_name_for(settings: TrainSettings, when: datetime, folder: Path) -> str
     data = "fashion" if settings.dataset == "fashion-mnist" else settings.dataset
     beta = f"_beta{settings.beta:g}" if settings.kind == "vae" else ""
     base = f"{data}_{settings.kind}_z{settings.latent_dim}{beta}_{when:%Y%m%d-%H%M}"
-    taken = lambda name: any(p.exists() for p in (folder / f"{name}.pt", cache_path_for(folder / f"{name}.pt")))  # noqa: E731
     name, n = base, 1
-    while taken(name):
+    while (folder / f"{name}.pt").exists() or cache_path_for(folder / f"{name}.pt").exists():
         n += 1
         name = f"{base}-{n}"
     return name
@@ -105,8 +104,7 @@ class TrainingJobs:
             if self._view is not None and self._view.active:
                 raise TrainingBusy("a training is already running on this server")
             self._stop.clear()
-            self._view = JobView(settings, owner, describe_device(device) if device.type != "cpu"
-                                 else f"CPU ({self.threads} thread{'s' * (self.threads != 1)})", time.time())
+            self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
             self._thread = threading.Thread(target=self._run, args=(settings,), name="latent-explorer-training",
                                             daemon=True)
             self._thread.start()

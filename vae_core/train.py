@@ -87,13 +87,15 @@ def pick_device(choice: str = "auto") -> torch.device:
     return torch.device(choice)
 
 
-def describe_device(device: torch.device) -> str:
-    """A line for people: "CUDA GPU (NVIDIA H100 80GB HBM3)", "Apple GPU (MPS)" or "CPU (2 threads)"."""
+def describe_device(device: torch.device, threads: int | None = None) -> str:
+    """A line for people: "CUDA GPU (NVIDIA H100 80GB HBM3)", "Apple GPU (MPS)" or "CPU (2 threads)"
+    (`threads`: those the run will use, else torch's current setting)."""
     if device.type == "cuda":
         return f"CUDA GPU ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''})"
+    threads = threads or torch.get_num_threads()
+    return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def train_model(
