@@ -1,9 +1,10 @@
 """A labelled set of uploads people make: scans, canvas exports and phone photos of handwritten digits.
 
     python -m bench.upload_set --out bench/out/upload_set [--per-style 200] [--seed 0]
+    python -m bench.upload_set --out tests/fixtures/uploads --per-style 10 --seed 7 --longest 320
 
 writes <style>_<nnnn>_<label>.<ext> files and labels.csv (file, style, label,
-hand, width, height). The handwriting comes from `bench.handwriting` (parametric
+hand, width, height, box: the ink's left top right bottom). The handwriting comes from `bench.handwriting` (parametric
 pen strokes and handwriting fonts), never from MNIST. Each style brings what
 real uploads bring:
 
@@ -98,6 +99,12 @@ def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
     return buf.getvalue()
 
 
+def _box(cover: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the ink in cover (H, W): where the digit really is."""
+    rows, cols = np.nonzero(cover > 0.1)
+    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+
+
 def _png(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PNG")
@@ -108,8 +115,11 @@ def _to_uint8(rgb: np.ndarray) -> np.ndarray:
     return np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def scan(label: int, rng: np.random.Generator) -> tuple[bytes, str, str]:
-    """A flatbed scan's crop around one digit: (file bytes, extension, hand)."""
+Made = tuple[bytes, str, str, tuple[int, int, int, int]]  # file bytes, extension, hand, the ink's box
+
+
+def scan(label: int, rng: np.random.Generator) -> Made:
+    """A flatbed scan's crop around one digit."""
     h = int(rng.uniform(300, 1000))
     w = int(h * rng.uniform(0.8, 1.3))
     ink, hand = digit_ink(label, int(h * rng.uniform(0.35, 0.85)), rng, pen=rng.uniform(0.02, 0.12))
@@ -122,12 +132,12 @@ def scan(label: int, rng: np.random.Generator) -> tuple[bytes, str, str]:
     rgb = rgb + rng.normal(0, rng.uniform(0.005, 0.025), (h, w, 1)).astype(np.float32)
     out = _to_uint8(rgb)
     if rng.random() < 0.5:
-        return _jpeg(out, int(rng.integers(70, 95))), "jpg", hand
+        return _jpeg(out, int(rng.integers(70, 95))), "jpg", hand, _box(cover)
     image = Image.fromarray(out)
-    return _png(image.convert("L") if rng.random() < 0.5 else image), "png", hand
+    return _png(image.convert("L") if rng.random() < 0.5 else image), "png", hand, _box(cover)
 
 
-def canvas(label: int, rng: np.random.Generator) -> tuple[bytes, str, str]:
+def canvas(label: int, rng: np.random.Generator) -> Made:
     """A drawing app's PNG export: round brush of one width, opaque or transparent."""
     size = int(rng.uniform(200, 600))
     w = int(size * rng.choice([1.0, 1.0, 1.5]))
@@ -142,7 +152,7 @@ def canvas(label: int, rng: np.random.Generator) -> tuple[bytes, str, str]:
         rgb = np.full((size, w, 3), under, np.float32)
         rgb[cover > 0] = colour
         rgba = np.dstack([_to_uint8(rgb), _to_uint8(cover)])
-        return _png(Image.fromarray(rgba, "RGBA")), "png", hand
+        return _png(Image.fromarray(rgba, "RGBA")), "png", hand, _box(cover)
     if kind == "white_on_black":
         paper, colour = np.zeros(3, np.float32), np.ones(3, np.float32)
     elif kind == "black_on_white":
@@ -151,10 +161,10 @@ def canvas(label: int, rng: np.random.Generator) -> tuple[bytes, str, str]:
         paper = np.ones(3, np.float32)
         colour = np.array([(0.85, 0.1, 0.1), (0.1, 0.3, 0.9), (0.1, 0.55, 0.2)][rng.integers(3)], np.float32)
     rgb = paper * (1 - cover[..., None]) + colour * cover[..., None]
-    return _png(Image.fromarray(_to_uint8(rgb))), "png", hand
+    return _png(Image.fromarray(_to_uint8(rgb))), "png", hand, _box(cover)
 
 
-def photo(label: int, rng: np.random.Generator, size: tuple[int, int] | None = None) -> tuple[bytes, str, str]:
+def photo(label: int, rng: np.random.Generator, size: tuple[int, int] | None = None) -> Made:
     """A phone photo of a pen digit on paper, JPEG, landscape or portrait."""
     w, h = size or PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))]
     if rng.random() < 0.3:
@@ -173,26 +183,43 @@ def photo(label: int, rng: np.random.Generator, size: tuple[int, int] | None = N
     rgb = rgb * light[..., None] * rng.uniform(0.7, 1.0)
     image = Image.fromarray(_to_uint8(rgb)).filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2) * h / 1500))
     noisy = np.asarray(image, np.int16) + rng.normal(0, rng.uniform(1, 5), (h, w, 1)).astype(np.int16)
-    return _jpeg(np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 93))), "jpg", hand
+    return _jpeg(np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 93))), "jpg", hand, _box(cover)
 
 
 MAKERS = {"scan": scan, "canvas": canvas, "photo": photo}
 
 
-def generate(out: Path, per_style: int = 200, seed: int = 0) -> list[dict]:
-    """Write per_style images of each style (labels cycling 0-9) and labels.csv into `out`; return the rows."""
+def shrink(made: Made, longest: int) -> Made:
+    """The same upload at most `longest` px, saved again in its format: small enough to commit as a fixture."""
+    data, ext, hand, box = made
+    with Image.open(io.BytesIO(data)) as image:
+        f = longest / max(image.size)
+        if f >= 1:
+            return made
+        image = image.resize((round(image.width * f), round(image.height * f)), Image.Resampling.LANCZOS)
+        if ext == "jpg":
+            data = _jpeg(np.asarray(image), 85)
+        else:  # an opaque PNG's noise costs bytes in colour: grey is a third
+            data = _png(image if image.mode in ("RGBA", "LA", "L") else image.convert("L"))
+    return data, ext, hand, (int(box[0] * f), int(box[1] * f), int(np.ceil(box[2] * f)), int(np.ceil(box[3] * f)))
+
+
+def generate(out: Path, per_style: int = 200, seed: int = 0, longest: int | None = None) -> list[dict]:
+    """Write per_style images of each style (labels cycling 0-9) and labels.csv into `out`; return the rows.
+    `longest`: shrink every image to at most this many px (the small set the tests keep)."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for s, style in enumerate(STYLES):
         rng = np.random.default_rng([seed, s])
         for i in tqdm(range(per_style), desc=style, unit="image"):
             label = i % 10
-            data, ext, hand = MAKERS[style](label, rng)
+            made = MAKERS[style](label, rng)
+            data, ext, hand, box = shrink(made, longest) if longest else made
             name = f"{style}_{i:04d}_{label}.{ext}"
             (out / name).write_bytes(data)
             with Image.open(io.BytesIO(data)) as image:
                 rows.append(dict(file=name, style=style, label=label, hand=hand, width=image.width,
-                                 height=image.height))
+                                 height=image.height, box=" ".join(map(str, box))))
     with open(out / "labels.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -205,8 +232,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/upload_set"))
     parser.add_argument("--per-style", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--longest", type=int, default=None, help="shrink images to at most this many px")
     args = parser.parse_args()
-    rows = generate(args.out, args.per_style, args.seed)
+    rows = generate(args.out, args.per_style, args.seed, args.longest)
     print(f"{len(rows)} images in {args.out}")
 
 

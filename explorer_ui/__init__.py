@@ -23,6 +23,7 @@ from .images import (
     tinted_mosaic,
     to_uint8,
     upscale,
+    with_box,
 )
 from .link import format_z
 from .loading import (
@@ -85,6 +86,7 @@ __all__ = [
     "param_z", "seed_button", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "tinted_mosaic", "to_uint8", "upscale",
+    "with_box",
     "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
     "add_prior_circles", "history_figure", "map_figure", "means_raster", "union_extent",
 ]

@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import streamlit as st
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from vae_core import explore
 
@@ -42,6 +42,16 @@ def show_digit(img: np.ndarray, caption: str | None = None, size: int = DIGIT_PX
 def download_png(img: np.ndarray, filename: str, key: str, label: str = "Download PNG", size: int = 280) -> None:
     st.download_button(label, png_bytes(img, size), file_name=filename, mime="image/png", key=key,
                        icon=":material/download:", on_click="ignore")
+
+
+def with_box(rgb: np.ndarray, box: tuple[int, int, int, int], color: str = "#e8590c") -> np.ndarray:
+    """A copy of an RGB image (h, w, 3) uint8 with the rectangle box = (left, top, right, bottom) outlined."""
+    image = Image.fromarray(rgb)
+    line = max(2, round(max(image.size) / 150))
+    left, top, right, bottom = box
+    ImageDraw.Draw(image).rectangle([max(0, left - line), max(0, top - line), min(image.width - 1, right + line - 1),
+                                     min(image.height - 1, bottom + line - 1)], outline=color, width=line)
+    return np.asarray(image)
 
 
 def gray_image(img: np.ndarray) -> Image.Image:

@@ -20,7 +20,7 @@ from vae_core.evaluate import prior_verdict as evaluate_prior_verdict
 from vae_core.evaluate import test_terms as evaluate_test_terms
 from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
 from vae_core.model import VAE
-from vae_core.preprocess import load_image, preview, to_mnist_array
+from vae_core.preprocess import load_image, prepare, preview
 from vae_core.projection import Projection, projection_for
 from vae_core.settings import data_root, model_path, models_dir
 
@@ -276,28 +276,33 @@ def load_or_error(name: str) -> Loaded | None:
 @dataclass(frozen=True)
 class Encoded:
     """An encoded upload: x (28, 28) input, mu and sigma (D,), reconstruction (28, 28) = decode(mu),
-    preview (h, w, 3) uint8: the upload as a page can show it, whatever its mode or bit depth."""
+    preview (h, w, 3) uint8: the upload as a page can show it, whatever its mode or bit depth;
+    box (left, top, right, bottom): where the digit's ink was found, in the preview's pixels."""
 
     x: np.ndarray
     mu: np.ndarray
     sigma: np.ndarray
     recon: np.ndarray
     preview: np.ndarray
+    box: tuple[int, int, int, int]
 
 
-def encode_digit(model: VAE, source) -> Encoded:
+def encode_digit(model: VAE, source, deslant: bool = True) -> Encoded:
     """Uploaded file / bytes / PIL image -> Encoded. Raises ImageDecodeError with a human message."""
     image = load_image(source)
-    x = to_mnist_array(image)
-    mu, sigma = explore.encode(model, x)
-    return Encoded(x, mu[0], sigma[0], explore.decode(model, mu)[0], preview(image))
+    prepared = prepare(image, deslant)
+    mu, sigma = explore.encode(model, prepared.x)
+    shown = preview(image)
+    scale = shown.shape[1] / image.width
+    box = tuple(int(round(v * scale)) for v in prepared.box)
+    return Encoded(prepared.x, mu[0], sigma[0], explore.decode(model, mu)[0], shown, box)
 
 
 @st.cache_data(show_spinner="Encoding…", max_entries=32)
-def _encode_cached(name: str, stamp: int, data: bytes) -> Encoded:
-    return encode_digit(load(name).model, data)
+def _encode_cached(name: str, stamp: int, data: bytes, deslant: bool) -> Encoded:
+    return encode_digit(load(name).model, data, deslant)
 
 
-def encode_bytes(m: Loaded, data: bytes) -> Encoded:
-    """`encode_digit` for the bytes of an upload or drawing, cached per model and content."""
-    return _encode_cached(m.name, m.stamp, bytes(data))
+def encode_bytes(m: Loaded, data: bytes, deslant: bool = True) -> Encoded:
+    """`encode_digit` for the bytes of an upload or drawing, cached per model, content and slant choice."""
+    return _encode_cached(m.name, m.stamp, bytes(data), deslant)

@@ -9,6 +9,7 @@ from vae_core import explore
 from vae_core.data import ITEM_WORD, LABEL_NAMES
 
 N_SAMPLES = 16
+CLEAR_MAJORITY = 10  # of the 15 nearest test means; fewer and the map can't say which digit it is
 CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
 
 m = ui.sidebar_model()
@@ -34,6 +35,22 @@ def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
                    "almost no KL.")
 
 
+def neighbours(m: ui.Loaded, enc: ui.Encoded) -> None:
+    """What the 15 test means nearest mu say, and a note when they disagree."""
+    counts = explore.neighbour_counts(m.mu, m.cache.labels, enc.mu, 15, len(LABEL_NAMES[m.dataset]))
+    names, item = LABEL_NAMES[m.dataset], ITEM_WORD[m.dataset]
+    top = int(counts.argmax())
+    if counts[top] >= CLEAR_MAJORITY:
+        st.caption(f"Its 15 nearest test {item}s on the map are mostly **{ui.plain(names[top])}** "
+                   f"({counts[top]} of 15).")
+        return
+    split = ", ".join(f"{n} {'is' if n == 1 else 'are'} {ui.plain(names[i])}"
+                      for i, n in sorted(enumerate(counts), key=lambda p: -p[1]) if n)
+    st.warning(f"**Ambiguous:** its 15 nearest test {item}s disagree: {split}. It lies where clusters meet, so "
+               "the map can't say which it is; a slightly different hand would move it to either side.",
+               icon=":material/call_split:")
+
+
 source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
     mode = st.segmented_control("Input", ["Upload", "Draw"], default="Upload", key="enc_mode",
@@ -51,11 +68,14 @@ with source_col:
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
             data = upload.getvalue()
+    deslant = st.toggle("Match MNIST's slant", value=True, key="enc_deslant",
+                        help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
+                        "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
 
 enc = None
 if data is not None:  # an empty upload gets its message too
     try:
-        enc = ui.encode_bytes(m, data)
+        enc = ui.encode_bytes(m, data, deslant)
     except ui.ImageDecodeError as exc:
         with source_col:
             st.error(f"Could not use this image: {ui.plain(str(exc))}. Try another file or draw a digit.", icon="🚫")
@@ -67,7 +87,8 @@ with result_col:
     cols = st.columns(3)
     with cols[0]:
         with st.container(width=ui.DIGIT_PX):  # at most DIGIT_PX, less in a narrower column
-            st.image(enc.preview, caption="your drawing" if mode == "Draw" else "your image", width="stretch")
+            st.image(ui.with_box(enc.preview, enc.box), width="stretch",
+                     caption=f"your {'drawing' if mode == 'Draw' else 'image'}; the box: the ink that was used")
     with cols[1]:
         ui.show_digit(enc.x, "input x: preprocessed 28×28")
         ui.download_png(enc.x, "input_28x28.png", key="dl_input", label="Input PNG")
@@ -80,9 +101,7 @@ with result_col:
     c1, c2 = st.columns([2, 1])
     c1.markdown(f"**μ** (encoder mean) = {fmt(enc.mu)}  \n**σ** (encoder std) = {fmt(enc.sigma)}")
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
-    top, votes = explore.majority_label(m.mu, m.cache.labels, enc.mu)
-    st.caption(f"Its 15 nearest test {ITEM_WORD[m.dataset]}s on the map are mostly "
-               f"**{ui.plain(LABEL_NAMES[m.dataset][top])}** ({votes} of 15).")
+    neighbours(m, enc)
     if m.dim > 2:
         per_dimension(m, enc)
 

@@ -31,6 +31,7 @@ VAE, AE = "mnist_vae_z2", "mnist_ae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
 MAP_READY = ".lm-root[data-ready='1']"
 T = 60_000  # ms: generous, the machine is shared
+UPLOADS = Path(__file__).parent / "fixtures" / "uploads"  # scans, canvas exports and phone photos, not MNIST
 
 
 
@@ -135,6 +136,27 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     names = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
                                    .flatMap(g => (g._fullData || []).map(t => t.name))""")
     assert {"q(z|x) 1σ", "q(z|x) 2σ", "samples z", "μ"} <= set(names), names
+
+
+def test_encode_page_reads_a_phone_photo_says_when_it_is_ambiguous_and_can_keep_its_slant(page, vae_model):
+    from vae_core import explore
+    from vae_core.preprocess import preprocess
+
+    photo = UPLOADS / "photo_0004_4.jpg"  # a small blue 4 under a vignette; the map's neighbours split 7/6
+    open_page(page, "/Encode_a_digit", "Encode a digit")
+    upload(page, photo)
+    expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
+    wait_idle(page)
+    assert_healthy(page)
+    expect(page.get_by_test_id("stImageCaption").filter(has_text="the box: the ink that was used")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Ambiguous: its 15 nearest test digits disagree: 7 are 4, 6 are 2"))).to_be_visible()
+    want = explore.encode(vae_model, preprocess(photo))[0][0]
+    assert np.allclose(_shown_vector(page, "μ"), want, atol=2e-3)
+    page.get_by_text("Match MNIST's slant").click()  # off: the digit's own slant
+    own = explore.encode(vae_model, preprocess(photo, deslant=False))[0][0]
+    expect(page.get_by_text(f"({own[0]:.3f}, {own[1]:.3f})", exact=False).first).to_be_visible(timeout=T)
+    wait_idle(page)
+    assert np.allclose(_shown_vector(page, "μ"), own, atol=2e-3) and not np.allclose(own, want, atol=2e-3)
 
 
 def test_encode_page_encodes_a_digit_drawn_on_the_canvas(page):

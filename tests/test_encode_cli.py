@@ -90,3 +90,14 @@ def test_bad_checkpoint_exits_2_without_traceback(tmp_path, capsys):
 def _as_batch(array):
     """(28, 28) image -> (1, 1, 28, 28) float32 tensor, what VAE.encode takes."""
     return torch.as_tensor(np.asarray(array, dtype=np.float32)).reshape(1, 1, 28, 28)
+
+
+def test_keep_slant_encodes_the_digit_at_its_own_slant(checkpoint, capsys):
+    photo = str(FIXTURES / "uploads" / "photo_0000_0.jpg")  # a 0 leaning well past MNIST's typical slant
+    model, _ = load_checkpoint(checkpoint)
+    for args, deslant in (([], True), (["--keep-slant"], False)):
+        assert main(["--checkpoint", str(checkpoint), photo, "--json", *args]) == 0
+        entry = json.loads(capsys.readouterr().out)[0]
+        with torch.inference_mode():
+            mu, _ = model.encode(_as_batch(preprocess(photo, deslant)))
+        assert entry["mu"] == pytest.approx(mu[0].tolist(), abs=1e-5)

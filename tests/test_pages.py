@@ -99,6 +99,19 @@ def test_upload_handler_puts_a_real_7_among_the_7s(name):
 
 
 @needs_models
+def test_upload_handler_outlines_where_the_ink_was_found():
+    photo = FIXTURE.parent / "uploads" / "photo_0009_9.jpg"  # 320 x 240, the 9's ink at (69, 61)-(143, 172)
+    enc = ui.encode_digit(ui.load(ui.VAE_MODEL).model, photo.read_bytes())
+    assert enc.preview.shape == (240, 320, 3)  # small enough to be shown at its own size
+    left, top, right, bottom = enc.box
+    assert abs(left - 69) <= 4 and abs(top - 61) <= 4 and abs(right - 143) <= 4 and abs(bottom - 172) <= 4
+    shown = ui.with_box(enc.preview, enc.box)
+    orange = np.array([0xE8, 0x59, 0x0C])
+    assert (shown[top:bottom, left - 1] == orange).all() and (shown[bottom, left:right] == orange).all()
+    assert (shown[top + 2:bottom - 2, left + 2:right - 2] == enc.preview[top + 2:bottom - 2, left + 2:right - 2]).all()
+
+
+@needs_models
 def test_upload_handler_rejects_a_bad_file():
     with pytest.raises(ui.ImageDecodeError):
         ui.encode_digit(ui.load(ui.VAE_MODEL).model, b"this is not an image")

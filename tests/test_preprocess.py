@@ -14,11 +14,22 @@ import torch
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
-from vae_core.preprocess import ImageDecodeError, load_image, preprocess, to_mnist_array
+from vae_core import preprocess as prep
+from vae_core.preprocess import ImageDecodeError, load_image
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORIGINAL = FIXTURES / "mnist1_white_on_black.png"  # MNIST test image 1, a "2", as stored in MNIST
 RENDERINGS = sorted(p.name for p in FIXTURES.glob("mnist1_*") if p.name != ORIGINAL.name)
+
+
+def preprocess(source, deslant: bool = False) -> np.ndarray:
+    """The app's preprocessing, by default at the digit's own slant: most tests here compare pixels
+    with the original digit (deslanting is tested on its own, below)."""
+    return prep.preprocess(source, deslant)
+
+
+def to_mnist_array(image: Image.Image) -> np.ndarray:
+    return prep.to_mnist_array(image, deslant=False)
 
 
 def digit(path: Path) -> np.ndarray:

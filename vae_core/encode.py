@@ -24,10 +24,10 @@ from vae_core.preprocess import ImageDecodeError, preprocess
 DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
 
 
-def _prepare(path: str) -> np.ndarray | str:
+def _prepare(path: str, deslant: bool = True) -> np.ndarray | str:
     """Preprocessed (28, 28) array for `path`, or a message saying why not."""
     try:
-        return preprocess(path)
+        return preprocess(path, deslant)
     except ImageDecodeError as exc:
         return str(exc)
     except OSError as exc:  # missing file, a directory, no permission
@@ -36,13 +36,13 @@ def _prepare(path: str) -> np.ndarray | str:
         return f"could not process this image ({type(exc).__name__}: {exc})"
 
 
-def encode_files(model: VAE, paths: list[str]) -> list[dict]:
+def encode_files(model: VAE, paths: list[str], deslant: bool = True) -> list[dict]:
     """One dict per path, in order: {"file", "mu", "sigma"} or {"file", "error"}.
 
     mu and sigma are lists of latent_dim floats; sigma = exp(logvar / 2),
     0 for a plain autoencoder. All usable images are encoded in one batch.
     """
-    prepared = [_prepare(p) for p in paths]
+    prepared = [_prepare(p, deslant) for p in paths]
     good = [i for i, x in enumerate(prepared) if isinstance(x, np.ndarray)]
     results: list[dict] = [{"file": p, "error": x} if isinstance(x, str) else {"file": p}
                            for p, x in zip(paths, prepared, strict=True)]
@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP, ...)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.add_argument("--keep-slant", action="store_true",
+                        help="encode each digit at its own slant instead of MNIST's median slant")
     args = parser.parse_args(argv)
     model, _ = load_checkpoint(Path(args.checkpoint))  # a bad one: run_cli says why and exits 2
-    results = encode_files(model, args.images)
+    results = encode_files(model, args.images, deslant=not args.keep_slant)
     print(json.dumps(results, indent=2) if args.json else _table(results))
     return 1 if any("error" in r for r in results) else 0
 

@@ -245,6 +245,11 @@ def _distances(mu_all: np.ndarray, z: np.ndarray, chunk: int):
         yield slice(i, i + chunk), sq[None, :] - 2 * np.asarray(z[i : i + chunk], np.float32) @ mu_all.T  # + |z|^2
 
 
+def neighbour_counts(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15, n_labels: int = 10) -> np.ndarray:
+    """How many of the k means (rows of mu_all (N, D)) nearest z (D,) carry each label: (n_labels,) ints."""
+    return np.bincount(labels[nearest_means(mu_all, z, k)], minlength=n_labels)
+
+
 def majority_label(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15) -> tuple[int, int]:
     """Most common label among the k test means nearest z (D,), and how many of the k carry it."""
     top, votes = majority_labels(mu_all, labels, np.asarray(z)[None, :], k)
