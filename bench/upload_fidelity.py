@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage as ndi
+from tqdm import tqdm
 
 from bench.upload_set import STYLES, generate
 from vae_core import explore, settings
@@ -54,7 +55,7 @@ def leave_one_out_vote(mu: np.ndarray, labels: np.ndarray, chunk: int = 500) -> 
 def run_set(folder: Path, rows: list[dict]) -> dict[str, list]:
     """Preprocess every file of the set: per row, the 28x28 input (or None if refused), its message, seconds."""
     inputs, messages, seconds = [], [], []
-    for row in rows:
+    for row in tqdm(rows, desc="preprocessing", unit="image"):
         data = (folder / row["file"]).read_bytes()
         start = time.perf_counter()
         try:

@@ -29,6 +29,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 FIXTURES = REPO / "tests" / "fixtures"
 # MNIST test digit #0 (a 7): the 4x dark-on-white scan, or the plain 28x28 one.
 DIGIT_FIXTURES = [FIXTURES / "app_digit_7.png", FIXTURES / "mnist0_white_on_black.png"]
+PHOTO_FIXTURE = FIXTURES / "uploads" / "photo_0005_5.jpg"  # a phone photo of a blue pen 5: not MNIST
 MAP_READY = ".lm-root[data-ready='1']"
 HOVER_Z = (-1.6, 0.3)  # a point in the cloud of 1s of the shipped VAE: the cursor shows a decoded digit
 MAX_BYTES = 400_000
@@ -53,7 +54,7 @@ def _hover_map(page) -> None:
 
 
 def _upload_digit(page) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(digit_fixture())
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(PHOTO_FIXTURE)
     page.get_by_text("(encoder mean)").wait_for(timeout=60_000)
 
 

@@ -20,7 +20,8 @@ from tests.browser_support import streamlit_server
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "app_digit_7.png"
+# A phone photo whose map neighbours disagree: the outlined image and the "Ambiguous" note are laid out too.
+FIXTURE = ROOT / "tests" / "fixtures" / "uploads" / "photo_0004_4.jpg"
 VIEWPORTS = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
 STATES = ["encode-upload", "encode-draw", "manifold", "prior", "interpolate", "tradeoff", "train"]
 STEPS = 24
@@ -115,6 +116,7 @@ def open_state(page, base: str, state: str) -> None:
     if state == "encode-upload":
         page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(FIXTURE)
         page.get_by_text("(encoder mean)").wait_for(timeout=T)
+        page.get_by_text("Ambiguous:").wait_for(timeout=T)
         settle(page)
     elif state == "encode-draw":
         page.get_by_test_id("stMain").get_by_text("Draw", exact=True).first.click()
