@@ -68,9 +68,11 @@ with source_col:
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
             data = upload.getvalue()
-    deslant = st.toggle("Match MNIST's slant", value=True, key="enc_deslant",
+    ui.init_state("enc_deslant", ui.param_choice("slant", ["mnist", "own"], "mnist") == "mnist")
+    deslant = st.toggle("Match MNIST's slant", key="enc_deslant",
                         help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
                         "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
+    ui.set_params(slant=None if deslant else "own")
 
 enc = None
 if data is not None:  # an empty upload gets its message too

@@ -333,6 +333,27 @@ def test_encode_page_upload_and_bad_file():
 
 @pytest.mark.slow
 @needs_models
+def test_encode_page_says_when_a_photo_is_ambiguous_and_keeps_its_slant_on_request():
+    photo = FIXTURE.parent / "uploads" / "photo_0004_4.jpg"  # its 15 map neighbours: 7 are 4, 6 are 2, ...
+    at = run_page("pages/1_Encode_a_digit.py")
+    at.file_uploader(key="enc_upload").upload(photo.name, photo.read_bytes(), "image/jpeg")
+    at.run()
+    assert_ok(at)
+    assert [w.value for w in at.warning if "Ambiguous" in w.value] and not any("mostly" in c.value for c in at.caption)
+    assert at.toggle(key="enc_deslant").value and "slant" not in at.query_params
+    sheared = [md.value for md in at.markdown if "(encoder mean)" in md.value]
+    at.toggle(key="enc_deslant").set_value(False).run()
+    assert_ok(at)
+    assert at.query_params["slant"] == "own"
+    assert [md.value for md in at.markdown if "(encoder mean)" in md.value] != sheared
+    linked = run_page("pages/1_Encode_a_digit.py", slant="own")
+    assert not linked.toggle(key="enc_deslant").value
+    nonsense = run_page("pages/1_Encode_a_digit.py", slant="sideways")
+    assert nonsense.toggle(key="enc_deslant").value and any("slant" in w.value for w in nonsense.warning)
+
+
+@pytest.mark.slow
+@needs_models
 def test_encode_page_takes_a_16_bit_png_and_says_why_for_an_empty_or_huge_file():
     import io
 
