@@ -9,7 +9,8 @@ from vae_core import explore
 from vae_core.data import ITEM_WORD, LABEL_NAMES
 
 N_SAMPLES = 16
-CLEAR_MAJORITY = 10  # of the 15 nearest test means; fewer and the map can't say which digit it is
+NEIGHBOURS = 15  # the test means nearest mu that vote on what it is
+CLEAR_MAJORITY = 10  # of the NEIGHBOURS; fewer and the map can't say which digit it is
 CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
 
 m = ui.sidebar_model()
@@ -36,17 +37,17 @@ def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
 
 
 def neighbours(m: ui.Loaded, enc: ui.Encoded) -> None:
-    """What the 15 test means nearest mu say, and a note when they disagree."""
-    counts = explore.neighbour_counts(m.mu, m.cache.labels, enc.mu, 15, len(LABEL_NAMES[m.dataset]))
+    """What the test means nearest mu say, and a note when they disagree."""
+    counts = explore.neighbour_counts(m.mu, m.cache.labels, enc.mu, NEIGHBOURS, len(LABEL_NAMES[m.dataset]))
     names, item = LABEL_NAMES[m.dataset], ITEM_WORD[m.dataset]
     top = int(counts.argmax())
     if counts[top] >= CLEAR_MAJORITY:
-        st.caption(f"Its 15 nearest test {item}s on the map are mostly **{ui.plain(names[top])}** "
-                   f"({counts[top]} of 15).")
+        st.caption(f"Its {NEIGHBOURS} nearest test {item}s on the map are mostly **{ui.plain(names[top])}** "
+                   f"({counts[top]} of {NEIGHBOURS}).")
         return
     split = ", ".join(f"{n} {'is' if n == 1 else 'are'} {ui.plain(names[i])}"
                       for i, n in sorted(enumerate(counts), key=lambda p: -p[1]) if n)
-    st.warning(f"**Ambiguous:** its 15 nearest test {item}s disagree: {split}. It lies where clusters meet, so "
+    st.warning(f"**Ambiguous:** its {NEIGHBOURS} nearest test {item}s disagree: {split}. It lies where clusters meet, so "
                "the map can't say which it is; a slightly different hand would move it to either side.",
                icon=":material/call_split:")
 

@@ -228,11 +228,13 @@ def test_slerp_between_opposite_points_turns_at_constant_speed():
     assert np.allclose(np.linalg.norm(path, axis=1), 2.0, atol=1e-5)
 
 
-def test_majority_label_counts_the_votes_of_the_nearest_means():
+def test_the_nearest_means_vote_and_their_counts_agree():
     mu_all = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [5.0, 5.0]])
     labels = np.array([3, 3, 1, 1])
-    assert explore.majority_label(mu_all, labels, np.array([0.0, 0.0]), k=3) == (3, 2)
-    assert explore.majority_label(mu_all, labels, np.array([5.0, 5.0]), k=1) == (1, 1)
+    assert explore.neighbour_counts(mu_all, labels, np.array([0.0, 0.0]), k=3).tolist() == [0, 1, 0, 2] + [0] * 6
+    assert explore.neighbour_counts(mu_all, labels, np.array([5.0, 5.0]), k=1)[1] == 1
+    top, votes = explore.majority_labels(mu_all, labels, np.array([[0.0, 0.0], [5.0, 5.0]]), k=3)
+    assert top.tolist() == [3, 1] and votes.tolist() == [2, 2]  # the second: 1 (5, 5) and 1 (0, 0.1) of 3
 
 
 def test_kl_of_a_point_mass_is_infinite():

@@ -250,12 +250,6 @@ def neighbour_counts(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15, n_l
     return np.bincount(labels[nearest_means(mu_all, z, k)], minlength=n_labels)
 
 
-def majority_label(mu_all: np.ndarray, labels: np.ndarray, z, k: int = 15) -> tuple[int, int]:
-    """Most common label among the k test means nearest z (D,), and how many of the k carry it."""
-    top, votes = majority_labels(mu_all, labels, np.asarray(z)[None, :], k)
-    return int(top[0]), int(votes[0])
-
-
 def moments(mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard deviation per dim of the means (N, D): ((D,), (D,)). The prior has (0, 1)."""
     return mu.mean(axis=0), mu.std(axis=0)

@@ -97,6 +97,10 @@ def _band(out: np.ndarray, rows: np.ndarray, cols: np.ndarray, half: float) -> N
     belong to it too."""
     h, w = out.shape
     slope, icept = np.polyfit(cols, rows, 1) if np.ptp(cols) else (0.0, rows.mean())
+    for _ in range(2):  # refit on the pixels near the line: a digit's stroke across it pulls the first fit
+        near = np.abs(rows - (icept + slope * cols)) <= 2 * half
+        if near.any() and np.ptp(cols[near]) > 0:
+            slope, icept = np.polyfit(cols[near], rows[near], 1)
     xs = np.arange(w)
     centre = icept + slope * xs
     for off in range(-int(np.ceil(half)), int(np.ceil(half)) + 1):
@@ -115,9 +119,10 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
     the width, and are thick.
     """
     h, w = mask.shape
-    # A line tilted by up to 1% stays within a band of 1% of the width: only rows near a band
-    # holding 40% of a row's pixels can be part of one (the search costs far more than this).
-    band = max(3, 2 * round(0.005 * w) + 1)
+    # A line tilted by up to 5% (3 degrees: a phone held a little askew; the search below finds no
+    # steeper ones) stays within a band of 5% of the width: only rows near a band holding 40% of a
+    # row's pixels can be part of one (the search costs far more than this).
+    band = max(3, 2 * round(0.045 * w) + 1)
     near = ndi.maximum_filter1d(ndi.maximum_filter1d(mask, band, axis=0).sum(axis=1) >= 0.4 * w, 2 * band + 1)
     lines = np.zeros_like(mask)
     stretches, _ = ndi.label(near)
@@ -157,6 +162,12 @@ def _ruled_lines(mask: np.ndarray) -> np.ndarray:
     return ndi.binary_dilation(lines) if lines.any() else lines
 
 
+def _digit_sized(mask: np.ndarray) -> bool:
+    """Whether the ink of mask (H, W) spans at least 5% of the image: more than dots or specks."""
+    rows, cols = np.nonzero(mask)
+    return rows.size > 0 and max(np.ptp(rows), np.ptp(cols)) + 1 >= 0.05 * max(mask.shape)
+
+
 def _clean_mask(mask: np.ndarray) -> np.ndarray:
     """Drop ruled lines, dust and stray blobs from a binary ink mask (H, W).
 
@@ -165,7 +176,11 @@ def _clean_mask(mask: np.ndarray) -> np.ndarray:
     heaviest group; other groups are kept only if they are near it (a detached
     bar of a 5) and not specks.
     """
-    mask = mask & ~_ruled_lines(mask)
+    lines = _ruled_lines(mask)
+    rest = mask & ~lines
+    if ndi.label(lines)[1] == 1 and not _digit_sized(rest):
+        rest = mask  # one straight stroke and nothing else: a tightly cropped 1, not a ruled line
+    mask = rest
     slack = max(3, 0.01 * max(mask.shape))
     groups, n = ndi.label(ndi.maximum_filter(mask, size=2 * round(slack) + 1), np.ones((3, 3)))
     if n <= 1:
@@ -197,9 +212,9 @@ def find_ink(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int, i
     mask = _clean_mask(d > max(_otsu(sample), base + 5 * noise))
     if not mask.any():
         raise NoInkError("the image looks blank: no digit strokes found")
-    rows, cols = np.nonzero(mask)
-    if max(np.ptp(rows), np.ptp(cols)) + 1 < 0.05 * max(d.shape):
+    if not _digit_sized(mask):
         raise NoInkError("no digit found, only dots or specks (crop closer to a small digit)")
+    rows, cols = np.nonzero(mask)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     pad = max(r1 - r0, c1 - c0) // 4 + 3  # room for widened strokes and soft edges
     cut = (slice(max(0, r0 - pad), r1 + pad), slice(max(0, c0 - pad), c1 + pad))

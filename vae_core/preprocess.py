@@ -25,7 +25,7 @@ from vae_core.ink import NoInkError, find_ink, resize, shrink
 BOX, FRAME = 20, 28
 MNIST_COM = 14.0  # mean centre of mass (row and column index) of the MNIST test set
 # Stroke width the thickening aims for, in px of the 20x20 box; chosen so that uploads' ink
-# mass and width match MNIST's medians (100 and 2.2 px by bench/upload_fidelity.py's measure).
+# mass and width match MNIST's medians (101 and 2.2 px by bench/upload_fidelity.py's measure).
 TARGET_STROKE = 2.6
 THIN_STROKE = 2.0  # thinner than any MNIST test digit by the same measure: only these are widened
 # MNIST's digits lean right: the median over its 60,000 training digits of the horizontal
@@ -68,9 +68,9 @@ def load_image(source: str | Path | bytes | BinaryIO | Image.Image) -> Image.Ima
         except Exception as exc:  # UnidentifiedImageError and format-specific errors
             raise ImageDecodeError("not a recognised image format (PNG, JPEG, GIF, BMP or WebP)") from exc
     _check_size(image)
-    if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when the longer side keeps WORK_MAX pixels
-        f = WORK_MAX / max(image.size)
-        image.draft(image.mode, (round(image.width * f), round(image.height * f)))
+    f = WORK_MAX / max(image.size)
+    if image.format == "JPEG" and f < 1:  # decode at 1/2, 1/4 or 1/8 scale when the longer side keeps WORK_MAX px
+        image.draft(image.mode, (max(1, round(image.width * f)), max(1, round(image.height * f))))
     try:
         image.seek(0)  # first frame of an animation; a no-op for still images
         image.load()
@@ -167,7 +167,7 @@ def _slant(ink: np.ndarray) -> tuple[float, float]:
     dy = np.arange(ink.shape[0]) - per_row @ np.arange(ink.shape[0]) / mass
     dx = np.arange(ink.shape[1]) - per_col @ np.arange(ink.shape[1]) / mass
     mu11, mu02 = dy @ ink @ dx / mass, per_row @ dy**2 / mass
-    return float(mu11 / max(mu02, 1e-6)), float(ink.shape[0] - 1 - dy[-1])
+    return float(mu11 / max(mu02, 1e-6)), float(per_row @ np.arange(ink.shape[0]) / mass)
 
 
 def _deslant(ink: np.ndarray) -> np.ndarray:
@@ -175,7 +175,7 @@ def _deslant(ink: np.ndarray) -> np.ndarray:
     shape, so a digit written upright or leaning hard lands at the edge of its cluster or beyond."""
     slant, cy = _slant(ink)
     shear = slant - MNIST_SLANT
-    pad = int(abs(shear) * ink.shape[0] / 2) + 2  # the sheared ink stays inside the frame
+    pad = int(abs(shear) * max(cy, ink.shape[0] - 1 - cy)) + 2  # the sheared ink stays inside the frame
     wide = Image.fromarray(np.pad(ink, ((0, 0), (pad, pad))).astype(np.float32))
     # output pixel (x, y) samples input (x + shear * (y - cy), y)
     return np.asarray(wide.transform(wide.size, Image.Transform.AFFINE, (1, shear, -shear * cy, 0, 1, 0),
