@@ -31,11 +31,11 @@ def shrink(arr: np.ndarray, longest: int) -> np.ndarray:
 
 def _lighting(img: np.ndarray, frac: float) -> np.ndarray:
     """Slowly varying background (H, W) of `img`: a median over windows of
-    `frac` of the image size, computed on a <=64 px copy (lighting varies
+    `frac` of the image size, computed on a <=32 px copy (lighting varies
     slowly, and this keeps the large window cheap). Thin strokes fill far less
     than half of a window, so the median is the paper, whichever its polarity.
     """
-    small = shrink(img, 64)
+    small = shrink(img, 32)
     bg = ndi.median_filter(small, size=max(3, round(max(small.shape) * frac)), mode="nearest")
     return resize(ndi.gaussian_filter(bg, 1.0), img.shape[::-1], Image.Resampling.BILINEAR)
 
@@ -73,8 +73,13 @@ def _ink_residual(img: np.ndarray) -> np.ndarray:
     # Paper = pixels away from the ink class (blurred edges of enlarged images reach far).
     reach = max(2, round(0.02 * max(small.shape)))
     rest = small[~ndi.maximum_filter(ink, size=2 * reach + 1)]
-    if ink.mean() < 0.5 and rest.size > small.size // 10 and np.ptp(np.percentile(rest, [5, 95])) < 0.1:
-        return sign * (img - float(np.median(rest)))
+    if ink.any() and ink.mean() < 0.5 and rest.size > small.size // 10:
+        spread = np.ptp(np.percentile(rest, [5, 95]))
+        contrast = abs(float(np.median(small[ink])) - float(np.median(rest)))
+        # Flat: the paper varies little, and far less than the ink differs from it (else a gentle
+        # gradient would pass for flat and its darker side for ink).
+        if spread < 0.1 and spread < 0.25 * contrast:
+            return sign * (img - float(np.median(rest)))
     r = small - _lighting(small, 1 / 4)
     noise = 3 * 1.4826 * np.median(np.abs(r - np.median(r)))  # ignore noise-level deviations
     if np.clip(-r - noise, 0, None).sum() > np.clip(r - noise, 0, None).sum():
@@ -201,7 +206,8 @@ def find_ink(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int, i
     """Intensity (H, W) -> (soft ink in [0, 1], cleaned binary mask), both (h, w) cut around the
     digit with room to widen its strokes, and the ink's box (top, bottom, left, right) in (H, W)."""
     d = _ink_residual(img)
-    sample = d[::2, ::2]  # for the statistics of the background a quarter of the pixels is plenty
+    step = max(1, round(np.sqrt(d.size / 40_000)))  # for the background's statistics ~40,000 pixels are plenty
+    sample = d[::step, ::step]
     base = float(np.median(sample))
     # Noise: the spread around the median, unless pixel-to-pixel changes say it is less (a
     # lighting gradient left on the paper widens the spread, not the changes).

@@ -142,8 +142,20 @@ def _intensity(gray: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     return alpha * gray + (1 - alpha) * paper
 
 
-def _thicken(soft: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Widen strokes (H, W) thinner than THIN_STROKE once scaled to 20x20, to TARGET_STROKE.
+def _reduce(soft: np.ndarray, mask: np.ndarray, longest: int) -> tuple[np.ndarray, np.ndarray]:
+    """The digit's soft ink and mask (H, W), area-averaged to at most `longest` px: the 20x20 box needs
+    no more detail, and widening and shearing a large crop cost more than all the rest. A pixel of the
+    reduced mask is ink if any pixel under it was, so hairlines survive to be widened."""
+    f = longest / max(soft.shape)
+    if f >= 1:
+        return soft, mask
+    size = (max(1, round(soft.shape[1] * f)), max(1, round(soft.shape[0] * f)))
+    return resize(soft, size), resize(mask.astype(np.float32), size) > 0
+
+
+def _widening(mask: np.ndarray) -> float:
+    """How far (px) to grow the strokes of mask (H, W) on each side: 0 unless thinner than
+    THIN_STROKE once scaled to 20x20, else enough to reach TARGET_STROKE.
 
     Stroke width w = 2 * area / boundary length of the mask; growing by r on
     each side gives width w + 2r in a box grown by 2r, hence solve
@@ -154,7 +166,12 @@ def _thicken(soft: np.ndarray, mask: np.ndarray) -> np.ndarray:
     extent = max(np.ptp(rows), np.ptp(cols)) + 1
     width = 2 * mask.sum() / max((mask & ~ndi.binary_erosion(mask)).sum(), 1)
     r = (TARGET_STROKE * extent - BOX * width) / (2 * BOX - 2 * TARGET_STROKE)
-    if BOX * width / extent >= THIN_STROKE or r <= 0.25:
+    return 0.0 if BOX * width / extent >= THIN_STROKE or r <= 0.25 else float(r)
+
+
+def _thicken(soft: np.ndarray, mask: np.ndarray, r: float) -> np.ndarray:
+    """Strokes of soft ink (H, W) grown by r px on each side around the mask (H, W)."""
+    if r <= 0:
         return soft
     dist = ndi.distance_transform_edt(~mask)  # distance to the nearest stroke pixel
     return np.maximum(soft, np.clip(r + 0.5 - dist, 0, 1))
@@ -204,7 +221,8 @@ def _frame(soft: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Prepared:
     """x: float32 (28, 28) in [0, 1], ink high, MNIST-style; box: (left, top, right, bottom),
-    the ink the digit was cut from, in the pixels of the (EXIF-turned) image."""
+    the ink the digit was cut from, in the pixels of the image given to `prepare` (what `load_image`
+    returns: EXIF-turned, a large JPEG decoded at a reduced scale)."""
 
     x: np.ndarray
     box: tuple[int, int, int, int]
@@ -220,9 +238,11 @@ def prepare(image: Image.Image, deslant: bool = True) -> Prepared:
         soft, mask, (r0, r1, c0, c1) = find_ink(work)
     except NoInkError as exc:
         raise ImageDecodeError(str(exc)) from exc
+    grow = _widening(mask)  # measured before the reduction, which widens hairlines in the mask
+    reduced_soft, reduced_mask = _reduce(soft, mask, 8 * BOX)
+    ink = _thicken(reduced_soft, reduced_mask, grow * reduced_soft.shape[0] / soft.shape[0])
     sx, sy = image.width / work.shape[1], image.height / work.shape[0]
     box = (int(c0 * sx), int(r0 * sy), min(image.width, int(np.ceil(c1 * sx))), min(image.height, int(np.ceil(r1 * sy))))
-    ink = _thicken(soft, mask)
     return Prepared(_frame(_deslant(ink) if deslant else ink), box)
 
 
