@@ -110,7 +110,7 @@ def main() -> None:
         ok = sel & accepted
         acc = float((votes[sel] == labels[sel]).mean())  # a refusal counts as a miss
         w, m, t = width[ok], mass[ok], result["seconds"][sel] * 1000
-        print(f"| {name} | {sel.sum()} | {(sel & ~accepted).sum()} | {acc:.3f} | {acc / mnist_acc:.2f} "
+        print(f"| {name} | {sel.sum()} | {(sel & ~accepted).sum()} | {acc:.3f} | {acc / mnist_acc:.3f} "
               f"| {_q(w, 50):.2f} ({_q(w, 25):.2f}-{_q(w, 75):.2f}) | {_q(m, 50):.0f} ({_q(m, 25):.0f}-{_q(m, 75):.0f}) "
               f"| {_q(t, 50):.0f}, {_q(t, 95):.0f} |")
 
