@@ -146,11 +146,7 @@ def _reduce(soft: np.ndarray, mask: np.ndarray, longest: int) -> tuple[np.ndarra
     """The digit's soft ink and mask (H, W), area-averaged to at most `longest` px: the 20x20 box needs
     no more detail, and widening and shearing a large crop cost more than all the rest. A pixel of the
     reduced mask is ink if any pixel under it was, so hairlines survive to be widened."""
-    f = longest / max(soft.shape)
-    if f >= 1:
-        return soft, mask
-    size = (max(1, round(soft.shape[1] * f)), max(1, round(soft.shape[0] * f)))
-    return resize(soft, size), resize(mask.astype(np.float32), size) > 0
+    return shrink(soft, longest), shrink(mask.astype(np.float32), longest) > 0
 
 
 def _widening(mask: np.ndarray) -> float:
