@@ -29,7 +29,8 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from vae_core import settings
-from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.latents import load_latent_cache
+from vae_core.store import cache_path_for
 
 ROOT = settings.REPO
 

@@ -23,10 +23,9 @@ from scipy import ndimage as ndi
 from tqdm import tqdm
 
 from bench.upload_set import STYLES, generate
-from vae_core import explore, settings
-from vae_core.checkpoint import load_checkpoint
+from vae_core import explore, settings, store
 from vae_core.data import read_images
-from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.latents import load_latent_cache
 from vae_core.preprocess import ImageDecodeError, preprocess
 
 K = 15
@@ -84,8 +83,9 @@ def main() -> None:
     with open(args.set / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
 
-    model, _ = load_checkpoint(settings.model_path(args.model))
-    cache = load_latent_cache(cache_path_for(settings.model_path(args.model)))
+    files = store.model_files(args.model)
+    model, _ = store.load_model(files)
+    cache = load_latent_cache(files.cache())
     mnist_x = read_images(args.data_root, "mnist", train=False).astype(np.float32) / 255
     mnist_acc = float((leave_one_out_vote(cache.mu, cache.labels) == cache.labels).mean())
     mnist_width, mnist_mass = stroke_width_and_mass(mnist_x)

@@ -4,7 +4,6 @@ Where the models and the dataset live is vae_core.settings' business.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -13,47 +12,29 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae_core import explore
-from vae_core.checkpoint import CheckpointError, file_sha256, load_checkpoint
+from vae_core import explore, store
+from vae_core.checkpoint import CheckpointError, file_sha256
 from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier
 from vae_core.evaluate import prior_verdict as evaluate_prior_verdict
 from vae_core.evaluate import test_terms as evaluate_test_terms
-from vae_core.latents import LatentCache, cache_path_for, load_latent_cache
-from vae_core.model import VAE
+from vae_core.latent_model import LatentModel, ModelInfo
+from vae_core.latents import LatentCache
 from vae_core.preprocess import load_image, prepare, preview
 from vae_core.projection import Projection, projection_for
-from vae_core.settings import data_root, model_path, models_dir
+from vae_core.settings import data_root, models_dir
 
 from .text import plain
 
-DEFAULT_MODEL = "mnist_vae_z2"
-VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"
-
+DEFAULT_MODEL, VAE_MODEL, AE_MODEL = store.DEFAULT_MODEL, store.VAE_MODEL, store.AE_MODEL
 
 def list_models() -> list[str]:
-    """Names (file stems) of the shipped models, models/*.pt, the default first."""
-    names = sorted(p.stem for p in models_dir().glob("*.pt") if _inside_models_dir(p))
-    return sorted(names, key=lambda n: n != DEFAULT_MODEL)
-
-
-_NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_beta(?P<beta>[0-9.e+-]+?))?"
-                   r"(?:_(?P<day>\d{8})-(?P<time>\d{4})(?:-(?P<n>\d+))?)?")
+    """Names of the models in the models folder (native and imported), the default first."""
+    return store.list_models()
 
 
 def describe_model(name: str) -> str:
-    """A readable label for a model file named like the shipped ones (mnist_vae_z2_beta4 ->
-    "VAE β = 4 · 2-D latent · MNIST") or the Train page's (mnist_vae_z2_beta1_20261123-0912 ->
-    "VAE β = 1 · 2-D latent · MNIST · trained 2026-11-23 09:12"); any other name is returned as it is."""
-    match = _NAME.fullmatch(name)
-    if match is None:
-        return name
-    kind = "VAE" + (f" β = {match['beta']}" if match["beta"] else "") if match["kind"] == "vae" else "Plain autoencoder"
-    data = "MNIST" if match["data"] == "mnist" else "Fashion-MNIST"
-    label = f"{kind} · {match['dim']}-D latent · {data}"
-    if match["day"]:
-        d, t = match["day"], match["time"]
-        label += f" · trained {d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:]}" + (f" ({match['n']})" if match["n"] else "")
-    return label + (" (default)" if name == DEFAULT_MODEL else "")
+    """The selector's label for model `name` (vae_core.store.describe_name)."""
+    return store.describe_name(name)
 
 
 def file_stamp(path: Path) -> int:
@@ -65,29 +46,23 @@ def file_stamp(path: Path) -> int:
 # file must be refused once per file stamp, cheaply, not re-read on every view.
 # (Only the message is kept: a cached exception object would carry every rerun's frames in its traceback.)
 @st.cache_resource(show_spinner="Loading model…", max_entries=16)
-def _load_model(path: str, mtime: int) -> tuple[VAE, dict] | str:
+def _load_model(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict] | str:
     try:
-        return load_checkpoint(path)
+        return store.load_model(store.model_files(name, Path(folder)))
     except CheckpointError as exc:
         return str(exc)
 
 
 @st.cache_data(show_spinner="Loading latent cache…", max_entries=16)
-def _load_latents(path: str, mtime: int) -> LatentCache | str:
+def _load_cache(folder: str, name: str, stamp: int, cache_stamp: int, train: bool) -> LatentCache | str:
+    loaded = _load_model(folder, name, stamp)
+    if isinstance(loaded, str):
+        return loaded
+    files = store.model_files(name, Path(folder))
     try:
-        return load_latent_cache(path)
-    except ValueError as exc:
+        return store.load_cache(files, loaded[0], file_sha256(files.main), train)
+    except CheckpointError as exc:
         return str(exc)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _checkpoint_sha256(path: str, mtime: int) -> str:
-    return file_sha256(path)
-
-
-def _made_from(cache: LatentCache, checkpoint: Path, stamp: int) -> bool:
-    """Whether the cache records this very checkpoint file (by content hash): the two are one unit."""
-    return cache.checkpoint_sha256 is not None and cache.checkpoint_sha256 == _checkpoint_sha256(str(checkpoint), stamp)
 
 
 def _inside_models_dir(path: Path) -> bool:
@@ -178,14 +153,19 @@ def forget_dataset_images() -> None:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A model with its latent cache. mu, sigma: (N, D) test posteriors; labels: (N,)."""
+    """A model (any vae_core.latent_model.LatentModel) with its latent cache.
+    mu, sigma: (N, D) test posteriors; labels: (N,)."""
 
     name: str
-    model: VAE
+    model: LatentModel
     metrics: dict
     cache: LatentCache
-    path: Path  # the checkpoint
-    stamp: int  # its file stamp when loaded: a cache key that changes with the file
+    files: store.ModelFiles
+    stamp: int  # the model files' stamp when loaded: a cache key that changes with the files
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.model.info
 
     @property
     def is_vae(self) -> bool:
@@ -193,7 +173,16 @@ class Loaded:
 
     @property
     def dim(self) -> int:
-        return self.model.config.latent_dim
+        return self.info.latent_dim
+
+    @property
+    def beta(self) -> float | None:
+        """The KL weight it was trained with; None when its file never said (an imported model)."""
+        return self.info.beta
+
+    @property
+    def is_native(self) -> bool:
+        return self.info.source == "native"
 
     @property
     def mu(self) -> np.ndarray:
@@ -223,7 +212,7 @@ class Loaded:
 
     @property
     def dataset(self) -> str:
-        return self.model.config.dataset
+        return self.info.dataset
 
     @property
     def history(self) -> list[dict]:
@@ -231,37 +220,27 @@ class Loaded:
         history = self.metrics.get("history")
         return [e for e in history if isinstance(e, dict)] if isinstance(history, list) else []
 
+
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
-    path = model_path(name)
-    cpath = cache_path_for(path)
-    if not (_inside_models_dir(path) and _inside_models_dir(cpath)):
+    files = store.model_files(name)
+    if not files.inside_folder():
         raise CheckpointError(f"model {name} links to a file outside the models folder; it is not read")
-    stamp = file_stamp(path)
-    loaded = _load_model(str(path), stamp)
+    stamp = files.stamp()
+    loaded = _load_model(str(files.folder), name, stamp)
     if isinstance(loaded, str):
         raise CheckpointError(loaded)
     model, metrics = loaded
-    cache = _load_latents(str(cpath), file_stamp(cpath))
+    cache = _load_cache(str(files.folder), name, stamp, file_stamp(files.cache()), False)
     if isinstance(cache, str):
-        raise CheckpointError(f"the latent cache of model {name} is missing or unusable: {cache}")
-    if not _made_from(cache, path, stamp):
-        raise CheckpointError(f"the latent cache {cpath.name} was not made from this {path.name} (a save was "
-                              "interrupted, or one of the files was replaced); rebuild it with "
-                              f"python -m vae_core.latents --checkpoint models/{path.name}")
-    if cache.mu.shape[1] != model.config.latent_dim:
-        raise CheckpointError(f"latent cache {cpath.name} has {cache.mu.shape[1]} dims, the model {model.config.latent_dim}")
-    return Loaded(name, model, metrics, cache, path, stamp)
+        raise CheckpointError(cache)
+    return Loaded(name, model, metrics, cache, files, stamp)
 
 
 def train_latents(m: Loaded) -> LatentCache | None:
     """The training-set posteriors shipped beside the model (NAME.train_latents.npz), or None if absent or unusable."""
-    cpath = cache_path_for(m.path, train=True)
-    if not _inside_models_dir(cpath):
-        return None
-    cache = _load_latents(str(cpath), file_stamp(cpath))
-    usable = isinstance(cache, LatentCache) and cache.mu.shape[1] == m.dim and _made_from(cache, m.path, m.stamp)
-    return cache if usable else None
+    cache = _load_cache(str(m.files.folder), m.name, m.stamp, file_stamp(m.files.cache(train=True)), True)
+    return cache if isinstance(cache, LatentCache) else None
 
 
 def load_or_error(name: str) -> Loaded | None:
@@ -287,7 +266,7 @@ class Encoded:
     box: tuple[int, int, int, int]
 
 
-def encode_digit(model: VAE, source, deslant: bool = True) -> Encoded:
+def encode_digit(model: LatentModel, source, deslant: bool = True) -> Encoded:
     """Uploaded file / bytes / PIL image -> Encoded. Raises ImageDecodeError with a human message."""
     image = load_image(source)
     prepared = prepare(image, deslant)

@@ -82,17 +82,21 @@ def sidebar_model() -> Loaded:
 
 def _model_card(m: Loaded) -> None:
     """Kind, size and the last epoch's numbers; a value missing or malformed in the file is left out."""
-    cfg = m.model.config
-    lines = [f"**{m.kind_label}** · latent dim {cfg.latent_dim}" + (f" · β = {cfg.beta:g}" if m.is_vae else "")]
+    info = m.info
+    beta = ("" if not m.is_vae else " · β unknown" if m.beta is None else f" · β = {m.beta:g}")
+    lines = [f"**{m.kind_label}** · latent dim {info.latent_dim}{beta}"]
+    if not m.is_native:
+        lines.append("imported (ONNX, run on the server)")
     last = m.history[-1] if m.history else {}
     number = lambda key: last.get(key) if isinstance(last.get(key), int | float) else None  # noqa: E731
     if number("recon") is not None:
-        kl = f" + KL {number('kl'):.1f}" if m.is_vae and number("kl") is not None else ""
+        weight = "" if m.beta in (None, 1) else f"{m.beta:g}·"  # the objective is recon + β·KL
+        kl = f" + {weight}KL {number('kl'):.1f}" if m.is_vae and number("kl") is not None else ""
         loss = f"train loss {number('loss'):.1f} nats = " if number("loss") is not None else "train "
         lines.append(f"{loss}recon {number('recon'):.1f}{kl}")
     epochs = m.metrics.get("epochs")
     if isinstance(epochs, int):
-        lines.append(f"{epochs} epochs on {cfg.dataset.upper()}")
+        lines.append(f"{epochs} epochs on {info.dataset.upper()}")
     st.sidebar.caption("  \n".join(lines))
 
 

@@ -5,15 +5,13 @@ import uuid
 
 import streamlit as st
 
+from vae_core import store
 from vae_core.jobs import TrainingJobs
-from vae_core.latents import delete_model_files
-from vae_core.settings import data_root, model_path, models_dir
+from vae_core.settings import data_root, models_dir
 
 from .loading import list_models
 
-# The models that come with the app (committed in models/): never deleted from it.
-SHIPPED_MODELS = ("mnist_vae_z2", "mnist_ae_z2", "mnist_vae_z2_beta0.1", "mnist_vae_z2_beta4", "mnist_vae_z16",
-                  "fashion_vae_z2")
+SHIPPED_MODELS = store.SHIPPED_MODELS
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,4 +40,4 @@ def delete_model(name: str) -> None:
     """Delete a model that did not come with the app, with its latent caches; refuses a shipped one."""
     if name not in deletable_models():
         raise ValueError(f"{name} is not a model trained here; it is not deleted")
-    delete_model_files(model_path(name))
+    store.delete(store.model_files(name))

@@ -14,8 +14,9 @@ import torch
 
 from vae_core.checkpoint import file_sha256
 from vae_core.config import VAEConfig
-from vae_core.latents import cache_path_for, load_latent_cache, save_model_with_caches
+from vae_core.latents import load_latent_cache
 from vae_core.model import VAE
+from vae_core.store import cache_path_for, files_for_path, save_native
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ def kill_when(proc: subprocess.Popen, folder: Path, prefix: str, timeout: float 
 def test_a_kill_during_the_save_leaves_the_old_pair(tmp_path, data_root, moment):
     out = tmp_path / "m.pt"
     torch.manual_seed(0)
-    save_model_with_caches(VAE(VAEConfig(hidden_dims=(16,))).eval(), out, {}, data_root)
+    save_native(VAE(VAEConfig(hidden_dims=(16,))).eval(), files_for_path(out), {}, data_root)
     before = pair_hash(out)
     assert kill_when(start_training(out, data_root), tmp_path, moment), f"the save never staged {moment}"
     assert pair_hash(out) == before

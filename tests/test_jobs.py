@@ -13,7 +13,8 @@ from vae_core.checkpoint import load_checkpoint
 from vae_core.config import VAEConfig
 from vae_core.data import load_split
 from vae_core.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
-from vae_core.latents import cache_path_for, delete_model_files, load_latent_cache
+from vae_core.latents import load_latent_cache
+from vae_core.store import cache_path_for, delete, files_for_path
 from vae_core.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,7 +105,7 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [path.name, cache_path_for(path).name, cache_path_for(path, True).name])
-    delete_model_files(path)
+    delete(files_for_path(path))
     assert not any(tmp_path.iterdir())
 
 

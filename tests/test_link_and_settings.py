@@ -12,6 +12,7 @@ import pytest
 from explorer_ui.link import format_z, parse_choice, parse_number, parse_z
 from explorer_ui.text import plain
 from vae_core import settings
+from vae_core.store import model_files
 
 RANGES = np.array([[-4.0, 4.0], [-3.0, 5.0]])
 
@@ -68,7 +69,7 @@ def test_settings_come_from_the_environment_or_hang_off_the_repository(monkeypat
     repo = Path(__file__).resolve().parents[1]
     assert settings.REPO == repo
     assert settings.data_root() == repo.parent / "shared" / "data"
-    assert settings.models_dir() == repo / "models" and settings.model_path("x") == repo / "models" / "x.pt"
+    assert settings.models_dir() == repo / "models" and model_files("x").checkpoint == repo / "models" / "x.pt"
     monkeypatch.setenv("MNIST_DATA_ROOT", str(tmp_path / "data"))
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path / "models"))
     assert settings.data_root() == tmp_path / "data" and settings.models_dir() == tmp_path / "models"

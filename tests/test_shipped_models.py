@@ -10,7 +10,8 @@ from explorer_ui.training import SHIPPED_MODELS
 from vae_core.checkpoint import load_checkpoint
 from vae_core.data import load_split
 from vae_core.evaluate import elbo_terms
-from vae_core.latents import cache_path_for, encode_all, load_latent_cache
+from vae_core.latents import encode_all, load_latent_cache
+from vae_core.store import cache_path_for
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 SHIPPED = {"mnist_vae_z2": "vae", "mnist_ae_z2": "ae"}

@@ -12,8 +12,9 @@ import torch
 from vae_core.checkpoint import load_checkpoint
 from vae_core.config import VAEConfig
 from vae_core.data import DatasetNotFoundError, load_split
-from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.latents import load_latent_cache
 from vae_core.model import VAE
+from vae_core.store import cache_path_for
 from vae_core.train import batch_loss, train_model
 
 REPO = Path(__file__).resolve().parents[1]

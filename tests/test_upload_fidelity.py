@@ -18,8 +18,9 @@ import pytest
 
 from vae_core import explore, settings
 from vae_core.checkpoint import load_checkpoint
-from vae_core.latents import cache_path_for, load_latent_cache
+from vae_core.latents import load_latent_cache
 from vae_core.preprocess import MNIST_SLANT, _slant, load_image, prepare, preprocess
+from vae_core.store import cache_path_for
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 ONCE_REFUSED = sorted((Path(__file__).parent / "fixtures" / "uploads_once_refused").glob("*.jpg"))

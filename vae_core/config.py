@@ -18,12 +18,13 @@ class VAEConfig:
     """Architecture and objective of a (beta-)VAE or plain autoencoder.
 
     kind: "vae" samples z ~ q(z|x) and adds beta * KL; "ae" uses z = mu and no KL.
+    beta: None when unknown (a model imported from another trainer's weights).
     hidden_dims: widths of the encoder MLP; the decoder mirrors them.
     """
 
     kind: ModelKind = "vae"
     latent_dim: int = 2
-    beta: float = 1.0
+    beta: float | None = 1.0
     hidden_dims: tuple[int, ...] = (512, 256)
     dataset: DatasetName = "mnist"
     image_size: int = 28
@@ -36,7 +37,7 @@ class VAEConfig:
         # The app's latent map needs at least two dimensions.
         if not _is_int(self.latent_dim) or not 2 <= self.latent_dim <= MAX_LATENT_DIM:
             raise ValueError(f"latent_dim must be an integer from 2 to {MAX_LATENT_DIM}, got {self.latent_dim!r}")
-        if not isinstance(self.beta, int | float) or not 0 <= self.beta < 1e6:
+        if self.beta is not None and (not isinstance(self.beta, int | float) or not 0 <= self.beta < 1e6):
             raise ValueError(f"beta must be a number >= 0, got {self.beta!r}")
         widths = self.hidden_dims
         if (not isinstance(widths, list | tuple) or not 1 <= len(widths) <= MAX_LAYERS

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
-from vae_core import explore
-from vae_core.checkpoint import load_checkpoint
+from vae_core import explore, store
 from vae_core.cli import run_cli
-from vae_core.model import VAE
+from vae_core.latent_model import LatentModel
 from vae_core.preprocess import ImageDecodeError, preprocess
 
 DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
@@ -36,7 +34,7 @@ def _prepare(path: str, deslant: bool = True) -> np.ndarray | str:
         return f"could not process this image ({type(exc).__name__}: {exc})"
 
 
-def encode_files(model: VAE, paths: list[str], deslant: bool = True) -> list[dict]:
+def encode_files(model: LatentModel, paths: list[str], deslant: bool = True) -> list[dict]:
     """One dict per path, in order: {"file", "mu", "sigma"} or {"file", "error"}.
 
     mu and sigma are lists of latent_dim floats; sigma = exp(logvar / 2),
@@ -72,12 +70,13 @@ def _table(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Encode digit images with a trained VAE checkpoint.")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP, ...)")
-    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help=f"model checkpoint (default {DEFAULT_CHECKPOINT})")
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                        help=f"NAME.pt or NAME.model.json (default {DEFAULT_CHECKPOINT})")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     parser.add_argument("--keep-slant", action="store_true",
                         help="encode each digit at its own slant instead of MNIST's median slant")
     args = parser.parse_args(argv)
-    model, _ = load_checkpoint(Path(args.checkpoint))  # a bad one: run_cli says why and exits 2
+    model, _ = store.load_model(store.files_for_path(args.checkpoint))  # a bad one: run_cli says why and exits 2
     results = encode_files(model, args.images, deslant=not args.keep_slant)
     print(json.dumps(results, indent=2) if args.json else _table(results))
     return 1 if any("error" in r for r in results) else 0

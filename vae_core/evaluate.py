@@ -1,6 +1,6 @@
 """Evaluate a checkpoint on the test split and print one JSON object.
 
-    python -m vae_core.evaluate --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data --json
+    latent-explorer evaluate --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data --json
 """
 from __future__ import annotations
 
@@ -13,24 +13,36 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from vae_core import explore
-from vae_core.checkpoint import load_checkpoint
+from vae_core import explore, store
 from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
 from vae_core.cli import run_cli
 from vae_core.data import load_split
+from vae_core.latent_model import LatentModel
 from vae_core.latents import encode_all
 from vae_core.losses import kl_to_standard_normal, log_normal, reconstruction_nll
-from vae_core.model import VAE
 from vae_core.settings import data_root
 
 
+def _device(model: LatentModel) -> torch.device:
+    """Where a native model's weights are (one still on the GPU in training measures there); else the CPU."""
+    if isinstance(model, torch.nn.Module):
+        return next(model.parameters()).device
+    return torch.device("cpu")
+
+
+def n_parameters(model: LatentModel) -> int | None:
+    """Trainable parameters of a native model; None for an imported one (its graph is not torch's)."""
+    return sum(p.numel() for p in model.parameters()) if isinstance(model, torch.nn.Module) else None
+
+
 @torch.inference_mode()
-def elbo_terms(model: VAE, images: torch.Tensor, n_samples: int = 10, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+def elbo_terms(model: LatentModel, images: torch.Tensor, n_samples: int = 10,
+               batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-example reconstruction NLL averaged over `n_samples` posterior draws,
     and the closed-form KL. images: (N, 1, 28, 28) -> recon (N,), kl (N,).
     An autoencoder has one deterministic z and no KL (kl is all zeros)."""
     recon_parts, kl_parts = [], []
-    device = next(model.parameters()).device  # a model still on the GPU in training measures there
+    device = _device(model)
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size].to(device)
         mu, logvar = model.encode(x)
@@ -43,7 +55,7 @@ def elbo_terms(model: VAE, images: torch.Tensor, n_samples: int = 10, batch_size
 
 @torch.inference_mode()
 def importance_weighted_nll(
-    model: VAE, images: torch.Tensor, k: int = 1000, chunk: int = 10, progress: bool = False
+    model: LatentModel, images: torch.Tensor, k: int = 1000, chunk: int = 10, progress: bool = False
 ) -> torch.Tensor:
     """-log p(x) estimated with k importance samples from q(z|x) (Burda et al., 2016):
     log p(x) ~= logsumexp_k[log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log k.
@@ -72,23 +84,25 @@ def knn_accuracy(
     return float((top == query_labels.numpy()).mean())
 
 
-def test_terms(model: VAE, images: torch.Tensor, seed: int | None = None) -> tuple[float, float]:
+def test_terms(model: LatentModel, images: torch.Tensor, seed: int | None = None) -> tuple[float, float]:
     """Mean reconstruction and KL (nats) of images (N, 1, 28, 28), one posterior draw each. The draw
     runs on a forked RNG (seeded if `seed` is given), so measuring never changes a training run; the
     model's train/eval mode is restored."""
-    was_training = model.training
+    was_training = getattr(model, "training", False)  # only a native model has a train/eval mode
     with torch.random.fork_rng():
         if seed is not None:
             torch.manual_seed(seed)
-        model.eval()
+        if isinstance(model, torch.nn.Module):
+            model.eval()
         recon, kl = elbo_terms(model, images, n_samples=1)
-    model.train(was_training)
+    if isinstance(model, torch.nn.Module):
+        model.train(was_training)
     return recon.mean().item(), kl.mean().item()
 
 
-def prior_verdict(model: VAE, classifier: Classifier, n: int = 4000, seed: int = 0) -> dict:
+def prior_verdict(model: LatentModel, classifier: Classifier, n: int = 4000, seed: int = 0) -> dict:
     """The classifier's `verdict` on n decoded prior samples z ~ N(0, I) of `model`."""
-    z = explore.prior_samples(n, model.config.latent_dim, seed)
+    z = explore.prior_samples(n, model.info.latent_dim, seed)
     return verdict(class_probabilities(classifier, explore.decode(model, z)))
 
 
@@ -99,32 +113,32 @@ def evaluate(
     """All test metrics of one checkpoint as a JSON-ready dict (nats per example)."""
     started = time.perf_counter()
     torch.manual_seed(seed)
-    model, train_metrics = load_checkpoint(checkpoint)
-    test_x, test_y = load_split(data_root, model.config.dataset, train=False)
-    train_x, train_y = load_split(data_root, model.config.dataset, train=True)
+    model, train_metrics = store.load_model(store.files_for_path(checkpoint))
+    test_x, test_y = load_split(data_root, model.info.dataset, train=False)
+    train_x, train_y = load_split(data_root, model.info.dataset, train=True)
     if limit:
         test_x, test_y = test_x[:limit], test_y[:limit]
     recon, kl = elbo_terms(model, test_x)
     iw_nll = importance_weighted_nll(model, test_x, iw_samples, progress=progress).mean().item() if model.is_vae else None
     knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y)
-    path = classifier_path(model.config.dataset)
+    path = classifier_path(model.info.dataset)
     judged = prior_verdict(model, load_classifier(path)[0], seed=seed) if path.is_file() else None
     return {
         "checkpoint": str(checkpoint),
-        "kind": model.config.kind,
-        "dataset": model.config.dataset,
-        "latent_dim": model.config.latent_dim,
+        "kind": model.info.kind,
+        "dataset": model.info.dataset,
+        "latent_dim": model.info.latent_dim,
         "test_neg_elbo": (recon + kl).mean().item() if model.is_vae else None,
         "test_recon": recon.mean().item(),
         "test_kl": kl.mean().item() if model.is_vae else None,
         "iw_nll": iw_nll,
         "iw_samples": iw_samples if model.is_vae else None,
         "knn_accuracy": knn,
-        "beta": model.config.beta if model.is_vae else None,
+        "beta": model.info.beta if model.is_vae else None,
         "prior_confident_share": None if judged is None else judged["confident_share"],
         "prior_class_entropy_bits": None if judged is None else judged["class_entropy_bits"],
         "n_test": len(test_x),
-        "parameters": model.n_parameters(),
+        "parameters": n_parameters(model),
         "train_seconds": train_metrics.get("train_seconds"),
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -132,7 +146,7 @@ def evaluate(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True, type=Path)
+    parser.add_argument("--checkpoint", required=True, type=Path, help="a model file: NAME.pt or NAME.model.json")
     parser.add_argument("--data-root", type=Path, default=data_root(),
                         help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     parser.add_argument("--json", action="store_true", help="print only the JSON object")

@@ -15,8 +15,8 @@ import torch
 from scipy import ndimage as ndi
 from scipy.special import log_ndtr, ndtri_exp
 
+from vae_core.latent_model import LatentModel
 from vae_core.losses import kl_to_standard_normal
-from vae_core.model import VAE
 
 Extent = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
 
@@ -28,25 +28,25 @@ def _as_codes(z) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def decode(model: VAE, z, batch_size: int = 1024) -> np.ndarray:
+def decode(model: LatentModel, z, batch_size: int = 1024) -> np.ndarray:
     """Latent codes (N, D) or (D,) -> decoded pixel means (N, 28, 28) float32 in [0, 1]."""
     codes = _as_codes(z)
-    if codes.shape[1] != model.config.latent_dim:
-        raise ValueError(f"z has {codes.shape[1]} dims, the model expects {model.config.latent_dim}")
+    if codes.shape[1] != model.info.latent_dim:
+        raise ValueError(f"z has {codes.shape[1]} dims, the model expects {model.info.latent_dim}")
     out = [model.decode(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)]
-    size = model.config.image_size
+    size = model.info.image_size
     return torch.cat(out).reshape(-1, size, size).numpy().astype(np.float32)
 
 
 @torch.inference_mode()
-def encode(model: VAE, images) -> tuple[np.ndarray, np.ndarray]:
+def encode(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28), (N, 1, 28, 28) or one (28, 28) in [0, 1] -> (mu, sigma), each (N, D).
 
     The encoder is deterministic: the same image always gives the same mu and
     sigma. A plain autoencoder has sigma = 0.
     """
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
-    size = model.config.image_size
+    size = model.info.image_size
     x = x.reshape(-1, 1, size, size)
     mu, logvar = model.encode(x)
     return mu.numpy().astype(np.float32), torch.exp(0.5 * logvar).numpy().astype(np.float32)

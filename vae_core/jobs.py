@@ -7,7 +7,7 @@
 
 The thread runs `vae_core.train.fit`, the CLI's own training, with a progress
 callback and a cancel flag. A finished model is saved with both latent caches
-as one unit (`save_model_with_caches`: temporaries, then renames) under a
+as one unit (`store.save_native`: temporaries, then renames) under a
 readable unique name; a cancelled or failed run writes nothing.
 """
 from __future__ import annotations
@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_core.checkpoint import remove_stale_temporaries
+from vae_core import store
 from vae_core.data import read_labels
-from vae_core.latents import cache_path_for, save_model_with_caches
 from vae_core.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
 
 WATCHED = 2000  # test images whose means are redrawn after every epoch
@@ -66,14 +65,7 @@ class JobView:
 
 def model_name_for(settings: TrainSettings, when: datetime, folder: Path) -> str:
     """A readable name no file in `folder` has: mnist_vae_z2_beta4_20261123-0912 (then -2, -3, ...)."""
-    data = "fashion" if settings.dataset == "fashion-mnist" else settings.dataset
-    beta = f"_beta{settings.beta:g}" if settings.kind == "vae" else ""
-    base = f"{data}_{settings.kind}_z{settings.latent_dim}{beta}_{when:%Y%m%d-%H%M}"
-    name, n = base, 1
-    while (folder / f"{name}.pt").exists() or cache_path_for(folder / f"{name}.pt").exists():
-        n += 1
-        name = f"{base}-{n}"
-    return name
+    return store.trained_name(settings.dataset, settings.kind, settings.latent_dim, settings.beta, when, folder)
 
 
 def watched_rows(n_test: int, count: int = WATCHED) -> np.ndarray:
@@ -151,10 +143,7 @@ class TrainingJobs:
                                  should_stop=self._stop.is_set, watch=rows)
             self._update(state=SAVING)
             name = model_name_for(settings, datetime.now(), self.models_dir)
-            out = self.models_dir / f"{name}.pt"
-            self.models_dir.mkdir(parents=True, exist_ok=True)
-            remove_stale_temporaries(self.models_dir, [out.name, cache_path_for(out).name, cache_path_for(out, True).name])
-            save_model_with_caches(model, out, metrics, self.data_root)
+            store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root)
             self._update(state=DONE, model_name=name, finished=time.time())
         except TrainingCancelled as exc:
             self._update(state=CANCELLED, message=str(exc), finished=time.time())

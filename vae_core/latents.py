@@ -2,23 +2,22 @@
 and of the 60,000 training images (NAME.train_latents.npz), so the app draws the
 latent map without the dataset.
 
-    python -m vae_core.latents --checkpoint models/mnist_vae_z2.pt --data-root ../shared/data
+    latent-explorer latents --model mnist_vae_z2 --data-root ../shared/data
 """
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vae_core.checkpoint import atomic_write, checkpoint_payload, file_sha256, load_checkpoint, stage
+from vae_core.checkpoint import atomic_write, file_sha256
 from vae_core.cli import run_cli
 from vae_core.config import MAX_LATENT_DIM
 from vae_core.data import load_split
-from vae_core.model import VAE
+from vae_core.latent_model import LatentModel
 from vae_core.settings import data_root
 
 
@@ -37,67 +36,26 @@ class LatentCache:
         return np.exp(0.5 * self.logvar)
 
 
-def cache_path_for(checkpoint: str | Path, train: bool = False) -> Path:
-    """models/NAME.pt -> models/NAME.latents.npz (test split) or models/NAME.train_latents.npz"""
-    checkpoint = Path(checkpoint)
-    return checkpoint.with_name(checkpoint.stem + (".train_latents.npz" if train else ".latents.npz"))
-
-
 @torch.inference_mode()
-def encode_all(model: VAE, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """images: (N, 1, 28, 28) -> mu, logvar: (N, D), encoded in batches."""
     parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
     return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
 
-def encode_split(model: VAE, data_root: str | Path, train: bool, checkpoint_sha256: str) -> LatentCache:
+def encode_split(model: LatentModel, data_root: str | Path, train: bool, checkpoint_sha256: str) -> LatentCache:
     """The posteriors of the test (or training) split under `model`, recorded as made from that checkpoint."""
-    images, labels = load_split(data_root, model.config.dataset, train=train)
+    images, labels = load_split(data_root, model.info.dataset, train=train)
     mu, logvar = encode_all(model, images)
     return LatentCache(mu.numpy().astype(np.float32), logvar.numpy().astype(np.float32), labels.numpy(),
                        checkpoint_sha256)
 
 
 def save_latent_cache(path: str | Path, cache: LatentCache) -> None:
-    atomic_write(path, lambda tmp: _save_npz(tmp, cache))
+    atomic_write(path, lambda tmp: save_npz(tmp, cache))
 
 
-def save_model_with_caches(model: VAE, path: str | Path, metrics: dict, data_root: str | Path) -> None:
-    """The checkpoint and both latent caches, saved as one unit.
-
-    All three are written to temporary files first (the slow part: encoding
-    70,000 images), then renamed: the caches, then the checkpoint. A kill
-    before the renames leaves the old pair; stale temporaries are removed by
-    the next save. Each cache records the new checkpoint's hash, so even a
-    kill between the renames is refused on loading rather than shown.
-    """
-    path = Path(path)
-    payload = checkpoint_payload(model, metrics)
-    staged: list[tuple[Path, Path]] = []
-    try:
-        checkpoint_tmp = stage(path, lambda tmp: torch.save(payload, tmp))
-        staged.append((checkpoint_tmp, path))
-        digest = file_sha256(checkpoint_tmp)
-        for train in (True, False):
-            cache = encode_split(model, data_root, train, digest)
-            staged.insert(0, (stage(cache_path_for(path, train), lambda tmp, c=cache: _save_npz(tmp, c)),
-                              cache_path_for(path, train)))
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-
-
-def delete_model_files(path: str | Path) -> None:
-    """Remove a checkpoint and its latent caches: the checkpoint first, so an interrupted delete
-    leaves at most caches no model lists."""
-    path = Path(path)
-    for file in (path, cache_path_for(path), cache_path_for(path, True)):
-        file.unlink(missing_ok=True)
-
-
-def _save_npz(path: str, cache: LatentCache) -> None:
+def save_npz(path: str, cache: LatentCache) -> None:
     arrays = {"mu": cache.mu, "logvar": cache.logvar, "labels": cache.labels}
     if cache.checkpoint_sha256:
         arrays["checkpoint_sha256"] = np.array(cache.checkpoint_sha256)
@@ -146,17 +104,21 @@ def _check_contents(name: str, cache: LatentCache) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from vae_core import store  # the store builds on this module
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True, type=Path)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", help="a model's name in the models folder")
+    which.add_argument("--checkpoint", type=Path, help="a model file: NAME.pt or NAME.model.json")
     parser.add_argument("--data-root", type=Path, default=data_root(),
                         help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     args = parser.parse_args(argv)
-    model, _ = load_checkpoint(args.checkpoint)
-    digest = file_sha256(args.checkpoint)
+    files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
+    model, _ = store.load_model(files)
+    digest = file_sha256(files.main)
     for train in (False, True):
-        out = cache_path_for(args.checkpoint, train)
-        save_latent_cache(out, encode_split(model, args.data_root, train, digest))
-        print(f"saved {out}")
+        save_latent_cache(files.cache(train), encode_split(model, args.data_root, train, digest))
+        print(f"saved {files.cache(train)}")
 
 
 if __name__ == "__main__":

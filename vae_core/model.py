@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from vae_core.config import VAEConfig
+from vae_core.latent_model import ModelInfo, reparameterize
 
 
 def _mlp(widths: list[int]) -> nn.Sequential:
@@ -20,7 +21,8 @@ def _mlp(widths: list[int]) -> nn.Sequential:
 
 
 class VAE(nn.Module):
-    """Encoder, reparameterised sampling and decoder, all built from a VAEConfig."""
+    """Encoder, reparameterised sampling and decoder, all built from a VAEConfig: the native
+    implementation of vae_core.latent_model.LatentModel."""
 
     def __init__(self, config: VAEConfig) -> None:
         super().__init__()
@@ -35,6 +37,11 @@ class VAE(nn.Module):
     @property
     def is_vae(self) -> bool:
         return self.logvar_head is not None
+
+    @property
+    def info(self) -> ModelInfo:
+        cfg = self.config
+        return ModelInfo(cfg.kind, cfg.latent_dim, cfg.dataset, cfg.image_size, cfg.beta if self.is_vae else None)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, 1, 28, 28) or (B, 784) in [0, 1] -> mu, logvar: (B, latent_dim).
@@ -63,10 +70,7 @@ class VAE(nn.Module):
         """Reparameterisation trick: z = mu + sigma * eps, eps ~ N(0, I), so the
         sample is a differentiable function of (mu, sigma). Shapes (B, D) -> (B, D).
         An autoencoder returns mu unchanged."""
-        if not self.is_vae:
-            return mu
-        eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
-        return mu + torch.exp(0.5 * logvar) * eps
+        return reparameterize(mu, logvar, generator) if self.is_vae else mu
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x: (B, 1, 28, 28) -> (logits (B, 784), mu (B, D), logvar (B, D))."""

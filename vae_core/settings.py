@@ -22,8 +22,3 @@ def data_root() -> Path:
 def models_dir() -> Path:
     """$LATENT_EXPLORER_MODELS, else <repo>/models."""
     return Path(os.environ.get("LATENT_EXPLORER_MODELS") or REPO / "models")
-
-
-def model_path(name: str) -> Path:
-    """The checkpoint of model `name` (a file stem) in the models folder."""
-    return models_dir() / f"{name}.pt"

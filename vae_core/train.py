@@ -19,12 +19,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vae_core.checkpoint import remove_stale_temporaries, save_checkpoint
+from vae_core import store
+from vae_core.checkpoint import save_checkpoint
 from vae_core.cli import run_cli
 from vae_core.config import VAEConfig
 from vae_core.data import DATASETS, load_split
 from vae_core.evaluate import test_terms
-from vae_core.latents import cache_path_for, encode_all, save_model_with_caches
+from vae_core.latents import encode_all
 from vae_core.losses import kl_to_standard_normal, reconstruction_nll
 from vae_core.model import VAE
 from vae_core.settings import data_root
@@ -291,15 +292,13 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     model, metrics = fit(settings, args.data_root)  # the test set stays whole: the history's test terms cover all of it
-    remove_stale_temporaries(args.out.parent, [args.out.name, cache_path_for(args.out).name,
-                                               cache_path_for(args.out, True).name])
+    files = store.files_for_path(args.out)
     if args.no_cache:
         save_checkpoint(model, args.out, metrics)
     else:
-        save_model_with_caches(model, args.out, metrics, args.data_root)
+        store.save_native(model, files, metrics, args.data_root)
     print(f"saved {args.out} ({model.n_parameters():,} parameters, {metrics['train_seconds']} s)"
-          + ("" if args.no_cache else f" and its latent caches {cache_path_for(args.out).name}, "
-                                      f"{cache_path_for(args.out, True).name}"))
+          + ("" if args.no_cache else f" and its latent caches {files.cache().name}, {files.cache(True).name}"))
 
 
 if __name__ == "__main__":
