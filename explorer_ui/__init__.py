@@ -45,6 +45,7 @@ from .loading import (
     prior_verdict,
     test_terms,
     train_latents,
+    try_load,
 )
 from .navigation import PAGE_CONFIG, navigation, page
 from .params import (
@@ -78,7 +79,7 @@ __all__ = [
     "plain",
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
-    "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error",
+    "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
     "classify", "describe_model", "prior_verdict", "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "SHIPPED_MODELS", "delete_model", "deletable_models", "session_token", "training_jobs",

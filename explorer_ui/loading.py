@@ -243,6 +243,15 @@ def train_latents(m: Loaded) -> LatentCache | None:
     return cache if isinstance(cache, LatentCache) else None
 
 
+def try_load(name: str) -> Loaded | None:
+    """`load`, or None for a model that cannot be used: for lists of other models, where one bad
+    file must not show an error on a page about another model."""
+    try:
+        return load(name)
+    except CheckpointError:
+        return None
+
+
 def load_or_error(name: str) -> Loaded | None:
     """`load`, but shows st.error with the reason and returns None instead of raising."""
     try:

@@ -86,7 +86,7 @@ def _model_card(m: Loaded) -> None:
     beta = ("" if not m.is_vae else " · β unknown" if m.beta is None else f" · β = {m.beta:g}")
     lines = [f"**{m.kind_label}** · latent dim {info.latent_dim}{beta}"]
     if not m.is_native:
-        lines.append("imported (ONNX, run on the server)")
+        lines.append("imported (ONNX)")
     last = m.history[-1] if m.history else {}
     number = lambda key: last.get(key) if isinstance(last.get(key), int | float) else None  # noqa: E731
     if number("recon") is not None:

@@ -2,7 +2,7 @@
 posterior means as a Plotly WebGL scatter and decodes z IN THE BROWSER on every
 pointer move and slider input.
 
-    payloads = map_payloads(name, export_decoder(model), test_cache, train_cache)   # cache per model file
+    payloads = map_payloads(name, browser_decoder(model), test_cache, train_cache)   # cache per model file
     state = map_state("latent_map", name)      # what the map last reported
     latent_map(payloads, key="latent_map", need=state.need, ...)
 
@@ -33,6 +33,7 @@ import streamlit as st
 from latent_component._payload import pack_model_payload, pack_points_payload
 from vae_core.export import DecoderExport
 from vae_core.latents import LatentCache
+from vae_core.onnx_model import OnnxDecoderExport
 
 __all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state"]
 
@@ -72,7 +73,8 @@ class MapPayloads:
     train_count: int
 
 
-def map_payloads(model_name: str, export: DecoderExport, test: LatentCache, train: LatentCache | None) -> MapPayloads:
+def map_payloads(model_name: str, export: DecoderExport | OnnxDecoderExport, test: LatentCache,
+                 train: LatentCache | None) -> MapPayloads:
     """Pack once per model file (cache the result): a few MB of bytes, keyed by a hash of their content."""
     return MapPayloads(model_name, pack_model_payload(model_name, export, test),
                        None if train is None else pack_points_payload(model_name, train, "train"),

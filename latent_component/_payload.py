@@ -1,7 +1,7 @@
 """Pack what the browser needs for one model into binary payloads.
 
 Two kinds, both read by static/latent_map/payload.js:
-    model payload   the decoder weights and the test posteriors (mu, logvar, labels)
+    model payload   the decoder (weights, or an imported model's ONNX graph) and the test posteriors
     points payload  the training posteriors only, sent when the user asks for them
 
 Layout (little-endian):
@@ -21,6 +21,7 @@ import numpy as np
 
 from vae_core.export import DecoderExport
 from vae_core.latents import LatentCache
+from vae_core.onnx_model import OnnxDecoderExport
 
 MAGIC = b"LEX2"
 
@@ -63,8 +64,9 @@ def _content_hash(*parts: bytes | str) -> str:
     return h.hexdigest()[:16]
 
 
-def pack_model_payload(model_name: str, export: DecoderExport, test: LatentCache) -> tuple[str, bytes]:
-    """-> (key, payload): decoder weights plus the test posteriors; the key is a hash of the content."""
+def pack_model_payload(model_name: str, export: DecoderExport | OnnxDecoderExport, test: LatentCache) -> tuple[str, bytes]:
+    """-> (key, payload): the decoder (float32 layers, or an ONNX graph) plus the test posteriors;
+    the key is a hash of the content."""
     arrays = _arrays(test)
     _check(arrays, export.latent_dim)
     key = _content_hash("model", model_name, export.digest, *(a.tobytes() for a in arrays.values()))

@@ -16,7 +16,7 @@ import explorer_ui as ui
 from latent_component import MapPayloads, latent_map, map_payloads, map_state
 from vae_core import explore
 from vae_core.data import ITEM_WORD, LABEL_NAMES, LABEL_WORD
-from vae_core.export import export_decoder
+from vae_core.export import browser_decoder
 
 KEY = "latent_map"
 SPLITS = ["test", "train"]
@@ -24,9 +24,9 @@ SPLITS = ["test", "train"]
 
 @st.cache_resource(max_entries=8)
 def _payloads(name: str, stamp: int) -> MapPayloads:
-    """What the browser needs of this model (decoder weights, test and training posteriors), once per file."""
+    """What the browser needs of this model (its decoder, test and training posteriors), once per file."""
     m = ui.load(name)
-    return map_payloads(name, export_decoder(m.model), m.cache, ui.train_latents(m))
+    return map_payloads(name, browser_decoder(m.model), m.cache, ui.train_latents(m))
 
 
 def _link_selection(m: ui.Loaded, ranges: np.ndarray, n_train: int) -> dict | None:

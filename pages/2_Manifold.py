@@ -14,16 +14,15 @@ st.caption("Every tile is the decoder's image of one z on a regular grid over th
            "2014, fig. 4). Smooth morphing between neighbours shows a continuous latent space; with Gaussian "
            "spacing each tile stands for the same prior probability mass.")
 
-r_max = float(math.ceil(max(abs(v) for v in m.extent)))
-r_default = 2.5 if m.is_vae else r_max
+r_default, r_max, r_step = explore.manifold_range(m.plane, m.is_vae)
 ui.forget_on_model_change("manifold", m, ["mf_r", "mf_spacing"], ["r", "spacing"])
 ui.init_state("mf_n", ui.param_number("n", 4, 40, 20, integer=True))
-ui.init_state("mf_r", round(ui.param_number("r", 0.5, max(r_max, 0.5), min(r_default, r_max)), 1))
+ui.init_state("mf_r", round(round(ui.param_number("r", r_step, r_max, r_default) / r_step) * r_step, 6))
 ui.init_state("mf_spacing", ui.param_choice("spacing", ["gaussian", "linear"], "gaussian" if m.is_vae else "linear"))
 
 c1, c2, c3, c4 = st.columns([1.6, 1.6, 2.4, 2.2])  # wide enough for the full labels at 1280 px
 n = c1.slider("Grid size (tiles per side)", 4, 40, key="mf_n")
-radius = c2.slider("Range: |z| up to", 0.5, max(r_max, 0.5), step=0.1, key="mf_r")
+radius = c2.slider("Range: |z| up to", r_step, r_max, step=r_step, key="mf_r")
 spacing = c3.segmented_control("Spacing", ["gaussian", "linear"], key="mf_spacing",
                                format_func={"gaussian": "Gaussian quantiles", "linear": "linear"}.get,
                                help="Gaussian: equal steps in probability through the inverse normal CDF; "

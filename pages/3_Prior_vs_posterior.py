@@ -30,12 +30,8 @@ ui.set_params(k=k)
 
 def counterpart(m: ui.Loaded) -> ui.Loaded | None:
     """A model of the other kind on the same dataset to compare `m` with (the default first), or None."""
-    for name in ui.list_models():
-        try:
-            other = ui.load(name)
-        except ui.CheckpointError:
-            continue
-        if other.is_vae != m.is_vae and other.dataset == m.dataset:
+    for other in map(ui.try_load, ui.list_models()):
+        if other is not None and other.is_vae != m.is_vae and other.dataset == m.dataset:
             return other
     return None
 

@@ -48,7 +48,7 @@ def numbers_table(family: list[ui.Loaded], test: list, train: list) -> None:
     rows = []
     for other, (recon, kl), trained in zip(family, test, train, strict=True):
         judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
-        rows.append({"β": other.model.config.beta, "KL": kl, "recon": recon,
+        rows.append({"β": other.beta, "KL": kl, "recon": recon,
                      "train recon": trained[0] if trained else None, "recon + KL": recon + kl,
                      "mean σ": float(np.mean(other.sigma)),
                      "confident prior samples": None if judged is None else 100 * judged["confident_share"]})
@@ -67,7 +67,7 @@ def numbers_table(family: list[ui.Loaded], test: list, train: list) -> None:
 def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     """Rate against distortion, the numbers, and each model's map, prior samples and manifold."""
     rd_col, note_col = st.columns([3, 2], gap="large")
-    betas = [f"β = {other.model.config.beta:g}" for other in family]
+    betas = [f"β = {other.beta:g}" for other in family]
     with rd_col:
         rd = go.Figure()
         train = [last_train_terms(other) for other in family]
@@ -94,7 +94,7 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
 
     for column, other in zip(st.columns(len(family)), family, strict=True):
         with column:
-            st.subheader(f"β = {other.model.config.beta:g}")
+            st.subheader(f"β = {other.beta:g}")
             extent = (-4.0, 4.0, -4.0, 4.0)
             fig = ui.map_figure(extent, height=260)
             ui.add_means_raster(fig, other, extent)
@@ -155,9 +155,10 @@ names = ui.list_models()
 st.header("Per epoch", divider="gray")
 per_epoch(names)
 st.header("β side by side", divider="gray")
-family = [other for other in map(ui.load_or_error, names)
-          if other is not None and other.is_vae and other.dim == 2 and other.dataset == m.dataset and ui.test_terms(other)]
-family.sort(key=lambda other: other.model.config.beta)
+family = [other for other in map(ui.try_load, names)  # a model with an unknown β is not placed among them
+          if other is not None and other.is_vae and other.beta is not None and other.dim == 2
+          and other.dataset == m.dataset and ui.test_terms(other)]
+family.sort(key=lambda other: other.beta)
 seed = ui.seed_button("to_seed", "New samples")
 if len(family) < 2:
     st.info(f"Fewer than two 2-D VAEs on {m.dataset} with measured test terms (the dataset or a training record "

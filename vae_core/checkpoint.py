@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import tempfile
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from vae_core.model import VAE
 
 FORMAT_VERSION = 1
 TMP_SUFFIX = ".tmp"
+
+
+IMPORT_COMMAND = "latent-explorer import"
 
 
 class CheckpointError(RuntimeError):
@@ -91,13 +96,36 @@ def read_payload(path: str | Path) -> dict:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"checkpoint {path.name} is corrupt or not a checkpoint ({type(exc).__name__})") from exc
+        raise CheckpointError(f"checkpoint {path.name} {_what_it_is(path, exc)}") from exc
     if not isinstance(payload, dict) or not {"config", "state_dict"} <= set(payload) or not isinstance(payload["config"], dict):
-        raise CheckpointError(f"checkpoint {path.name} lacks 'config' and 'state_dict'")
+        if isinstance(payload, dict) and payload and all(isinstance(v, torch.Tensor) for v in payload.values()):
+            raise CheckpointError(f"checkpoint {path.name} is a bare state_dict (weights without the config that says "
+                                  f"how to build the model); import it: {IMPORT_COMMAND} weights {path.name} --name NAME")
+        if isinstance(payload, dict) and isinstance(payload.get("model_state_dict"), dict):
+            raise CheckpointError(f"checkpoint {path.name} is in pythae's layout; import its folder: "
+                                  f"{IMPORT_COMMAND} weights FOLDER --name NAME")
+        raise CheckpointError(f"checkpoint {path.name} lacks 'config' and 'state_dict'; a model trained elsewhere "
+                              f"comes in through {IMPORT_COMMAND} (see README, \"Your own VAE\")")
     version = payload.get("format_version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path.name} has format version {version!r}; this code reads version {FORMAT_VERSION}")
     return payload
+
+
+def _what_it_is(path: Path, exc: Exception) -> str:
+    """Why torch.load refused a file, in the words of what the user probably saved."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        names = []
+    if any("/code/" in n or n.endswith("constants.pkl") for n in names):
+        return (f"is a TorchScript file; the app never runs code from a model file: save model.state_dict() and "
+                f"use {IMPORT_COMMAND} module (or export to ONNX and use {IMPORT_COMMAND} onnx)")
+    if isinstance(exc, pickle.UnpicklingError) or "weights_only" in str(exc):
+        return (f"holds pickled Python objects (a whole model saved with torch.save(model)); the app never unpickles "
+                f"code: save model.state_dict() and use {IMPORT_COMMAND} module")
+    return f"is corrupt or not a checkpoint ({type(exc).__name__})"
 
 
 def build_from_payload(name: str, payload: dict, config_cls, model_cls):

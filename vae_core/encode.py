@@ -68,7 +68,8 @@ def _table(results: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Encode digit images with a trained VAE checkpoint.")
+    parser = argparse.ArgumentParser(prog="latent-explorer encode",
+                                     description="Encode digit images with a trained VAE checkpoint.")
     parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, GIF, BMP, WebP, ...)")
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
                         help=f"NAME.pt or NAME.model.json (default {DEFAULT_CHECKPOINT})")

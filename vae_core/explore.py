@@ -118,6 +118,20 @@ def grid_axis(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
     raise ValueError(f"spacing must be 'linear' or 'gaussian', got {spacing!r}")
 
 
+def manifold_range(plane: np.ndarray, is_vae: bool) -> tuple[float, float, float]:
+    """(default, largest, step) of the range a manifold grid spans, from the model's own test means (N, 2).
+
+    A VAE whose means sit at the prior's scale gets +-2.5 (99 % of N(0, 1)'s mass); any other model
+    (an autoencoder, a VAE imported with means at +-6,600 or +-0.1) gets the span of 99 % of its means.
+    """
+    spread = float(np.quantile(np.abs(plane), 0.99))
+    largest = float(np.abs(plane).max()) * 1.1
+    step = 0.1 if largest >= 2 else float(10 ** math.floor(math.log10(largest / 20)))
+    largest = math.ceil(largest / step) * step
+    default = 2.5 if is_vae and 1.0 <= spread <= 5.0 else min(spread, largest)
+    return round(max(default, step), 6), round(max(largest, 5 * step), 6), step
+
+
 def latent_grid(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
     """An n x n grid over a plane: (n * n, 2) float32 (`Projection.lift` puts it into the latent space).
 

@@ -135,6 +135,13 @@ def export_decoder(model: VAE) -> DecoderExport:
     return export
 
 
+def browser_decoder(model):
+    """What the browser decodes with: a native VAE's layers as float32 arrays (decoder.js), or an
+    imported model's ONNX graph (onnx_decoder.js, ONNX Runtime Web). Both have latent_dim, digest
+    and to_bytes() -> (header, blob)."""
+    return export_decoder(model) if isinstance(model, VAE) else model.browser_decoder()
+
+
 def _check_shapes(export: DecoderExport) -> None:
     width = export.latent_dim
     for i, layer in enumerate(export.layers):
@@ -157,3 +164,8 @@ def decode_numpy(export: DecoderExport, z: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp overflow -> inf -> pixel 0, which is right
         pixels = 1.0 / (1.0 + np.exp(-h))
     return pixels.reshape(-1, export.image_size, export.image_size).astype(np.float32)
+
+
+if __name__ == "__main__":
+    raise SystemExit("vae_core.export is a library (the browser decoder's format), not a command; "
+                     "to bring in a model trained elsewhere run: latent-explorer import --help")

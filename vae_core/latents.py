@@ -106,7 +106,8 @@ def _check_contents(name: str, cache: LatentCache) -> None:
 def main(argv: list[str] | None = None) -> None:
     from vae_core import store  # the store builds on this module
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="latent-explorer latents", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--model", help="a model's name in the models folder")
     which.add_argument("--checkpoint", type=Path, help="a model file: NAME.pt or NAME.model.json")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -106,16 +107,14 @@ class OnnxModel:
         self.info = info
         self._encoder, self._decoder = encoder, decoder
         self._decoder_output = decoder_output
-        self.encoder_bytes: bytes = b""  # the decoder's bytes travel to the browser; kept by the loader
-        self.decoder_bytes: bytes = b""
+        self.decoder_bytes: bytes = b""  # the decoder's graph travels to the browser, which runs it
 
     @property
     def is_vae(self) -> bool:
         return self.info.is_vae
 
-    @property
-    def decoder_output(self) -> str:
-        return self._decoder_output
+    def browser_decoder(self) -> OnnxDecoderExport:
+        return OnnxDecoderExport(self.decoder_bytes, self.info.latent_dim, self.info.image_size, self._decoder_output)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 1, S, S) or (B, S*S) in [0, 1] -> mu, logvar (B, D); logvar = -inf for an autoencoder."""
@@ -156,6 +155,25 @@ class OnnxModel:
         return reparameterize(mu, logvar, generator) if self.is_vae else mu
 
 
+@dataclass(frozen=True, eq=False)
+class OnnxDecoderExport:
+    """An imported model's decoder as the browser runs it (static/latent_map/onnx_decoder.js): the
+    ONNX graph's bytes and what the page needs to read its output. Duck-types export.DecoderExport."""
+
+    graph: bytes
+    latent_dim: int
+    image_size: int
+    output: str  # "probabilities" or "logits"
+
+    @property
+    def digest(self) -> str:
+        return sha256_bytes(self.graph)
+
+    def to_bytes(self) -> tuple[dict, bytes]:
+        return ({"format": "onnx", "latent_dim": self.latent_dim, "image_size": self.image_size,
+                 "output": self.output, "sha256": self.digest}, self.graph)
+
+
 def _session(name: str, data: bytes):
     import onnxruntime as ort  # imported here: only imported models need it
 
@@ -187,13 +205,18 @@ def load_onnx_model(manifest_path: str | Path) -> tuple[OnnxModel, dict]:
     encoder_path, decoder_path = onnx_paths(manifest_path)
     encoder_bytes = _read_checked(encoder_path, manifest["encoder"])
     decoder_bytes = _read_checked(decoder_path, manifest["decoder"])
+    return model_from_bytes(manifest, encoder_bytes, decoder_bytes, manifest_path.name), dict(manifest.get("metrics", {}))
+
+
+def model_from_bytes(manifest: dict, encoder_bytes: bytes, decoder_bytes: bytes, name: str) -> OnnxModel:
+    """An OnnxModel from a checked manifest and the two graphs' bytes, probed before it is returned."""
     info = ModelInfo(manifest["kind"], manifest["latent_dim"], manifest["dataset"], manifest["image_size"],
                      manifest["beta"] if manifest["kind"] == "vae" else None, source="onnx")
-    model = OnnxModel(info, _session(encoder_path.name, encoder_bytes), _session(decoder_path.name, decoder_bytes),
-                      manifest["decoder_output"])
-    probe(model, manifest_path.name)
-    model.encoder_bytes, model.decoder_bytes = encoder_bytes, decoder_bytes
-    return model, dict(manifest.get("metrics", {}))
+    model = OnnxModel(info, _session(f"the encoder of {name}", encoder_bytes),
+                      _session(f"the decoder of {name}", decoder_bytes), manifest["decoder_output"])
+    probe(model, name)
+    model.decoder_bytes = decoder_bytes
+    return model
 
 
 @torch.inference_mode()

@@ -5,6 +5,7 @@
 // header.sections[name] = {offset, dtype ("<f4" or "|u1"), shape}.
 
 import { makeDecoder } from "./decoder.js";
+import { makeOnnxDecoder } from "./onnx_decoder.js";
 
 const MAGIC = "LEX2";
 const KEEP = 6; // parsed payloads kept (a model payload is ~2.5 MB)
@@ -13,8 +14,8 @@ const waiters = new Map(); // key -> [resolve]
 
 const ARRAY_TYPES = { "<f4": Float32Array, "|u1": Uint8Array };
 
-/** Parse one payload (a Uint8Array) into typed-array views. */
-export function parsePayload(bytes) {
+/** Parse one payload (a Uint8Array) into typed-array views; an ONNX decoder's session is created here. */
+export async function parsePayload(bytes) {
   // A fresh, 4-byte aligned copy: the protobuf view may start at any offset.
   const buffer = bytes.slice().buffer;
   const text = new TextDecoder();
@@ -33,15 +34,17 @@ export function parsePayload(bytes) {
   const [n, dim] = header.sections.mu.shape;
   const points = { n, dim, mu, logvar: section("logvar"), labels: section("labels") };
   const parsed = { key: header.key, modelName: header.model_name, points };
-  if (header.kind === "model") {
+  if (header.kind === "model" && header.decoder.format === "onnx") {
+    parsed.decoder = await makeOnnxDecoder(header.decoder, section("decoder"));
+  } else if (header.kind === "model") {
     parsed.decoder = makeDecoder(header.decoder, buffer, header.sections.decoder.offset);
   }
   return parsed;
 }
 
 /** Keep a payload and wake whoever waits for it. */
-export function storePayload(bytes) {
-  const parsed = parsePayload(bytes);
+export async function storePayload(bytes) {
+  const parsed = await parsePayload(bytes);
   if (!payloads.has(parsed.key)) {
     payloads.set(parsed.key, parsed);
     while (payloads.size > KEEP) payloads.delete(payloads.keys().next().value);

@@ -42,7 +42,9 @@ export function selectionInfo({ sel, sets, decoder, names, labelWord, itemWord, 
   return {
     title: `${sel.split === "test" ? "Test" : "Training"} ${itemWord} #${sel.index} · ${labelWord} ${names[points.labels[sel.index]]}`,
     original: original?.pixels, originalNote: original?.note ?? "loading…",
-    recon: decoder.decode(mu), mu, sigma,
+    ...(decoder.isAsync ? { recon: new Float32Array(decoder.nPixels).fill(0), reconLater: decoder.decodeAsync(mu) }
+      : { recon: decoder.decode(mu) }),
+    mu, sigma,
     klText: Number.isFinite(kl)
       ? `KL(q(z|x) ‖ N(0, I)) = ${kl.toFixed(2)} nats (test median ${median(klSorted).toFixed(2)}; ` +
         `percentile ${percentile(klSorted, kl).toFixed(0)})`

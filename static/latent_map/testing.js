@@ -33,8 +33,14 @@ export function attach(view, instance) {
 }
 
 const entry = (instance) => HOOK.views.get(instance ?? HOOK.last);
-HOOK.decode = (z, instance) => Array.from(entry(instance).view.model.decoder.decode(z));
-HOOK.decodeMany = (zs, instance) => zs.map((z) => HOOK.decode(z, instance));
+HOOK.decode = (z, instance) => { // an ONNX decoder answers with a promise (page.evaluate awaits it)
+  const decoder = entry(instance).view.model.decoder;
+  return decoder.isAsync ? decoder.decodeAsync(z).then(Array.from) : Array.from(decoder.decode(z));
+};
+HOOK.decodeMany = (zs, instance) => {
+  const images = zs.map((z) => HOOK.decode(z, instance));
+  return entry(instance).view.model.decoder.isAsync ? Promise.all(images) : images;
+};
 HOOK.stats = (instance) => {
   const s = entry(instance).stats;
   return { decodeMs: [...s.decodeMs], latencyMs: [...s.latencyMs], frameTimes: [...s.frameTimes] };

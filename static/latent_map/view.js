@@ -83,9 +83,20 @@ export class MapView {
   // --------------------------------------------------------------- drawing
   /** Decode z into the panel (and beside the cursor when hovering); redraw the overlay. */
   render(z, eventTime) {
-    const t0 = performance.now();
-    this.model.decoder.decode(z, this.pixels);
-    const t1 = performance.now();
+    const t0 = performance.now(), decoder = this.model.decoder;
+    if (decoder.isAsync) { // an imported model's ONNX decoder: draw when its result arrives, unless a newer z came
+      const model = this.model, at = Array.from(z);
+      decoder.decodeLatest(at).then((pixels) => {
+        if (pixels && this.model === model) this.paint(at, pixels, t0, performance.now(), eventTime);
+      }).catch((err) => console.error("latent map:", err));
+      return;
+    }
+    decoder.decode(z, this.pixels);
+    this.paint(z, this.pixels, t0, performance.now(), eventTime);
+  }
+
+  paint(z, pixels, t0, t1, eventTime) {
+    this.pixels = pixels;
     paintDigit(this.dom.panel.digit, this.pixels);
     if (this.pointer) paintDigit(this.dom.cursor, this.pixels);
     this.dom.panel.zText.textContent = `z = ${vec(z)}`;
@@ -132,6 +143,13 @@ export class MapView {
     this.tiny = isTiny(this.ellipse(), this.ax?.pxPerUnit);
     if (info) info.tiny = this.tiny;
     showSelection(this.dom.panel, info, this.model.decoder.imageSize, () => this.zoomTo(this.ellipse()));
+    if (info?.reconLater) { // decoder(mu) of an ONNX decoder arrives later: paint it then, if still selected
+      const model = this.model;
+      info.reconLater.then((pixels) => {
+        const canvas = this.dom.panel.selected.querySelector(".lm-recon canvas");
+        if (this.model === model && this.state.selected === sel && canvas) paintDigit(canvas, pixels);
+      }).catch((err) => console.error("latent map:", err));
+    }
     this.showState();
   }
 
