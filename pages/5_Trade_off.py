@@ -155,8 +155,10 @@ names = ui.list_models()
 st.header("Per epoch", divider="gray")
 per_epoch(names)
 st.header("β side by side", divider="gray")
-family = [other for other in map(ui.try_load, names)  # a model with an unknown β is not placed among them
-          if other is not None and other.is_vae and other.beta is not None and other.dim == 2
+# Like with like: the app's own 2-D MLP VAEs of one dataset; an imported model (another architecture,
+# or a β its file never said) is not placed among them.
+family = [other for other in map(ui.try_load, names)
+          if other is not None and other.is_native and other.is_vae and other.beta is not None and other.dim == 2
           and other.dataset == m.dataset and ui.test_terms(other)]
 family.sort(key=lambda other: other.beta)
 seed = ui.seed_button("to_seed", "New samples")

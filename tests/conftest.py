@@ -27,6 +27,15 @@ def data_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def imported_models(tmp_path_factory, data_root) -> dict:
+    """Three VAEs trained elsewhere and imported into one models folder (tests/external/imported.py):
+    "examples", "pythae", "conv" -> (the model's own nn.Module, its vae_core.store.ModelFiles)."""
+    from tests.external.imported import import_external_models
+
+    return import_external_models(tmp_path_factory.mktemp("external"), tmp_path_factory.mktemp("models"), data_root)
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium driven by Playwright, shared by the browser tests.
 

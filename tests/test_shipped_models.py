@@ -7,14 +7,16 @@ import pytest
 import torch
 
 from explorer_ui.training import SHIPPED_MODELS
-from vae_core.checkpoint import load_checkpoint
+from vae_core.checkpoint import file_sha256, load_checkpoint
 from vae_core.data import load_split
 from vae_core.evaluate import elbo_terms
+from vae_core.latent_model import ModelInfo
 from vae_core.latents import encode_all, load_latent_cache
-from vae_core.store import cache_path_for
+from vae_core.store import cache_path_for, list_models, load_cache, load_model, model_files
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 SHIPPED = {"mnist_vae_z2": "vae", "mnist_ae_z2": "ae"}
+CONV = "mnist_conv_vae_z2"  # examples/conv_vae.py, trained outside the app and imported (README, "Your own VAE")
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
@@ -65,8 +67,18 @@ def test_a_damaged_latent_cache_gives_a_clear_error(tmp_path, damage):
 
 
 def test_the_models_that_cannot_be_deleted_are_the_committed_ones():
-    tracked = subprocess.run(["git", "ls-files", "models/*.pt"], cwd=Path(__file__).resolve().parents[1],
+    tracked = subprocess.run(["git", "ls-files", "models/*.pt", "models/*.model.json"], cwd=Path(__file__).resolve().parents[1],
                              capture_output=True, text=True, check=True).stdout.split()
     if not tracked:
         pytest.skip("not a git checkout")
-    assert sorted(SHIPPED_MODELS) == sorted(Path(p).stem for p in tracked if "/" not in p[len("models/"):])
+    names = [Path(p).name.removesuffix(".model.json").removesuffix(".pt") for p in tracked if "/" not in p[len("models/"):]]
+    assert sorted(SHIPPED_MODELS) == sorted(names) == sorted(list_models(MODELS))
+
+
+def test_the_shipped_convolutional_model_is_imported_onnx_and_matches_its_cache():
+    files = model_files(CONV, MODELS)
+    model, _ = load_model(files)
+    assert files.is_onnx and model.info == ModelInfo("vae", 2, "mnist", 28, 1.0, source="onnx")
+    assert all(p.stat().st_size < 4 * 2**20 for p in files.weights)
+    cache = load_cache(files, model, file_sha256(files.main))
+    assert cache.mu.shape == (10_000, 2) and sorted(np.unique(cache.labels)) == list(range(10))

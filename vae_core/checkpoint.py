@@ -122,7 +122,7 @@ def _what_it_is(path: Path, exc: Exception) -> str:
     if any("/code/" in n or n.endswith("constants.pkl") for n in names):
         return (f"is a TorchScript file; the app never runs code from a model file: save model.state_dict() and "
                 f"use {IMPORT_COMMAND} module (or export to ONNX and use {IMPORT_COMMAND} onnx)")
-    if isinstance(exc, pickle.UnpicklingError) or "weights_only" in str(exc):
+    if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):  # a class weights_only refused
         return (f"holds pickled Python objects (a whole model saved with torch.save(model)); the app never unpickles "
                 f"code: save model.state_dict() and use {IMPORT_COMMAND} module")
     return f"is corrupt or not a checkpoint ({type(exc).__name__})"

@@ -30,7 +30,7 @@ DEFAULT_MODEL = "mnist_vae_z2"
 VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"  # the pair the Prior vs posterior page compares first
 # The models that come with the app (committed in models/): never deleted from it.
 SHIPPED_MODELS = ("mnist_vae_z2", "mnist_ae_z2", "mnist_vae_z2_beta0.1", "mnist_vae_z2_beta4", "mnist_vae_z16",
-                  "fashion_vae_z2")
+                  "fashion_vae_z2", "mnist_conv_vae_z2")
 VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 IMPORT_HINT = "import it with `latent-explorer import` (see README, \"Your own VAE\")"
 
