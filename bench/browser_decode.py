@@ -15,7 +15,9 @@ headless Chromium (/usr/bin/chromium) through Playwright. Prints one table:
                                         animation frame that shows its image
   frames with a new image per second    during that sweep (Playwright sends about 60 moves a second)
   slider drag -> image on screen        the same, dragging the z1 slider's thumb with the mouse
-Hover rows are measured with 10,000 and with 70,000 points (the training switch).
+Hover rows are measured with 10,000 and with 70,000 points (the training switch). Then the same for the
+shipped convolutional model, an imported ONNX model that ONNX Runtime Web decodes in the browser
+(its first visit includes the runtime's WASM build, fetched only for such a model).
 """
 from __future__ import annotations
 
@@ -30,11 +32,12 @@ from playwright.sync_api import sync_playwright
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from vae_core import settings
 from vae_core.latents import load_latent_cache
-from vae_core.store import cache_path_for
+from vae_core.store import DEFAULT_MODEL, model_files
 
 ROOT = settings.REPO
 
 READY = ".lm-root[data-ready='1']"
+CONV = "mnist_conv_vae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
 LONGTASKS = """window.__longtasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries())
   window.__longtasks.push({ start: e.startTime, ms: e.duration }); }).observe({ type: "longtask", buffered: true });"""
@@ -183,6 +186,22 @@ def return_row(page, counter: Bytes) -> tuple[str, str, str]:
     return "bytes, back to the map from another page", f"{(counter.total - before) / 1e3:.1f} kB", "<= 50 kB"
 
 
+def onnx_rows(browser, url: str, n_clicks: int, seconds: float) -> list[tuple[str, str, str]]:
+    """The imported convolutional model: a new tab's bytes and start, clicks, hover and slider."""
+    mu = load_latent_cache(model_files(CONV).cache()).mu
+    page, counter, seconds_to_hover, _ = open_map(browser, f"{url}/?model={CONV}")
+    name = "ONNX (mnist_conv_vae_z2)"
+    rows = [(f"{name}: new session -> first decoded hover", f"{seconds_to_hover:.2f} s", "<= 5 s"),
+            (f"{name}: bytes, first visit (HTTP + websocket)",
+             f"{counter.total / 1e6:.2f} MB ({counter.http / 1e6:.2f} + {counter.ws / 1e6:.2f})", "runtime once")]
+    med, p95 = stats(clicks(page, isolated(mu, n_clicks), mu))
+    rows.append((f"{name}: click -> panel filled (median, p95)", f"{med:.1f}, {p95:.1f} ms", "<= 100 ms p50"))
+    rows += sweep_rows(page, seconds, f"{name}: pointer move -> image on screen, 10,000 points")
+    rows += sweep_rows(page, seconds, f"{name}: slider drag -> image on screen", slider=True)
+    page.close()
+    return rows
+
+
 def interaction_rows(page, mu: np.ndarray, n_clicks: int, seconds: float) -> list[tuple[str, str, str]]:
     taken = clicks(page, isolated(mu, n_clicks), mu)
     med, p95 = stats(taken)
@@ -200,7 +219,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--clicks", type=int, default=20)
     args = parser.parse_args()
-    mu = load_latent_cache(cache_path_for(ROOT / "models" / "mnist_vae_z2.pt")).mu
+    mu = load_latent_cache(model_files(DEFAULT_MODEL).cache()).mu
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         t_start = time.perf_counter()
@@ -208,6 +227,8 @@ def main() -> None:
             rows, page, counter = start_rows(browser, url, t_start)
             rows.append(return_row(page, counter))
             rows += interaction_rows(page, mu, args.clicks, args.seconds)
+            page.close()
+            rows += onnx_rows(browser, url, args.clicks, args.seconds)
         browser.close()
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure'.ljust(width)} | value | target |\n|{'-' * (width + 2)}|---|---|")

@@ -74,6 +74,13 @@ def importance_weighted_nll(
     return torch.cat(out)
 
 
+def binarized(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """A fixed stochastic binarization of images in [0, 1]: each pixel is 1 with probability its
+    intensity, drawn once from a seeded generator (the binarized-MNIST protocol under which Burda et al.
+    2016 and Davidson et al. 2018 report test log-likelihoods). Shape unchanged."""
+    return torch.bernoulli(images, generator=torch.Generator().manual_seed(seed))
+
+
 def knn_accuracy(
     reference: torch.Tensor, reference_labels: torch.Tensor, query: torch.Tensor, query_labels: torch.Tensor, k: int = 15
 ) -> float:
@@ -108,9 +115,11 @@ def prior_verdict(model: LatentModel, classifier: Classifier, n: int = 4000, see
 
 def evaluate(
     checkpoint: str | Path, data_root: str | Path, limit: int | None = None, iw_samples: int = 1000, seed: int = 0,
-    progress: bool = False,
+    progress: bool = False, binarized_k: int | None = None, binarized_limit: int | None = None,
 ) -> dict:
-    """All test metrics of one checkpoint as a JSON-ready dict (nats per example)."""
+    """All test metrics of one model file (NAME.pt or NAME.model.json) as a JSON-ready dict (nats per example).
+    binarized_k: also -log p(x) of the binarized test set (`binarized`, seed 0) with that many importance
+    samples, on its first `binarized_limit` images (all by default)."""
     started = time.perf_counter()
     torch.manual_seed(seed)
     model, train_metrics = store.load_model(store.files_for_path(checkpoint))
@@ -121,6 +130,9 @@ def evaluate(
     recon, kl = elbo_terms(model, test_x)
     iw_nll = importance_weighted_nll(model, test_x, iw_samples, progress=progress).mean().item() if model.is_vae else None
     knn = knn_accuracy(encode_all(model, train_x)[0], train_y, encode_all(model, test_x)[0], test_y)
+    binary = binarized(test_x)[:binarized_limit]
+    binary_nll = (importance_weighted_nll(model, binary, binarized_k, progress=progress).mean().item()
+                  if binarized_k and model.is_vae else None)
     path = classifier_path(model.info.dataset)
     judged = prior_verdict(model, load_classifier(path)[0], seed=seed) if path.is_file() else None
     return {
@@ -133,6 +145,9 @@ def evaluate(
         "test_kl": kl.mean().item() if model.is_vae else None,
         "iw_nll": iw_nll,
         "iw_samples": iw_samples if model.is_vae else None,
+        "binarized_iw_nll": binary_nll,
+        "binarized_k": binarized_k if binary_nll is not None else None,
+        "binarized_n": len(binary) if binary_nll is not None else None,
         "knn_accuracy": knn,
         "beta": model.info.beta if model.is_vae else None,
         "prior_confident_share": None if judged is None else judged["confident_share"],
@@ -154,8 +169,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N test images")
     parser.add_argument("--iw-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--binarized-k", type=int, default=None,
+                        help="also -log p(x) on the binarized test set with K importance samples (5000: Davidson et al. 2018)")
+    parser.add_argument("--binarized-limit", type=int, default=None, help="... on its first N images")
     args = parser.parse_args(argv)
-    result = evaluate(args.checkpoint, args.data_root, args.limit, args.iw_samples, args.seed, progress=not args.json)
+    result = evaluate(args.checkpoint, args.data_root, args.limit, args.iw_samples, args.seed, progress=not args.json,
+                      binarized_k=args.binarized_k, binarized_limit=args.binarized_limit)
     print(json.dumps(result, indent=None if args.json else 2))
 
 
