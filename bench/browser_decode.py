@@ -30,9 +30,9 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from vae_core import settings
-from vae_core.latents import load_latent_cache
-from vae_core.store import DEFAULT_MODEL, model_files
+from vae_core.storage import settings
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import DEFAULT_MODEL, model_files
 
 ROOT = settings.REPO
 

@@ -27,7 +27,7 @@ import numpy as np
 from playwright.async_api import async_playwright
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_process
-from vae_core import settings
+from vae_core.storage import settings
 
 READY = ".lm-root[data-ready='1']"
 ANSWER_S = 20.0

@@ -2,8 +2,8 @@
 
     python bench/quality.py [--data-root DIR] [--iw-samples 1000] [--limit N] [--binarized-k 5000] [--binarized-limit N]
 
-Each row comes from `vae_core.evaluate.evaluate`, the same code as the
-`python -m vae_core.evaluate` command; training time is the one the checkpoint
+Each row comes from `vae_core.analysis.evaluate.evaluate`, the same code as the
+`latent-explorer evaluate` command; training time is the one the checkpoint
 recorded when it was trained. "prior named" is the share of 4,000 decoded prior
 samples z ~ N(0, I) the dataset's classifier names with probability >= 0.9, and
 "spread" the entropy of their classes (3.32 bits when all ten are equally common). "binarized nll" is
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 
-from vae_core import settings, store
-from vae_core.classifier import classifier_path, load_classifier
-from vae_core.data import DATASETS
-from vae_core.evaluate import evaluate
+from vae_core.analysis.classifier import classifier_path, load_classifier
+from vae_core.analysis.evaluate import evaluate
+from vae_core.data.datasets import DATASETS
+from vae_core.storage import settings, store
 
 COLUMNS = ("model", "β", "test_neg_elbo", "recon", "kl", "iw_nll", "binarized nll (K, n)", "knn_accuracy", "prior named",
            "spread (bits)", "train time (s)", "parameters")

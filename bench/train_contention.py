@@ -24,9 +24,9 @@ from playwright.sync_api import sync_playwright
 
 from bench.browser_decode import clicks, isolated, open_map, stats, sweep
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from vae_core import settings
-from vae_core.latents import load_latent_cache
-from vae_core.store import cache_path_for
+from vae_core.storage import settings
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import cache_path_for
 
 DEFAULT = settings.REPO / "models" / "mnist_vae_z2.pt"
 

@@ -4,7 +4,7 @@
 
 Runs every image of the set from `bench.upload_set` (generated first if the
 folder has no labels.csv) through the app's own preprocessing
-(`vae_core.preprocess.preprocess`, bytes in, 28x28 out, timed), encodes it
+(`vae_core.uploads.preprocess.preprocess`, bytes in, 28x28 out, timed), encodes it
 and takes the map's vote: the most common digit among the 15 test means
 nearest its posterior mean, as the Encode page does. MNIST's own test digits
 get the same vote, each without itself, which is the bar the ratio is taken
@@ -23,10 +23,11 @@ from scipy import ndimage as ndi
 from tqdm import tqdm
 
 from bench.upload_set import STYLES, generate
-from vae_core import explore, settings, store
-from vae_core.data import read_images
-from vae_core.latents import load_latent_cache
-from vae_core.preprocess import ImageDecodeError, preprocess
+from vae_core.analysis import explore
+from vae_core.data.datasets import read_images
+from vae_core.storage import settings, store
+from vae_core.storage.latents import load_latent_cache
+from vae_core.uploads.preprocess import ImageDecodeError, preprocess
 
 K = 15
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_idle
-from vae_core import settings
+from vae_core.storage import settings
 
 REPO = settings.REPO
 

@@ -7,9 +7,9 @@ text (plain text for Markdown).
 from __future__ import annotations
 
 # CheckpointError and ImageDecodeError are re-exported for the pages: `except ui.ImageDecodeError`.
-from vae_core.checkpoint import CheckpointError
-from vae_core.preprocess import ImageDecodeError
-from vae_core.settings import REPO, data_root, models_dir
+from vae_core.storage.checkpoint import CheckpointError
+from vae_core.storage.settings import REPO, data_root, models_dir
+from vae_core.uploads.preprocess import ImageDecodeError
 
 from .dataset import offer_dataset_download
 from .images import (

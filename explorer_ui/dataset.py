@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae_core.data import DatasetNotFoundError, download
-from vae_core.settings import data_root
+from vae_core.data.datasets import DatasetNotFoundError, download
+from vae_core.storage.settings import data_root
 
 from .loading import forget_dataset_images
 

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from vae_core import explore
+from vae_core.analysis import explore
 
 DIGIT_PX = 196  # 28 px shown at 7x, nearest neighbour
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]

@@ -1,6 +1,6 @@
 """Model, latent-cache and dataset loading (Streamlit-cached), the `Loaded` bundle and upload encoding.
 
-Where the models and the dataset live is vae_core.settings' business.
+Where the models and the dataset live is vae_core.storage.settings' business.
 """
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae_core import explore, store
-from vae_core.checkpoint import CheckpointError, file_sha256
-from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier
-from vae_core.evaluate import prior_verdict as evaluate_prior_verdict
-from vae_core.evaluate import test_terms as evaluate_test_terms
-from vae_core.latent_model import LatentModel, ModelInfo
-from vae_core.latents import LatentCache
-from vae_core.preprocess import load_image, prepare, preview
-from vae_core.projection import Projection, projection_for
-from vae_core.settings import data_root, models_dir
+from vae_core.analysis import explore
+from vae_core.analysis.classifier import Classifier, class_probabilities, classifier_path, load_classifier
+from vae_core.analysis.evaluate import prior_verdict as evaluate_prior_verdict
+from vae_core.analysis.evaluate import test_terms as evaluate_test_terms
+from vae_core.analysis.projection import Projection, projection_for
+from vae_core.models.latent_model import LatentModel, ModelInfo
+from vae_core.storage import store
+from vae_core.storage.checkpoint import CheckpointError, file_sha256
+from vae_core.storage.latents import LatentCache
+from vae_core.storage.settings import data_root, models_dir
+from vae_core.uploads.preprocess import load_image, prepare, preview
 
 from .text import plain
 
@@ -33,7 +34,7 @@ def list_models() -> list[str]:
 
 
 def describe_model(name: str) -> str:
-    """The selector's label for model `name` (vae_core.store.describe_name)."""
+    """The selector's label for model `name` (vae_core.storage.store.describe_name)."""
     return store.describe_name(name)
 
 
@@ -72,7 +73,7 @@ def _inside_models_dir(path: Path) -> bool:
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
 def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
-    from vae_core.data import DatasetNotFoundError, read_images
+    from vae_core.data.datasets import DatasetNotFoundError, read_images
 
     try:  # never download without being asked (see explorer_ui.dataset)
         return read_images(root, dataset, train)
@@ -136,7 +137,7 @@ def test_terms(m: Loaded) -> tuple[float, float] | None:
 
 def has_dataset(dataset: str = "mnist", split: str = "test") -> bool:
     """Whether the images of that split of `dataset` are in the data folder (cheap: looks for the file)."""
-    from vae_core.data import has_split
+    from vae_core.data.datasets import has_split
 
     return has_split(data_root(), dataset, train=split == "train")
 
@@ -153,7 +154,7 @@ def forget_dataset_images() -> None:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A model (any vae_core.latent_model.LatentModel) with its latent cache.
+    """A model (any vae_core.models.latent_model.LatentModel) with its latent cache.
     mu, sigma: (N, D) test posteriors; labels: (N,)."""
 
     name: str

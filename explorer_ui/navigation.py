@@ -6,7 +6,7 @@ import threading
 
 import streamlit as st
 
-from vae_core.settings import REPO
+from vae_core.storage.settings import REPO
 
 PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide")
 # (page file, title, icon); the first is the home page.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from vae_core.settings import models_dir
+from vae_core.storage.settings import models_dir
 
 from .link import Parsed, parse_choice, parse_number, parse_z
 from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error

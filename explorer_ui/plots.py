@@ -11,8 +11,8 @@ import streamlit as st
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from vae_core import explore
-from vae_core.projection import Projection
+from vae_core.analysis import explore
+from vae_core.analysis.projection import Projection
 
 from .loading import Loaded
 

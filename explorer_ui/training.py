@@ -5,9 +5,9 @@ import uuid
 
 import streamlit as st
 
-from vae_core import store
-from vae_core.jobs import TrainingJobs
-from vae_core.settings import data_root, models_dir
+from vae_core.storage import store
+from vae_core.storage.settings import data_root, models_dir
+from vae_core.training.jobs import TrainingJobs
 
 from .loading import list_models
 

@@ -31,9 +31,9 @@ import numpy as np
 import streamlit as st
 
 from latent_component._payload import pack_model_payload, pack_points_payload
-from vae_core.export import DecoderExport
-from vae_core.latents import LatentCache
-from vae_core.onnx_model import OnnxDecoderExport
+from vae_core.models.onnx_model import OnnxDecoderExport
+from vae_core.storage.export import DecoderExport
+from vae_core.storage.latents import LatentCache
 
 __all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state"]
 

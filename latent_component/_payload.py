@@ -19,9 +19,9 @@ import struct
 
 import numpy as np
 
-from vae_core.export import DecoderExport
-from vae_core.latents import LatentCache
-from vae_core.onnx_model import OnnxDecoderExport
+from vae_core.models.onnx_model import OnnxDecoderExport
+from vae_core.storage.export import DecoderExport
+from vae_core.storage.latents import LatentCache
 
 MAGIC = b"LEX2"
 

@@ -14,9 +14,9 @@ import streamlit as st
 
 import explorer_ui as ui
 from latent_component import MapPayloads, latent_map, map_payloads, map_state
-from vae_core import explore
-from vae_core.data import ITEM_WORD, LABEL_NAMES, LABEL_WORD
-from vae_core.export import browser_decoder
+from vae_core.analysis import explore
+from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES, LABEL_WORD
+from vae_core.storage.export import browser_decoder
 
 KEY = "latent_map"
 SPLITS = ["test", "train"]

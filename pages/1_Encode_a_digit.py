@@ -5,8 +5,8 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import explorer_ui as ui
-from vae_core import explore
-from vae_core.data import ITEM_WORD, LABEL_NAMES
+from vae_core.analysis import explore
+from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 N_SAMPLES = 16
 NEIGHBOURS = 15  # the test means nearest mu that vote on what it is

@@ -5,8 +5,8 @@ import numpy as np
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core import explore
-from vae_core.data import LABEL_NAMES
+from vae_core.analysis import explore
+from vae_core.data.datasets import LABEL_NAMES
 
 m = ui.sidebar_model()
 st.title("Manifold")

@@ -4,8 +4,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core import explore
-from vae_core.data import LABEL_NAMES
+from vae_core.analysis import explore
+from vae_core.data.datasets import LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
 

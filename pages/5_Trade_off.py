@@ -5,8 +5,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core import explore, tradeoff
-from vae_core.data import LABEL_NAMES, LABEL_WORD
+from vae_core.analysis import explore, tradeoff
+from vae_core.data.datasets import LABEL_NAMES, LABEL_WORD
 
 PRIOR_PROBE = 2000  # prior samples the classifier judges per model
 SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")

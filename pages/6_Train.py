@@ -6,11 +6,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core import explore
-from vae_core.data import LABEL_NAMES
-from vae_core.jobs import CANCELLED, DONE, FAILED, RUNNING, JobView, TrainingBusy
-from vae_core.projection import projection_for
-from vae_core.train import TrainSettings
+from vae_core.analysis import explore
+from vae_core.analysis.projection import projection_for
+from vae_core.data.datasets import LABEL_NAMES
+from vae_core.training.jobs import CANCELLED, DONE, FAILED, RUNNING, JobView, TrainingBusy
+from vae_core.training.train import TrainSettings
 
 DATASET_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 KIND_NAMES = {"vae": "VAE", "ae": "Plain autoencoder"}

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from vae_core import settings
+from vae_core.storage import settings
 
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
-    """Root folder holding MNIST/raw (vae_core.settings: $MNIST_DATA_ROOT, else <repo>/../shared/data).
+    """Root folder holding MNIST/raw (vae_core.storage.settings: $MNIST_DATA_ROOT, else <repo>/../shared/data).
 
     Tests that need it are skipped when the test split is missing there,
     except under CI=true, where a missing dataset is a failure.
@@ -29,7 +29,7 @@ def data_root() -> Path:
 @pytest.fixture(scope="session")
 def imported_models(tmp_path_factory, data_root) -> dict:
     """Three VAEs trained elsewhere and imported into one models folder (tests/external/imported.py):
-    "examples", "pythae", "conv" -> (the model's own nn.Module, its vae_core.store.ModelFiles)."""
+    "examples", "pythae", "conv" -> (the model's own nn.Module, its vae_core.storage.store.ModelFiles)."""
     from tests.external.imported import import_external_models
 
     return import_external_models(tmp_path_factory.mktemp("external"), tmp_path_factory.mktemp("models"), data_root)

@@ -18,7 +18,7 @@ import pytest
 
 import docs.make_screenshots as shots
 from tests.browser_support import streamlit_server, wait_idle
-from vae_core import settings
+from vae_core.storage import settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -50,7 +50,7 @@ def latents():
 @pytest.fixture(scope="module")
 def vae_model(latents):
     """The shipped VAE, loaded here to check what the app shows."""
-    from vae_core.checkpoint import load_checkpoint
+    from vae_core.storage.checkpoint import load_checkpoint
 
     return load_checkpoint(MODELS / f"{VAE}.pt")[0]
 
@@ -97,8 +97,8 @@ def query(pg) -> dict[str, str]:
 # --------------------------------------------------------------------- tests
 def _expected_encoding(model, fixture: Path) -> tuple[np.ndarray, np.ndarray]:
     """mu, sigma of the fixture under the shipped VAE, computed here with the app's own preprocessing."""
-    from vae_core import explore
-    from vae_core.preprocess import preprocess
+    from vae_core.analysis import explore
+    from vae_core.uploads.preprocess import preprocess
 
     mu, sigma = explore.encode(model, preprocess(fixture.read_bytes()))
     return mu[0], sigma[0]
@@ -139,8 +139,8 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
 
 
 def test_encode_page_reads_a_phone_photo_says_when_it_is_ambiguous_and_can_keep_its_slant(page, vae_model):
-    from vae_core import explore
-    from vae_core.preprocess import preprocess
+    from vae_core.analysis import explore
+    from vae_core.uploads.preprocess import preprocess
 
     photo = UPLOADS / "photo_0004_4.jpg"  # a small blue 4 under a vignette; the map's neighbours split 7/6
     open_page(page, "/Encode_a_digit", "Encode a digit")

@@ -22,8 +22,9 @@ from tests.test_browser_map import (
     select_dot,
     state,
 )
-from vae_core import explore, settings, store
-from vae_core.checkpoint import file_sha256
+from vae_core.analysis import explore
+from vae_core.storage import settings, store
+from vae_core.storage.checkpoint import file_sha256
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CONV = "mnist_conv_vae_z2"

@@ -19,12 +19,12 @@ import pytest
 import torch
 
 from tests.browser_support import free_port, streamlit_server
-from vae_core import settings
-from vae_core.checkpoint import file_sha256, load_checkpoint, save_checkpoint
-from vae_core.config import VAEConfig
-from vae_core.latents import LatentCache, load_latent_cache, save_latent_cache
-from vae_core.model import VAE
-from vae_core.store import cache_path_for
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage import settings
+from vae_core.storage.checkpoint import file_sha256, load_checkpoint, save_checkpoint
+from vae_core.storage.latents import LatentCache, load_latent_cache, save_latent_cache
+from vae_core.storage.store import cache_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -9,8 +9,8 @@ import pytest
 
 from tests.browser_support import streamlit_server, wait_idle
 from tests.test_browser_layout import layout_problems, settle
-from vae_core import settings
-from vae_core.store import cache_path_for
+from vae_core.storage import settings
+from vae_core.storage.store import cache_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -6,9 +6,9 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from vae_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 
 @pytest.mark.parametrize("config", [VAEConfig(), VAEConfig(kind="ae", latent_dim=16, hidden_dims=(64, 32)), VAEConfig(beta=4.0)])

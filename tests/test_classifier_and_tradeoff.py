@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core import explore, tradeoff
-from vae_core.checkpoint import CheckpointError, save_checkpoint
-from vae_core.classifier import (
+from vae_core.analysis import explore, tradeoff
+from vae_core.analysis.classifier import (
     Classifier,
     ClassifierConfig,
     class_probabilities,
@@ -13,7 +12,8 @@ from vae_core.classifier import (
     load_classifier,
     verdict,
 )
-from vae_core.data import load_split
+from vae_core.data.datasets import load_split
+from vae_core.storage.checkpoint import CheckpointError, save_checkpoint
 
 
 def test_classifier_shapes_and_round_trip(tmp_path):

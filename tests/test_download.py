@@ -1,4 +1,4 @@
-"""vae_core.data.download: the app's "Download MNIST" button, against a local HTTP server.
+"""vae_core.data.datasets.download: the app's "Download MNIST" button, against a local HTTP server.
 
 The files are tiny but valid IDX files; torchvision's mirror list and MD5s are
 pointed at them, so the real code path (mirrors in order, MD5 check, .gz
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from torchvision import datasets
 
-from vae_core.data import DatasetNotFoundError, download, has_split, load_split, read_images
+from vae_core.data.datasets import DatasetNotFoundError, download, has_split, load_split, read_images
 
 
 def idx_files(n: int = 5) -> dict[str, bytes]:

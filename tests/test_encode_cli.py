@@ -1,4 +1,4 @@
-"""`python -m vae_core.encode` encodes a batch of files; a bad file or checkpoint fails cleanly."""
+"""`latent-explorer encode` (vae_core.commands.encode) encodes a batch of files; a bad file or checkpoint fails cleanly."""
 from __future__ import annotations
 
 import json
@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.checkpoint import load_checkpoint, save_checkpoint
-from vae_core.cli import run_cli
-from vae_core.config import VAEConfig
-from vae_core.encode import main
-from vae_core.model import VAE
-from vae_core.preprocess import preprocess
+from vae_core.commands.encode import main
+from vae_core.commands.run import run_cli
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.uploads.preprocess import preprocess
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,7 +34,7 @@ def checkpoint(tmp_path_factory) -> Path:
 
 
 def run_encode(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "vae_core.encode", *args],
+    return subprocess.run([sys.executable, "-m", "vae_core.commands.encode", *args],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
 
 
@@ -64,7 +64,7 @@ def test_json_batch_reports_every_file_in_order(checkpoint, batch):
 
 
 def test_table_output_and_exit_status(checkpoint, batch, capsys):
-    # In-process (no interpreter start-up): main() is what `-m vae_core.encode` runs.
+    # In-process (no interpreter start-up): main() is what `-m vae_core.commands.encode` runs.
     assert main(["--checkpoint", str(checkpoint), batch[0], batch[2]]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["file", "mu", "sigma"]

@@ -1,4 +1,4 @@
-"""vae_core.explore: the math behind the app's pages (fast, no Streamlit, no dataset)."""
+"""vae_core.analysis.explore: the math behind the app's pages (fast, no Streamlit, no dataset)."""
 import math
 
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 import torch
 from scipy.special import ndtr
 
-from vae_core import explore
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
+from vae_core.analysis import explore
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from vae_core.config import VAEConfig
-from vae_core.export import decode_numpy, export_decoder
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.export import decode_numpy, export_decoder
 
 CONFIGS = [VAEConfig(), VAEConfig(kind="ae", latent_dim=5, hidden_dims=(64, 32, 16)), VAEConfig(hidden_dims=(128,))]
 
@@ -77,7 +77,7 @@ def test_unsupported_layer_is_a_clear_error():
 def test_shipped_models_export(name):
     from pathlib import Path
 
-    from vae_core.checkpoint import load_checkpoint
+    from vae_core.storage.checkpoint import load_checkpoint
 
     path = Path(__file__).resolve().parents[1] / "models" / f"{name}.pt"
     if not path.is_file():

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from tests.test_pages import FIXTURE, assert_ok, needs_models, run_page
-from vae_core.encode import main as encode_main
-from vae_core.preprocess import ImageDecodeError, preprocess
+from vae_core.commands.encode import main as encode_main
+from vae_core.uploads.preprocess import ImageDecodeError, preprocess
 
 pytestmark = [pytest.mark.slow, needs_models]
 SECONDS = 5.0

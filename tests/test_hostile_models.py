@@ -14,9 +14,9 @@ import torch
 
 import explorer_ui as ui
 from tests.test_pages import MODELS, PAGES, REPO, needs_models, run_page, warnings
-from vae_core.checkpoint import file_sha256
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import file_sha256
 
 pytestmark = [pytest.mark.slow, needs_models]
 

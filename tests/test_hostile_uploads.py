@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae_core.encode import main as encode_main
-from vae_core.preprocess import MAX_PIXELS, ImageDecodeError, load_image, preprocess, preview
+from vae_core.commands.encode import main as encode_main
+from vae_core.uploads.preprocess import MAX_PIXELS, ImageDecodeError, load_image, preprocess, preview
 
 DIGIT = np.zeros((28, 28), np.uint8)
 DIGIT[6:22, 12:16] = 255  # a "1"

@@ -13,11 +13,13 @@ import pytest
 import torch
 
 from tests.external.pytorch_examples_vae import VAE as ExamplesVAE
-from vae_core import explore, importer, store
-from vae_core.checkpoint import CheckpointError, file_sha256, read_payload
-from vae_core.data import load_split
-from vae_core.importer import ImportRefused
-from vae_core.onnx_model import load_onnx_model
+from vae_core.analysis import explore
+from vae_core.commands import importer
+from vae_core.commands.importer import ImportRefused
+from vae_core.data.datasets import load_split
+from vae_core.models.onnx_model import load_onnx_model
+from vae_core.storage import store
+from vae_core.storage.checkpoint import CheckpointError, file_sha256, read_payload
 
 REPO = Path(__file__).resolve().parents[1]
 

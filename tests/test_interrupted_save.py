@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from vae_core.checkpoint import file_sha256
-from vae_core.config import VAEConfig
-from vae_core.latents import load_latent_cache
-from vae_core.model import VAE
-from vae_core.store import cache_path_for, files_for_path, save_native
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import file_sha256
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import cache_path_for, files_for_path, save_native
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def pair_hash(checkpoint: Path) -> str:
 
 
 def start_training(out: Path, data_root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vae_core.train", "--data-root", str(data_root), "--epochs", "1",
+    return subprocess.Popen([sys.executable, "-m", "vae_core.training.train", "--data-root", str(data_root), "--epochs", "1",
                              "--limit", "500", "--hidden", "16", "--seed", "5", "--out", str(out)],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

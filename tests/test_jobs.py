@@ -1,5 +1,5 @@
 """The training engine's progress callback, cancel flag and device choice, and the server's one training slot
-(vae_core.jobs) on real MNIST."""
+(vae_core.training.jobs) on real MNIST."""
 import subprocess
 import sys
 from datetime import datetime
@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.checkpoint import load_checkpoint
-from vae_core.config import VAEConfig
-from vae_core.data import load_split
-from vae_core.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
-from vae_core.latents import load_latent_cache
-from vae_core.store import cache_path_for, delete, files_for_path
-from vae_core.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
+from vae_core.data.datasets import load_split
+from vae_core.models.config import VAEConfig
+from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import cache_path_for, delete, files_for_path
+from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
+from vae_core.training.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(hidden_dims=(16,), epochs=2, batch_size=64, train_share=0.01)
@@ -131,7 +131,7 @@ def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
 
 def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):
     out = tmp_path / "m.pt"
-    cli = [sys.executable, "-m", "vae_core.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "256",
+    cli = [sys.executable, "-m", "vae_core.training.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "256",
            "--hidden", "16", "--out", str(out), "--no-cache"]
     done = subprocess.run([*cli, "--device", "cpu"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

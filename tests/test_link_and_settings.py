@@ -11,8 +11,8 @@ import pytest
 
 from explorer_ui.link import format_z, parse_choice, parse_number, parse_z
 from explorer_ui.text import plain
-from vae_core import settings
-from vae_core.store import model_files
+from vae_core.storage import settings
+from vae_core.storage.store import model_files
 
 RANGES = np.array([[-4.0, 4.0], [-3.0, 5.0]])
 
@@ -78,7 +78,7 @@ def test_settings_come_from_the_environment_or_hang_off_the_repository(monkeypat
 @pytest.mark.slow  # starts an interpreter that imports torch
 def test_a_cli_run_from_another_folder_finds_the_same_data(tmp_path):
     """The CLIs' --data-root default is the settings' one, not a path relative to the working directory."""
-    code = "from vae_core.train import main; import sys; sys.argv = ['train', '--help']; main()"
+    code = "from vae_core.training.train import main; import sys; sys.argv = ['train', '--help']; main()"
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(settings.REPO)})
     assert done.returncode == 0, done.stderr

@@ -3,9 +3,9 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from vae_core.config import VAEConfig
-from vae_core.losses import kl_to_standard_normal, log_normal, reconstruction_nll
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.losses import kl_to_standard_normal, log_normal, reconstruction_nll
+from vae_core.models.model import VAE
 
 
 @pytest.mark.parametrize("latent_dim", [2, 16])

@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer_ui as ui
-from vae_core import explore
+from vae_core.analysis import explore
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
@@ -264,7 +264,7 @@ def test_map_nonsense_link_keeps_the_page_working():
 @needs_models
 def test_map_without_dataset_says_so_and_offers_the_download(monkeypatch, tmp_path):
     import explorer_ui.dataset
-    from vae_core.data import DatasetNotFoundError
+    from vae_core.data.datasets import DatasetNotFoundError
 
     monkeypatch.setenv("MNIST_DATA_ROOT", str(tmp_path))
     at = run_page(PAGES[0], idx=3)
@@ -431,10 +431,10 @@ def test_pages_handle_a_3d_latent_space(page, monkeypatch, tmp_path):
     """A model with latent_dim > 2: one slider per dimension, maps draw the means' principal plane."""
     import torch
 
-    from vae_core.checkpoint import file_sha256, save_checkpoint
-    from vae_core.config import VAEConfig
-    from vae_core.latents import LatentCache, save_latent_cache
-    from vae_core.model import VAE
+    from vae_core.models.config import VAEConfig
+    from vae_core.models.model import VAE
+    from vae_core.storage.checkpoint import file_sha256, save_checkpoint
+    from vae_core.storage.latents import LatentCache, save_latent_cache
 
     for name in MODELS:  # the prior page always shows both shipped models
         for suffix in (".pt", ".latents.npz"):

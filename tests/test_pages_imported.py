@@ -9,7 +9,8 @@ import pytest
 
 import explorer_ui as ui
 from tests.test_pages import FIXTURE, PAGES, assert_ok, map_data, run_page
-from vae_core import explore, store
+from vae_core.analysis import explore
+from vae_core.storage import store
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer_ui as ui
-from vae_core.store import cache_path_for
+from vae_core.storage.store import cache_path_for
 
 REPO = Path(__file__).resolve().parents[1]
 PAGE = "../pages/6_Train.py"

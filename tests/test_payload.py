@@ -13,10 +13,10 @@ import pytest
 import torch
 
 from latent_component._payload import MAGIC, pack_model_payload, pack_points_payload
-from vae_core.config import VAEConfig
-from vae_core.export import export_decoder
-from vae_core.latents import LatentCache
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.export import export_decoder
+from vae_core.storage.latents import LatentCache
 
 
 def read_payload(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:

@@ -14,8 +14,8 @@ import torch
 from PIL import Image, ImageDraw
 from scipy import ndimage as ndi
 
-from vae_core import preprocess as prep
-from vae_core.preprocess import ImageDecodeError, load_image
+from vae_core.uploads import preprocess as prep
+from vae_core.uploads.preprocess import ImageDecodeError, load_image
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORIGINAL = FIXTURES / "mnist1_white_on_black.png"  # MNIST test image 1, a "2", as stored in MNIST
@@ -59,7 +59,7 @@ def ink_box(x: np.ndarray) -> tuple[int, int, int, int]:
 @pytest.fixture(scope="module")
 def mnist(data_root) -> np.ndarray:
     """The MNIST test images, (10000, 28, 28) float in [0, 1]."""
-    from vae_core.data import load_split
+    from vae_core.data.datasets import load_split
 
     return load_split(data_root, "mnist", train=False)[0][:, 0].numpy()
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from vae_core.projection import projection_for
+from vae_core.analysis.projection import projection_for
 
 
 @pytest.mark.parametrize("k", [1.0, 2.0])

@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from explorer_ui.training import SHIPPED_MODELS
-from vae_core.checkpoint import file_sha256, load_checkpoint
-from vae_core.data import load_split
-from vae_core.evaluate import elbo_terms
-from vae_core.latent_model import ModelInfo
-from vae_core.latents import encode_all, load_latent_cache
-from vae_core.store import cache_path_for, list_models, load_cache, load_model, model_files
+from vae_core.analysis.evaluate import elbo_terms
+from vae_core.data.datasets import load_split
+from vae_core.models.latent_model import ModelInfo
+from vae_core.storage.checkpoint import file_sha256, load_checkpoint
+from vae_core.storage.latents import encode_all, load_latent_cache
+from vae_core.storage.store import cache_path_for, list_models, load_cache, load_model, model_files
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 SHIPPED = {"mnist_vae_z2": "vae", "mnist_ae_z2": "ae"}

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.checkpoint import load_checkpoint
-from vae_core.config import VAEConfig
-from vae_core.data import DatasetNotFoundError, load_split
-from vae_core.latents import load_latent_cache
-from vae_core.model import VAE
-from vae_core.store import cache_path_for
-from vae_core.train import batch_loss, train_model
+from vae_core.data.datasets import DatasetNotFoundError, load_split
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import cache_path_for
+from vae_core.training.train import batch_loss, train_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,7 @@ def _run(*args):
 @pytest.mark.slow
 def test_train_cli_then_evaluate_cli(tmp_path, data_root):
     out = tmp_path / "tiny.pt"
-    done = _run("vae_core.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "2000",
+    done = _run("vae_core.training.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "2000",
                 "--hidden", "64", "--seed", "1", "--out", str(out))
     assert done.returncode == 0, done.stderr
     model, metrics = load_checkpoint(out)
@@ -112,7 +112,7 @@ def test_train_cli_then_evaluate_cli(tmp_path, data_root):
     _, test_labels = load_split(data_root, "mnist", train=False)
     assert np.array_equal(cache.labels, test_labels.numpy())
 
-    done = _run("vae_core.evaluate", "--checkpoint", str(out), "--data-root", str(data_root),
+    done = _run("vae_core.analysis.evaluate", "--checkpoint", str(out), "--data-root", str(data_root),
                 "--json", "--limit", "50", "--iw-samples", "20")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -128,7 +128,7 @@ def test_train_cli_then_evaluate_cli(tmp_path, data_root):
 def test_evaluate_cli_reports_a_bad_checkpoint_clearly(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"nope")
-    done = _run("vae_core.evaluate", "--checkpoint", str(bad), "--json")
+    done = _run("vae_core.analysis.evaluate", "--checkpoint", str(bad), "--json")
     assert done.returncode == 2
     assert "corrupt" in done.stderr and "Traceback" not in done.stderr
 

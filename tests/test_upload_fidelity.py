@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_core import explore, settings
-from vae_core.checkpoint import load_checkpoint
-from vae_core.latents import load_latent_cache
-from vae_core.preprocess import MNIST_SLANT, _slant, load_image, prepare, preprocess
-from vae_core.store import cache_path_for
+from vae_core.analysis import explore
+from vae_core.storage import settings
+from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.store import cache_path_for
+from vae_core.uploads.preprocess import MNIST_SLANT, _slant, load_image, prepare, preprocess
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 ONCE_REFUSED = sorted((Path(__file__).parent / "fixtures" / "uploads_once_refused").glob("*.jpg"))
@@ -79,7 +80,7 @@ def test_clear_digits_once_called_blank_are_read(path):
 
 
 def test_ink_mass_and_slant_come_out_like_mnist(default_model, data_root):
-    from vae_core.data import read_images
+    from vae_core.data.datasets import read_images
 
     mnist = read_images(data_root, "mnist", train=False).astype(np.float32) / 255
     x = np.stack([preprocess(UPLOADS / r["file"]) for r in ROWS])

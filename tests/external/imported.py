@@ -11,8 +11,9 @@ import torch
 from tests.external.pythae_vae import PythaeVAE, save_like_pythae
 from tests.external.pytorch_examples_vae import VAE as ExamplesVAE
 from tests.external.pytorch_examples_vae import loss_function
-from vae_core import importer, store
-from vae_core.data import load_split
+from vae_core.commands import importer
+from vae_core.data.datasets import load_split
+from vae_core.storage import store
 
 REPO = Path(__file__).resolve().parents[2]
 CONV_SOURCE = REPO / "examples" / "conv_vae.py"

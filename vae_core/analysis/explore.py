@@ -15,8 +15,8 @@ import torch
 from scipy import ndimage as ndi
 from scipy.special import log_ndtr, ndtri_exp
 
-from vae_core.latent_model import LatentModel
-from vae_core.losses import kl_to_standard_normal
+from vae_core.models.latent_model import LatentModel
+from vae_core.models.losses import kl_to_standard_normal
 
 Extent = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
 

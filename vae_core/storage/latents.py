@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_core.checkpoint import atomic_write, file_sha256
-from vae_core.cli import run_cli
-from vae_core.config import MAX_LATENT_DIM
-from vae_core.data import load_split
-from vae_core.latent_model import LatentModel
-from vae_core.settings import data_root
+from vae_core.commands.run import run_cli
+from vae_core.data.datasets import load_split
+from vae_core.models.config import MAX_LATENT_DIM
+from vae_core.models.latent_model import LatentModel
+from vae_core.storage.checkpoint import atomic_write, file_sha256
+from vae_core.storage.settings import data_root
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _check_contents(name: str, cache: LatentCache) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from vae_core import store  # the store builds on this module
+    from vae_core.storage import store  # the store builds on this module
 
     parser = argparse.ArgumentParser(prog="latent-explorer latents", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vae_core.config import VAEConfig
-from vae_core.latent_model import ModelInfo, reparameterize
+from vae_core.models.config import VAEConfig
+from vae_core.models.latent_model import ModelInfo, reparameterize
 
 
 def _mlp(widths: list[int]) -> nn.Sequential:
@@ -22,7 +22,7 @@ def _mlp(widths: list[int]) -> nn.Sequential:
 
 class VAE(nn.Module):
     """Encoder, reparameterised sampling and decoder, all built from a VAEConfig: the native
-    implementation of vae_core.latent_model.LatentModel."""
+    implementation of vae_core.models.latent_model.LatentModel."""
 
     def __init__(self, config: VAEConfig) -> None:
         super().__init__()

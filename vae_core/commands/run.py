@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from vae_core.checkpoint import CheckpointError
-from vae_core.data import DatasetNotFoundError
+from vae_core.data.datasets import DatasetNotFoundError
+from vae_core.storage.checkpoint import CheckpointError
 
 
 def run_cli(main: Callable[[], int | None]) -> None:

@@ -3,8 +3,8 @@ check, listing, deleting, the shipped models and the default.
 
 A model NAME in the models folder is either
 
-    NAME.pt                                            a native checkpoint (vae_core.checkpoint)
-    NAME.model.json, NAME.encoder.onnx, NAME.decoder.onnx    an imported model (vae_core.onnx_model)
+    NAME.pt                                            a native checkpoint (vae_core.storage.checkpoint)
+    NAME.model.json, NAME.encoder.onnx, NAME.decoder.onnx    an imported model (vae_core.models.onnx_model)
 
 plus its latent caches NAME.latents.npz (test split) and NAME.train_latents.npz (training split),
 which record the SHA-256 of NAME.pt or NAME.model.json (the manifest holds the ONNX files' hashes),
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import torch
 
-from vae_core.checkpoint import CheckpointError, file_sha256, load_checkpoint, remove_stale_temporaries, stage
-from vae_core.latent_model import LatentModel
-from vae_core.latents import LatentCache, encode_split, load_latent_cache, save_npz
-from vae_core.onnx_model import DECODER_SUFFIX, ENCODER_SUFFIX, MANIFEST_SUFFIX, OnnxModelError, load_onnx_model
-from vae_core.settings import models_dir
+from vae_core.models.latent_model import LatentModel
+from vae_core.models.onnx_model import DECODER_SUFFIX, ENCODER_SUFFIX, MANIFEST_SUFFIX, OnnxModelError, load_onnx_model
+from vae_core.storage.checkpoint import CheckpointError, file_sha256, load_checkpoint, remove_stale_temporaries, stage
+from vae_core.storage.latents import LatentCache, encode_split, load_latent_cache, save_npz
+from vae_core.storage.settings import models_dir
 
 DEFAULT_MODEL = "mnist_vae_z2"
 VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"  # the pair the Prior vs posterior page compares first
@@ -83,7 +83,7 @@ class ModelFiles:
 
 
 def model_files(name: str, folder: Path | None = None) -> ModelFiles:
-    """Model `name` in `folder` (default: the models folder, vae_core.settings)."""
+    """Model `name` in `folder` (default: the models folder, vae_core.storage.settings)."""
     return ModelFiles(Path(folder) if folder is not None else models_dir(), name)
 
 
@@ -162,7 +162,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
 
 def save_native(model: torch.nn.Module, files: ModelFiles, metrics: dict, data_root: Path) -> None:
     """A native checkpoint (config, weights, metrics) and its caches, as one unit."""
-    from vae_core.checkpoint import checkpoint_payload
+    from vae_core.storage.checkpoint import checkpoint_payload
 
     payload = checkpoint_payload(model, metrics)
     save_unit(files, [(files.checkpoint, lambda tmp: torch.save(payload, tmp))], model, data_root)

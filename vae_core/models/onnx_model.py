@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_core.config import MAX_LATENT_DIM
-from vae_core.latent_model import KINDS, ModelInfo, reparameterize
+from vae_core.models.config import MAX_LATENT_DIM
+from vae_core.models.latent_model import KINDS, ModelInfo, reparameterize
 
 FORMAT, VERSION = "latent-explorer-onnx", 1
 MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX = ".model.json", ".encoder.onnx", ".decoder.onnx"

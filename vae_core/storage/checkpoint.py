@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
 
 FORMAT_VERSION = 1
 TMP_SUFFIX = ".tmp"

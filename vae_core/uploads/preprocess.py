@@ -4,7 +4,7 @@ MNIST was made by cropping each digit to its ink, scaling it to fit a 20x20 box
 (anti-aliased, aspect kept) and placing it in a 28x28 frame by centre of mass,
 white ink on black. We do the same, after cleaning up what real uploads bring:
 alpha channels, either ink polarity, uneven lighting, dust, ruled lines
-(`vae_core.ink` finds the ink), pen strokes far thinner than MNIST's (widened
+(`vae_core.uploads.ink` finds the ink), pen strokes far thinner than MNIST's (widened
 to MNIST's median ink mass) and hands that lean more or less than MNIST's
 writers (sheared to MNIST's median slant, unless asked not to).
 """
@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage as ndi
 
-from vae_core.ink import NoInkError, find_ink, resize, shrink
+from vae_core.uploads.ink import NoInkError, find_ink, resize, shrink
 
 BOX, FRAME = 20, 28
 MNIST_COM = 14.0  # mean centre of mass (row and column index) of the MNIST test set

@@ -1,7 +1,7 @@
 """The one model interface every page, cache and metric uses, whatever the model's origin.
 
-Two implementations: `vae_core.model.VAE` (the native MLP checkpoint) and
-`vae_core.onnx_model.OnnxModel` (an imported encoder and decoder as ONNX files
+Two implementations: `vae_core.models.model.VAE` (the native MLP checkpoint) and
+`vae_core.models.onnx_model.OnnxModel` (an imported encoder and decoder as ONNX files
 with a manifest). Both take and return torch tensors:
 
     model.info                    -> ModelInfo: kind, latent_dim, dataset, image_size, beta (None if unknown)

@@ -1,9 +1,9 @@
 """Train a VAE, beta-VAE or plain autoencoder on MNIST or Fashion-MNIST.
 
-    python -m vae_core.train --data-root ../shared/data --dataset mnist \
+    latent-explorer train --data-root ../shared/data --dataset mnist \
         --model vae --latent-dim 2 --beta 1 --epochs 60 --seed 0 --out models/mnist_vae_z2.pt
 
-The app's Train page runs the same `fit` (vae_core.jobs), with a progress
+The app's Train page runs the same `fit` (vae_core.training.jobs), with a progress
 callback and a cancel flag.
 """
 from __future__ import annotations
@@ -19,16 +19,16 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from vae_core import store
-from vae_core.checkpoint import save_checkpoint
-from vae_core.cli import run_cli
-from vae_core.config import VAEConfig
-from vae_core.data import DATASETS, load_split
-from vae_core.evaluate import test_terms
-from vae_core.latents import encode_all
-from vae_core.losses import kl_to_standard_normal, reconstruction_nll
-from vae_core.model import VAE
-from vae_core.settings import data_root
+from vae_core.analysis.evaluate import test_terms
+from vae_core.commands.run import run_cli
+from vae_core.data.datasets import DATASETS, load_split
+from vae_core.models.config import VAEConfig
+from vae_core.models.losses import kl_to_standard_normal, reconstruction_nll
+from vae_core.models.model import VAE
+from vae_core.storage import store
+from vae_core.storage.checkpoint import save_checkpoint
+from vae_core.storage.latents import encode_all
+from vae_core.storage.settings import data_root
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -1,8 +1,8 @@
 """Encode image files of digits to their posterior parameters (mu, sigma).
 
-    python -m vae_core.encode --checkpoint models/mnist_vae_z2.pt digit.png photo.jpg --json
+    latent-explorer encode --checkpoint models/mnist_vae_z2.pt digit.png photo.jpg --json
 
-Each image goes through `vae_core.preprocess.preprocess`, exactly as in the
+Each image goes through `vae_core.uploads.preprocess.preprocess`, exactly as in the
 app. A file that can't be used gets an "error" entry; the others are still
 encoded. Exit status: 0 if every file was encoded, 1 if some could not be,
 2 for a bad checkpoint or bad arguments.
@@ -14,10 +14,11 @@ import json
 
 import numpy as np
 
-from vae_core import explore, store
-from vae_core.cli import run_cli
-from vae_core.latent_model import LatentModel
-from vae_core.preprocess import ImageDecodeError, preprocess
+from vae_core.analysis import explore
+from vae_core.commands.run import run_cli
+from vae_core.models.latent_model import LatentModel
+from vae_core.storage import store
+from vae_core.uploads.preprocess import ImageDecodeError, preprocess
 
 DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
 

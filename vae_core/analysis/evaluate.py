@@ -13,14 +13,15 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from vae_core import explore, store
-from vae_core.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
-from vae_core.cli import run_cli
-from vae_core.data import load_split
-from vae_core.latent_model import LatentModel
-from vae_core.latents import encode_all
-from vae_core.losses import kl_to_standard_normal, log_normal, reconstruction_nll
-from vae_core.settings import data_root
+from vae_core.analysis import explore
+from vae_core.analysis.classifier import Classifier, class_probabilities, classifier_path, load_classifier, verdict
+from vae_core.commands.run import run_cli
+from vae_core.data.datasets import load_split
+from vae_core.models.latent_model import LatentModel
+from vae_core.models.losses import kl_to_standard_normal, log_normal, reconstruction_nll
+from vae_core.storage import store
+from vae_core.storage.latents import encode_all
+from vae_core.storage.settings import data_root
 
 
 def _device(model: LatentModel) -> torch.device:
@@ -86,7 +87,7 @@ def knn_accuracy(
 ) -> float:
     """Share of query points whose majority label among their k nearest
     reference points (Euclidean) is their own label. reference: (M, D), query: (N, D).
-    The vote is the app's (vae_core.explore.majority_labels)."""
+    The vote is the app's (vae_core.analysis.explore.majority_labels)."""
     top, _ = explore.majority_labels(reference.numpy(), reference_labels.numpy(), query.numpy(), k)
     return float((top == query_labels.numpy()).mean())
 

@@ -5,7 +5,7 @@
     jobs.view()        # a snapshot any session can draw: settings, progress, history, the watched means
     jobs.cancel("session token")
 
-The thread runs `vae_core.train.fit`, the CLI's own training, with a progress
+The thread runs `vae_core.training.train.fit`, the CLI's own training, with a progress
 callback and a cancel flag. A finished model is saved with both latent caches
 as one unit (`store.save_native`: temporaries, then renames) under a
 readable unique name; a cancelled or failed run writes nothing.
@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_core import store
-from vae_core.data import read_labels
-from vae_core.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
+from vae_core.data.datasets import read_labels
+from vae_core.storage import store
+from vae_core.training.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
 
 WATCHED = 2000  # test images whose means are redrawn after every epoch
 RUNNING, SAVING, DONE, CANCELLED, FAILED = "running", "saving", "done", "cancelled", "failed"

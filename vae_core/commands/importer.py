@@ -21,13 +21,13 @@ from pathlib import Path
 
 import torch
 
-from vae_core import store
-from vae_core.checkpoint import CheckpointError, build_from_payload
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
-from vae_core.settings import data_root, models_dir
+from vae_core.models.config import VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage import store
+from vae_core.storage.checkpoint import CheckpointError, build_from_payload
+from vae_core.storage.settings import data_root, models_dir
 
-# Weight names of the MLP VAEs people have, mapped (by prefix) to this app's VAE (vae_core.model).
+# Weight names of the MLP VAEs people have, mapped (by prefix) to this app's VAE (vae_core.models.model).
 LAYOUTS = {
     "pytorch-examples": {"fc1": "encoder_body.0.0", "fc21": "mu_head", "fc22": "logvar_head",
                          "fc3": "decoder.0", "fc4": "decoder.2"},
@@ -115,10 +115,10 @@ def output_files(name: str, folder: Path) -> store.ModelFiles:
 
 def report(model, files: store.ModelFiles, root: Path) -> str:
     """The imported model's test quality in one line: reconstruction and KL (nats) and the map's 15-NN vote."""
-    from vae_core import explore
-    from vae_core.data import load_split
-    from vae_core.evaluate import test_terms
-    from vae_core.latents import load_latent_cache
+    from vae_core.analysis import explore
+    from vae_core.analysis.evaluate import test_terms
+    from vae_core.data.datasets import load_split
+    from vae_core.storage.latents import load_latent_cache
 
     images, _ = load_split(root, model.info.dataset, train=False)
     recon, kl = test_terms(model, images, seed=0)
@@ -141,7 +141,7 @@ def import_weights(args: argparse.Namespace) -> store.ModelFiles:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from vae_core.onnx_export import add_module_arguments, import_module, import_onnx
+    from vae_core.commands.onnx_export import add_module_arguments, import_module, import_onnx
 
     parser = argparse.ArgumentParser(prog="latent-explorer import", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,6 +1,6 @@
 """`latent-explorer import module` and `import onnx`: a user's nn.Module (its code runs here only, in
 this command on the user's machine) checked and exported to an ONNX encoder and decoder, or an ONNX
-pair checked and copied; both written with a manifest (vae_core.onnx_model) and the latent caches.
+pair checked and copied; both written with a manifest (vae_core.models.onnx_model) and the latent caches.
 
 The checks: encode(x) takes (B, 1, 28, 28) (or flat (B, 784)) and returns mu and logvar of shape
 (B, D) with 2 <= D <= 64 (mu alone for --kind ae); decode(z) returns B x 784 values, in [0, 1] for
@@ -21,10 +21,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from vae_core import store
-from vae_core.config import MAX_LATENT_DIM
-from vae_core.importer import ImportRefused, output_files
-from vae_core.onnx_model import (
+from vae_core.commands.importer import ImportRefused, output_files
+from vae_core.models.config import MAX_LATENT_DIM
+from vae_core.models.onnx_model import (
     FORMAT,
     MAX_ONNX_BYTES,
     VERSION,
@@ -34,6 +33,7 @@ from vae_core.onnx_model import (
     onnx_paths,
     sha256_bytes,
 )
+from vae_core.storage import store
 
 PROBE = 8
 TOLERANCE = 1e-4
@@ -69,7 +69,7 @@ def build_module(args: argparse.Namespace) -> nn.Module:
         model = cls(**kwargs)
     except (json.JSONDecodeError, TypeError) as exc:
         raise ImportRefused(f"--args {args.args!r} does not build {args.class_name}: {exc}") from exc
-    from vae_core.importer import read_state_dict
+    from vae_core.commands.importer import read_state_dict
 
     state, _ = read_state_dict(args.weights)
     try:
@@ -168,7 +168,7 @@ def to_onnx(half: nn.Module, example: torch.Tensor, input_name: str, output_name
 
 def test_images(root: Path, dataset: str, n: int = PROBE) -> torch.Tensor:
     """n real test images (N, 1, 28, 28) to probe with: the import writes the latent caches, so the data is there."""
-    from vae_core.data import load_split
+    from vae_core.data.datasets import load_split
 
     return load_split(root, dataset, train=False)[0][:n]
 

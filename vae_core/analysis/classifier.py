@@ -1,6 +1,6 @@
 """A small CNN that names the digit (or garment) in a 28x28 image: the judge of decoded samples.
 
-    python -m vae_core.classifier --dataset mnist --epochs 6 --out models/classifiers/mnist_cnn.pt
+    python -m vae_core.analysis.classifier --dataset mnist --epochs 6 --out models/classifiers/mnist_cnn.pt
 
 The app asks it whether a decoded image looks like some class: a confident
 verdict (probability >= 0.9) on a prior sample means the decoder turned
@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from vae_core.checkpoint import build_from_payload, read_payload, save_checkpoint
-from vae_core.cli import run_cli
-from vae_core.data import DATASETS, load_split
-from vae_core.settings import data_root, models_dir
+from vae_core.commands.run import run_cli
+from vae_core.data.datasets import DATASETS, load_split
+from vae_core.storage.checkpoint import build_from_payload, read_payload, save_checkpoint
+from vae_core.storage.settings import data_root, models_dir
 
 CONFIDENT = 0.9
 

@@ -26,7 +26,7 @@ from functools import cached_property
 import numpy as np
 from torch import nn
 
-from vae_core.model import VAE
+from vae_core.models.model import VAE
 
 FORMAT = "latent-explorer-decoder"
 VERSION = 1
@@ -167,5 +167,5 @@ def decode_numpy(export: DecoderExport, z: np.ndarray) -> np.ndarray:
 
 
 if __name__ == "__main__":
-    raise SystemExit("vae_core.export is a library (the browser decoder's format), not a command; "
+    raise SystemExit("vae_core.storage.export is a library (the browser decoder's format), not a command; "
                      "to bring in a model trained elsewhere run: latent-explorer import --help")

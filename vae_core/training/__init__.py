@@ -1,0 +1,1 @@
+"""Training: `train` (`fit`, the train command) and `jobs` (the server's one training slot, on a thread)."""
