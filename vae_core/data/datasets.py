@@ -7,34 +7,43 @@ import shutil
 import struct
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-DATASETS = ("mnist", "fashion-mnist")
-# What the labels 0-9 mean, per dataset, and what to call one of them.
-LABEL_NAMES = {
-    "mnist": tuple(str(d) for d in range(10)),
-    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """The facts about one dataset that the app, the CLIs and the checks need."""
+
+    label_names: tuple[str, ...]  # what the labels 0-9 mean
+    label_word: str  # what a label is called ("digit", "class")
+    item_word: str  # what one image is called ("a test digit", "a test item")
+    folder: str  # torchvision's folder: root/<folder>/raw holds the files
+    download_bytes: int  # the four .gz files' sizes together, for a progress bar before the first byte
+    system_folder: Path | None = None  # where a Debian package puts the files, read when the data root lacks them
+    image_size: int = 28
+
+
+DATASET_INFO = {
+    "mnist": DatasetInfo(tuple(str(d) for d in range(10)), "digit", "digit", "MNIST", 11_594_722),
+    "fashion-mnist": DatasetInfo(("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                                  "Bag", "Ankle boot"), "class", "item", "FashionMNIST", 30_878_645,
+                                 Path("/usr/share/datasets/fashion-mnist")),  # apt-get install dataset-fashion-mnist
 }
-LABEL_WORD = {"mnist": "digit", "fashion-mnist": "class"}
-# What one image of the dataset is called ("a test digit", "a test item").
-ITEM_WORD = {"mnist": "digit", "fashion-mnist": "item"}
+DATASETS = tuple(DATASET_INFO)
+# Lookups by dataset name, read off the table.
+LABEL_NAMES = {name: info.label_names for name, info in DATASET_INFO.items()}
+LABEL_WORD = {name: info.label_word for name, info in DATASET_INFO.items()}
+ITEM_WORD = {name: info.item_word for name, info in DATASET_INFO.items()}
 _RAW_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
-
-
-# torchvision's folder name for each dataset: root/<folder>/raw holds the files.
-_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
-# Where Debian's packages put the files (apt-get install dataset-fashion-mnist);
-# read from there when the data root lacks them.
-SYSTEM_FOLDERS = {"fashion-mnist": Path("/usr/share/datasets/fashion-mnist")}
 
 
 class DatasetNotFoundError(RuntimeError):
@@ -87,15 +96,17 @@ def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) ->
 
 
 def raw_folder(root: str | Path, dataset: str = "mnist") -> Path:
-    if dataset not in _FOLDERS:
+    if dataset not in DATASET_INFO:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {DATASETS}")
-    return Path(root) / _FOLDERS[dataset] / "raw"
+    return Path(root) / DATASET_INFO[dataset].folder / "raw"
 
 
 def _split_file(root: str | Path, dataset: str, train: bool, kind: str = "images") -> Path | None:
     """The IDX file (plain or .gz) of one split's images or labels: under root, else the system's copy."""
     name = f"{'train' if train else 't10k'}-{kind}-idx{3 if kind == 'images' else 1}-ubyte"
-    folders = [raw_folder(root, dataset)] + ([SYSTEM_FOLDERS[dataset]] if dataset in SYSTEM_FOLDERS else [])
+    folders = [raw_folder(root, dataset)]  # raises for an unknown dataset
+    system = DATASET_INFO[dataset].system_folder
+    folders += [system] if system else []
     candidates = (folder / f for folder in folders for f in (name, f"{name}.gz"))
     return next((path for path in candidates if path.is_file()), None)
 
@@ -162,7 +173,7 @@ def download(root: str | Path, dataset: str = "mnist",
     cls = _torchvision_class(dataset)
     raw = raw_folder(root, dataset)
     raw.mkdir(parents=True, exist_ok=True)
-    counter = _Progress(progress, _EXPECTED_BYTES.get(dataset, 0))
+    counter = _Progress(progress, DATASET_INFO[dataset].download_bytes)
     for filename, md5 in cls.resources:
         target = raw / filename
         if check_integrity(target, md5):
@@ -178,10 +189,6 @@ def download(root: str | Path, dataset: str = "mnist",
     _extract_local_archives(raw)
     counter.finish()
     return raw
-
-
-# The four .gz files' sizes together, for a progress bar before the first byte arrives.
-_EXPECTED_BYTES = {"mnist": 11_594_722, "fashion-mnist": 30_878_645}
 
 
 class _Progress:

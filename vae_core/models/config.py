@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Literal
 
+from vae_core.data.datasets import DATASETS
+
 ModelKind = Literal["vae", "ae"]
 DatasetName = Literal["mnist", "fashion-mnist"]
 # Bounds checked before any layer is allocated, so a hostile checkpoint cannot
@@ -32,8 +34,8 @@ class VAEConfig:
     def __post_init__(self) -> None:
         if self.kind not in ("vae", "ae"):
             raise ValueError(f"kind must be 'vae' or 'ae', got {self.kind!r}")
-        if self.dataset not in ("mnist", "fashion-mnist"):
-            raise ValueError(f"dataset must be 'mnist' or 'fashion-mnist', got {self.dataset!r}")
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
         # The app's latent map needs at least two dimensions.
         if not _is_int(self.latent_dim) or not 2 <= self.latent_dim <= MAX_LATENT_DIM:
             raise ValueError(f"latent_dim must be an integer from 2 to {MAX_LATENT_DIM}, got {self.latent_dim!r}")

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vae_core.data.datasets import DATASETS
 from vae_core.models.config import MAX_LATENT_DIM
 from vae_core.models.latent_model import KINDS, ModelInfo, reparameterize
 
@@ -34,7 +35,6 @@ MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX = ".model.json", ".encoder.onnx"
 OUTPUTS = ("probabilities", "logits")
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_ONNX_BYTES = 64 << 20  # per file; the shipped convolutional model's halves are well under 1 MB
-DATASETS = ("mnist", "fashion-mnist")
 _PROBE_BATCH = 3
 _EPS = 1e-7  # probabilities are clamped this far from 0 and 1 before they are turned into logits
 
