@@ -134,6 +134,8 @@ def import_weights(args: argparse.Namespace) -> store.ModelFiles:
     state, pythae_config = read_state_dict(args.source)
     if pythae_config is not None and pythae_config not in ("VAEConfig", "AEConfig"):
         raise ImportRefused(f"pythae model {pythae_config} is not its MLP VAE or AE; export it with `import module`")
+    if args.map and not all("=" in pair for pair in args.map):
+        raise ImportRefused("--map takes OLD=NEW pairs, e.g. --map fc1=encoder_body.0.0 fc21=mu_head")
     mapping = dict(pair.split("=", 1) for pair in args.map) if args.map else LAYOUTS[guess_layout(state)]
     model, metrics = native_from_state_dict(rename(state, mapping), args.dataset, args.beta, Path(args.source).name)
     store.save_native(model, files, metrics, args.data_root)
