@@ -32,12 +32,12 @@ def session_token() -> str:
 
 
 def deletable_models() -> list[str]:
-    """Models in the models folder that did not come with the app (trained here or copied in)."""
-    return [name for name in list_models() if name not in SHIPPED_MODELS]
+    """Models the Train page wrote (named by store.trained_name): not the shipped ones, not imported ones."""
+    return [name for name in list_models() if store.trained_here(name)]
 
 
 def delete_model(name: str) -> None:
     """Delete a model that did not come with the app, with its latent caches; refuses a shipped one."""
     if name not in deletable_models():
-        raise ValueError(f"{name} is not a model trained here; it is not deleted")
+        raise ValueError(f"{name} is not a model trained here; it is not deleted")  # shipped or imported
     store.delete(store.model_files(name))

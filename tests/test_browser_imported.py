@@ -117,3 +117,14 @@ def test_the_runtime_is_fetched_only_for_an_onnx_model(browser, server):
     pg.wait_for_selector(READY, timeout=T)
     assert any(u.endswith("ort-wasm-simd-threaded.wasm") for u in seen)
     pg.close()
+
+
+def test_a_decoder_the_browser_cannot_run_is_explained_on_the_map(browser, server):
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.route("**/ort-wasm-simd-threaded.wasm", lambda route: route.abort())  # as if the runtime could not load
+    try:
+        pg.goto(f"{server}/?model={CONV}")
+        expect(pg.locator(".lm-error")).to_contain_text("The map cannot show this model", timeout=T)
+        expect(pg.locator(".lm-error")).to_contain_text("The other pages run it on the server")
+    finally:
+        pg.close()

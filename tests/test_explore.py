@@ -239,3 +239,20 @@ def test_the_nearest_means_vote_and_their_counts_agree():
 
 def test_kl_of_a_point_mass_is_infinite():
     assert np.isinf(explore.kl_per_point(np.zeros((1, 2)), np.zeros((1, 2)))).all()
+
+
+@pytest.mark.parametrize(("plane", "is_vae", "expected_default"), [
+    (np.random.default_rng(0).normal(0, 1, (1000, 2)), True, 2.5),  # at the prior's scale: +-2.5
+    (np.random.default_rng(0).uniform(-2, 2, (1000, 2)), True, 2.5),  # +-2.5 even where the means end sooner
+    (np.random.default_rng(0).uniform(-6600, 6600, (1000, 2)), True, None),  # far from it: its own spread
+    (np.random.default_rng(0).uniform(-0.1, 0.1, (1000, 2)), True, None),
+    (np.zeros((10, 2)), False, None),  # every mean at the origin
+])
+def test_the_manifold_range_follows_the_means(plane, is_vae, expected_default):
+    default, largest, step = explore.manifold_range(plane, is_vae)
+    assert 0 < step <= default <= largest and largest >= np.abs(plane).max()
+    spread = np.quantile(np.abs(plane), 0.99)
+    if expected_default is not None:
+        assert default == expected_default
+    elif spread > 0:
+        assert abs(default - spread) <= step

@@ -176,3 +176,45 @@ def test_the_console_script_lists_its_subcommands():
     assert bad.returncode == 2 and "latent-explorer import" in bad.stderr
     helped = subprocess.run([str(script), "import", "module", "--help"], capture_output=True, text=True, check=True)
     assert "--decoder-output {probabilities,logits}" in helped.stdout
+
+
+def test_an_onnx_graph_that_keeps_its_weights_in_another_file_is_refused(tmp_path, data_root):
+    """ONNX external data names a file by path, which onnxruntime would read: a model is its own files only."""
+    import onnx
+
+    shipped = store.model_files("mnist_conv_vae_z2", REPO / "models")
+    if not shipped.is_onnx:
+        pytest.skip("the shipped convolutional model is not in models/")
+    graph = onnx.load_model_from_string(shipped.weights[2].read_bytes())
+    onnx.save_model(graph, tmp_path / "dec.onnx", save_as_external_data=True, location="weights.bin", size_threshold=0)
+    (tmp_path / "m.json").write_text(json.dumps({"kind": "vae", "latent_dim": 2, "decoder_output": "logits"}))
+    (tmp_path / "models").mkdir()
+    argv = ["onnx", "--encoder", shipped.weights[1], "--decoder", tmp_path / "dec.onnx", "--manifest", tmp_path / "m.json",
+            "--name", "x", "--models", tmp_path / "models", "--data-root", data_root]
+    with pytest.raises(ImportRefused, match="keeps tensors in another file"):
+        importer.main([str(a) for a in argv])
+    assert not any((tmp_path / "models").iterdir())
+
+
+@pytest.mark.parametrize("text", ['{"format": "latent-explorer-onnx", "latent_dim": ' + "9" * 5000 + "}",
+                                  "[" * 100_000 + "]" * 100_000, '{"format": "latent-explorer-onnx", "version": 2}'])
+def test_a_malformed_manifest_is_refused_by_name(tmp_path, text):
+    (tmp_path / "odd.model.json").write_text(text)
+    assert store.list_models(tmp_path) == ["odd"]
+    with pytest.raises(CheckpointError, match="odd.model.json"):
+        store.load_model(store.model_files("odd", tmp_path))
+
+
+def test_a_source_file_that_fails_is_refused_with_its_error(tmp_path, data_root):
+    (tmp_path / "broken.py").write_text("import torch\nraise RuntimeError('no GPU here')\n")
+    torch.save({"w": torch.zeros(1)}, tmp_path / "w.pt")
+    (tmp_path / "models").mkdir()
+    argv = ["module", tmp_path / "broken.py", "--class", "X", "--weights", tmp_path / "w.pt", "--name", "x",
+            "--models", tmp_path / "models", "--data-root", data_root]
+    with pytest.raises(ImportRefused, match="running broken.py failed: RuntimeError: no GPU here"):
+        importer.main([str(a) for a in argv])
+
+
+def test_only_models_trained_here_can_be_deleted():
+    assert store.trained_here("mnist_vae_z2_beta4_20261123-0912-2")
+    assert not any(store.trained_here(n) for n in ("mnist_vae_z2", "mnist_conv_vae_z2", "examples_z2", "my_vae"))

@@ -38,10 +38,12 @@ export async function makeOnnxDecoder(spec, graph) {
     for (let p = 0; p < nPixels; p++) pixels[p] = logits ? 1 / (1 + Math.exp(-values[p])) : values[p];
     return pixels;
   }
+  // Each call waits for the previous one, whether that succeeded or failed.
   const decodeAsync = (z) => (queue = queue.then(() => run(z), () => run(z)));
   function decodeLatest(z) {
     const ticket = ++latest;
-    return (queue = queue.then(() => (ticket === latest ? run(z) : null), () => null));
+    const step = () => (ticket === latest ? run(z) : null);
+    return (queue = queue.then(step, step));
   }
   return { isAsync: true, decodeAsync, decodeLatest, latentDim, imageSize, nPixels };
 }

@@ -14,8 +14,8 @@ const waiters = new Map(); // key -> [resolve]
 
 const ARRAY_TYPES = { "<f4": Float32Array, "|u1": Uint8Array };
 
-/** Parse one payload (a Uint8Array) into typed-array views; an ONNX decoder's session is created here. */
-export async function parsePayload(bytes) {
+/** Parse one payload (a Uint8Array) into typed-array views; an ONNX decoder is `decoderSpec` until built. */
+export function parsePayload(bytes) {
   // A fresh, 4-byte aligned copy: the protobuf view may start at any offset.
   const buffer = bytes.slice().buffer;
   const text = new TextDecoder();
@@ -35,16 +35,32 @@ export async function parsePayload(bytes) {
   const points = { n, dim, mu, logvar: section("logvar"), labels: section("labels") };
   const parsed = { key: header.key, modelName: header.model_name, points };
   if (header.kind === "model" && header.decoder.format === "onnx") {
-    parsed.decoder = await makeOnnxDecoder(header.decoder, section("decoder"));
+    parsed.decoderSpec = [header.decoder, section("decoder")];
   } else if (header.kind === "model") {
     parsed.decoder = makeDecoder(header.decoder, buffer, header.sections.decoder.offset);
   }
   return parsed;
 }
 
-/** Keep a payload and wake whoever waits for it. */
+const building = new Set(); // keys whose ONNX decoder is being built (not asked for again meanwhile)
+
+/**
+ * Keep a payload and wake whoever waits for it. An ONNX decoder is built first (ONNX Runtime Web);
+ * if it cannot be, the payload carries the reason (`error`) and the map shows it.
+ */
 export async function storePayload(bytes) {
-  const parsed = await parsePayload(bytes);
+  const parsed = parsePayload(bytes);
+  if (payloads.has(parsed.key) || building.has(parsed.key)) return;
+  if (parsed.decoderSpec) {
+    building.add(parsed.key);
+    try {
+      parsed.decoder = await makeOnnxDecoder(...parsed.decoderSpec);
+    } catch (err) {
+      parsed.error = `this model's decoder could not run in your browser (${err?.message ?? err})`;
+    } finally {
+      building.delete(parsed.key);
+    }
+  }
   if (!payloads.has(parsed.key)) {
     payloads.set(parsed.key, parsed);
     while (payloads.size > KEEP) payloads.delete(payloads.keys().next().value);
@@ -59,4 +75,4 @@ export function whenPayload(key) {
   return new Promise((resolve) => waiters.set(key, [...(waiters.get(key) ?? []), resolve]));
 }
 
-export const hasPayload = (key) => payloads.has(key);
+export const hasPayload = (key) => payloads.has(key) || building.has(key);

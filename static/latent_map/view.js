@@ -32,12 +32,23 @@ export class MapView {
     this.askFor(data);
     const model = await whenPayload(data.key);
     if (this.data !== data) return;
+    if (model.error) return this.showError(model.error);
     if (this.model !== model) this.ready = this.setModel(data, model);
     await this.ready; // the figure exists before anything touches it
     if (this.data !== data) return;
     if (this.state.showTrain && data.train_key) await this.addTrain();
     if (data.original) this.applyOriginal(data.original);
     this.dom.root.dataset.ready = "1";
+  }
+
+  /** A model the page cannot draw: say why, in place of the map. */
+  showError(message) {
+    this.destroy();
+    this.model = null; // a later update builds the map afresh
+    this.errorNote = Object.assign(document.createElement("p"), { className: "lm-error",
+      textContent: `The map cannot show this model: ${message}. The other pages run it on the server.` });
+    this.errorNote.setAttribute("role", "alert");
+    this.parent.append(this.errorNote);
   }
 
   /** Tell Python which payloads this page lacks (it sends only those, so a return to the map re-sends nothing). */
@@ -298,6 +309,7 @@ export class MapView {
   }
 
   destroy() {
+    this.errorNote?.remove();
     this.resizer?.disconnect();
     if (this.dom?.plot._fullLayout) window.Plotly.purge(this.dom.plot);
     this.dom?.link.remove();

@@ -125,11 +125,14 @@ def manifold_range(plane: np.ndarray, is_vae: bool) -> tuple[float, float, float
     (an autoencoder, a VAE imported with means at +-6,600 or +-0.1) gets the span of 99 % of its means.
     """
     spread = float(np.quantile(np.abs(plane), 0.99))
-    largest = float(np.abs(plane).max()) * 1.1
+    at_prior_scale = is_vae and 1.0 <= spread <= 5.0
+    largest = max(float(np.abs(plane).max()) * 1.1, 2.5 if at_prior_scale else 0.0)
+    if not math.isfinite(largest) or largest <= 0:
+        largest = 1.0  # every mean at the origin: any range shows the same image
     step = 0.1 if largest >= 2 else float(10 ** math.floor(math.log10(largest / 20)))
-    largest = math.ceil(largest / step) * step
-    default = 2.5 if is_vae and 1.0 <= spread <= 5.0 else min(spread, largest)
-    return round(max(default, step), 6), round(max(largest, 5 * step), 6), step
+    largest = max(math.ceil(largest / step) * step, 5 * step)
+    default = min(max(2.5 if at_prior_scale else spread, step), largest)
+    return round(default, 6), round(largest, 6), step
 
 
 def latent_grid(n: int, radius: float, spacing: str = "linear") -> np.ndarray:

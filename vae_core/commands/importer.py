@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from vae_core.commands.run import run_cli
 from vae_core.models.config import VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage import store
@@ -49,7 +50,10 @@ def read_state_dict(path: Path) -> tuple[dict, str | None]:
     if path.is_dir():
         if not (path / "model.pt").is_file() or not (path / "model_config.json").is_file():
             raise ImportRefused(f"{path.name} is a folder without pythae's model.pt and model_config.json")
-        pythae_config = json.loads((path / "model_config.json").read_text()).get("name")
+        try:
+            pythae_config = json.loads((path / "model_config.json").read_text()).get("name")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ImportRefused(f"{path.name}/model_config.json is not a JSON object ({type(exc).__name__})") from exc
         path = path / "model.pt"
     if not path.is_file():
         raise ImportRefused(f"{path} does not exist")
@@ -168,3 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     model, _ = store.load_model(files)
     print(f"imported {files.name}: {', '.join(p.name for p in files.all_files)} in {files.folder}")
     print(report(model, files, args.data_root))
+
+
+if __name__ == "__main__":
+    run_cli(main)

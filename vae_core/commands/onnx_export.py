@@ -59,6 +59,8 @@ def build_module(args: argparse.Namespace) -> nn.Module:
     sys.path.insert(0, str(args.source.parent.resolve()))  # the file may import its neighbours
     try:
         spec.loader.exec_module(module)
+    except Exception as exc:  # the user's file may fail in any way
+        raise ImportRefused(f"running {args.source.name} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         sys.path.pop(0)
     cls = getattr(module, args.class_name, None)
@@ -67,8 +69,8 @@ def build_module(args: argparse.Namespace) -> nn.Module:
     try:
         kwargs = json.loads(args.args)
         model = cls(**kwargs)
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise ImportRefused(f"--args {args.args!r} does not build {args.class_name}: {exc}") from exc
+    except Exception as exc:  # not JSON, wrong arguments, or the constructor itself failed
+        raise ImportRefused(f"--args {args.args!r} does not build {args.class_name}: {type(exc).__name__}: {exc}") from exc
     from vae_core.commands.importer import read_state_dict
 
     state, _ = read_state_dict(args.weights)
@@ -161,8 +163,12 @@ def to_onnx(half: nn.Module, example: torch.Tensor, input_name: str, output_name
     batch = torch.export.Dim("batch", min=1, max=65536)
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()):
         path = Path(folder) / "half.onnx"
-        torch.onnx.export(half, (example,), str(path), input_names=[input_name], output_names=output_names,
-                          dynamic_shapes=({0: batch},), external_data=False)
+        try:
+            torch.onnx.export(half, (example,), str(path), input_names=[input_name], output_names=output_names,
+                              dynamic_shapes=({0: batch},), external_data=False)
+        except Exception as exc:  # an operator ONNX lacks, data-dependent control flow, onnxscript missing, ...
+            raise ImportRefused(f"exporting {'encode' if input_name == 'x' else 'decode'} to ONNX failed: "
+                                f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
         return path.read_bytes()
 
 

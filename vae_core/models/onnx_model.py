@@ -62,8 +62,8 @@ def read_manifest(path: Path) -> dict:
         raise OnnxModelError(f"model manifest {name} is larger than any manifest this app writes")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OnnxModelError(f"model manifest {name} is not JSON ({type(exc).__name__})") from exc
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable, not UTF-8, not JSON, absurd numbers or nesting
+        raise OnnxModelError(f"model manifest {name} is not readable JSON ({type(exc).__name__})") from exc
     check_manifest(name, manifest)
     return manifest
 
@@ -174,9 +174,32 @@ class OnnxDecoderExport:
                  "output": self.output, "sha256": self.digest}, self.graph)
 
 
+def _refuse_external_data(name: str, data: bytes) -> None:
+    """ONNX lets a tensor's values live in another file, named by a path; onnxruntime would read it.
+    A model here is its two files and nothing else: refuse any tensor stored outside them."""
+    import onnx  # imported here: only imported models need it
+
+    try:
+        graph = onnx.load_model_from_string(data).graph  # a string has no folder: external data is not read
+    except Exception as exc:  # protobuf's DecodeError (not a public type) and others
+        raise OnnxModelError(f"{name} is not a usable ONNX model ({type(exc).__name__})") from exc
+    graphs = [graph]
+    while graphs:
+        g = graphs.pop()
+        tensors = [*g.initializer, *(sparse.values for sparse in g.sparse_initializer)]
+        for node in g.node:
+            for attribute in node.attribute:
+                tensors += [attribute.t, *attribute.tensors]
+                graphs += [attribute.g, *attribute.graphs] if attribute.HasField("g") or attribute.graphs else []
+        if any(t.data_location == onnx.TensorProto.EXTERNAL or len(t.external_data) for t in tensors):
+            raise OnnxModelError(f"{name} keeps tensors in another file (ONNX external data); export it as one "
+                                 "file (torch.onnx.export(..., external_data=False))")
+
+
 def _session(name: str, data: bytes):
     import onnxruntime as ort  # imported here: only imported models need it
 
+    _refuse_external_data(name, data)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1  # many visitors share the server's cores
     options.inter_op_num_threads = 1
@@ -192,7 +215,10 @@ def _read_checked(path: Path, entry: dict) -> bytes:
         raise OnnxModelError(f"{path.name} does not exist")
     if path.stat().st_size != entry["bytes"]:
         raise OnnxModelError(f"{path.name} has {path.stat().st_size} bytes; its manifest says {entry['bytes']}")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OnnxModelError(f"{path.name} is not readable ({type(exc).__name__})") from exc
     if sha256_bytes(data) != entry["sha256"]:
         raise OnnxModelError(f"{path.name} does not match the hash in its manifest (it was changed or replaced)")
     return data

@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", type=Path, default=data_root(),
                         help="folder holding MNIST/raw or FashionMNIST/raw (default: $MNIST_DATA_ROOT or <repo>/../shared/data)")
     args = parser.parse_args(argv)
+    if args.model and not store.VALID_NAME.fullmatch(args.model):
+        raise SystemExit(f"error: --model {args.model!r} is not a model name (letters, digits, '.', '_', '-')")
     files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
     model, _ = store.load_model(files)
     digest = file_sha256(files.main)

@@ -72,6 +72,12 @@ class ModelFiles:
     def all_files(self) -> list[Path]:
         return [*self.weights, self.cache(), self.cache(train=True)]
 
+    @property
+    def every_name(self) -> list[Path]:
+        """Every file a model of this name can have, in either format."""
+        onnx = [self.folder / f"{self.name}{suffix}" for suffix in (MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX)]
+        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True)]
+
     def stamp(self) -> int:
         """A number that changes whenever any of the model's weight files changes (sum of mtimes in ns)."""
         return sum(p.stat().st_mtime_ns for p in self.weights if p.exists())
@@ -112,8 +118,9 @@ def load_model(files: ModelFiles) -> tuple[LatentModel, dict]:
     if files.is_onnx:
         try:
             return load_onnx_model(files.manifest)
-        except OnnxModelError as exc:
-            raise CheckpointError(str(exc)) from exc
+        except (OnnxModelError, OSError) as exc:
+            raise CheckpointError(str(exc) if isinstance(exc, OnnxModelError) else
+                                  f"{files.manifest.name} is not readable ({type(exc).__name__})") from exc
     return load_checkpoint(files.checkpoint)
 
 
@@ -143,7 +150,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
     main file's hash, so even a kill between the renames is refused on loading rather than shown.
     """
     files.folder.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(files.folder, [p.name for p in files.all_files])
+    remove_stale_temporaries(files.folder, [p.name for p in files.every_name])
     staged: list[tuple[Path, Path]] = []
     try:
         for final, write in writers:
@@ -176,9 +183,7 @@ def delete(files: ModelFiles) -> None:
 
 def taken(folder: Path, name: str) -> bool:
     """Whether any file of a model `name`, native or imported, exists in `folder`."""
-    files = ModelFiles(folder, name)
-    onnx = [folder / f"{name}{suffix}" for suffix in (MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX)]
-    return any(p.exists() for p in [files.checkpoint, *onnx, files.cache(), files.cache(train=True)])
+    return any(p.exists() for p in ModelFiles(folder, name).every_name)
 
 
 def trained_name(dataset: str, kind: str, latent_dim: int, beta: float, when: datetime, folder: Path) -> str:
@@ -196,13 +201,19 @@ _NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_b
                    r"(?:_(?P<day>\d{8})-(?P<time>\d{4})(?:-(?P<n>\d+))?)?")
 
 
-def describe_name(name: str) -> str:
+def trained_here(name: str) -> bool:
+    """Whether `name` is one `trained_name` gives (a model the Train page wrote), not a shipped or imported one."""
+    match = _NAME.fullmatch(name)
+    return match is not None and match["day"] is not None and name not in SHIPPED_MODELS
+
+
+def describe_name(name: str, folder: Path | None = None) -> str:
     """A readable label for a model named like the shipped ones (mnist_vae_z2_beta4 ->
     "VAE β = 4 · 2-D latent · MNIST") or by `trained_name` (... · trained 2026-11-23 09:12);
-    any other name (an imported model's) is returned as it is."""
+    any other name is returned as it is, marked when it is an imported ONNX model."""
     match = _NAME.fullmatch(name)
     if match is None:
-        return name
+        return f"{name} · imported (ONNX)" if model_files(name, folder).is_onnx else name
     kind = "VAE" + (f" β = {match['beta']}" if match["beta"] else "") if match["kind"] == "vae" else "Plain autoencoder"
     data = "MNIST" if match["data"] == "mnist" else "Fashion-MNIST"
     label = f"{kind} · {match['dim']}-D latent · {data}"

@@ -292,8 +292,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"training on {describe_device(pick_device(settings.device))}")
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    model, metrics = fit(settings, args.data_root)  # the test set stays whole: the history's test terms cover all of it
     files = store.files_for_path(args.out)
+    if files.manifest.exists():  # a checkpoint of that name would hide the imported model and replace its caches
+        raise SystemExit(f"error: {files.name} is an imported model in {files.folder}; choose another --out")
+    model, metrics = fit(settings, args.data_root)  # the test set stays whole: the history's test terms cover all of it
     if args.no_cache:
         save_checkpoint(model, args.out, metrics)
     else:
