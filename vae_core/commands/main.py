@@ -3,7 +3,7 @@
     latent-explorer train ...      vae_core.training.train       train a VAE or autoencoder, save it with its caches
     latent-explorer evaluate ...   vae_core.analysis.evaluate    test metrics of a model as JSON
     latent-explorer encode ...     vae_core.commands.encode      encode image files
-    latent-explorer latents ...    vae_core.storage.latents     rebuild a model's latent caches
+    latent-explorer latents ...    vae_core.storage.latents      rebuild a model's latent caches
     latent-explorer import ...     vae_core.commands.importer    bring in a VAE trained elsewhere
 
 `latent-explorer SUBCOMMAND --help` shows its options (`python -m vae_core.training.train` and the like work too).
