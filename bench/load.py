@@ -31,7 +31,7 @@ from vae_core.storage import settings
 
 READY = ".lm-root[data-ready='1']"
 ANSWER_S = 20.0
-VIEW = "window.__latentMap.views.get(window.__latentMap.last).view"
+VIEW = "window.__latentMap.view()"
 SELECT = f"""(index) => {{ const view = {VIEW};
   view.select({{ split: "test", index }}, null, "click"); }}"""
 ANSWERED = f"(index) => {VIEW}.originals.get('test:' + index)?.pixels != null"

@@ -17,6 +17,7 @@ from tests.test_pages import MODELS, PAGES, REPO, needs_models, run_page, warnin
 from vae_core.models.config import VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage.checkpoint import file_sha256
+from vae_core.storage.store import model_files
 
 pytestmark = [pytest.mark.slow, needs_models]
 
@@ -96,10 +97,10 @@ def test_odd_metrics_and_links_out_of_the_folder(hostile_folder, monkeypatch):
 
 def test_a_refusal_is_remembered_per_file_stamp(hostile_folder, monkeypatch):
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(hostile_folder))
-    path = hostile_folder / "nan_weights.pt"
-    first = ui.loading._load_model(str(path), ui.file_stamp(path))
+    stamp = model_files("nan_weights", hostile_folder).stamp()
+    first = ui.loading._load_model(str(hostile_folder), "nan_weights", stamp)
     assert isinstance(first, str) and "nan_weights.pt has non-finite weights" in first  # the message, not the exception
-    assert ui.loading._load_model(str(path), ui.file_stamp(path)) is first  # cached: not read again
+    assert ui.loading._load_model(str(hostile_folder), "nan_weights", stamp) is first  # cached: not read again
 
 
 def test_a_cache_from_another_checkpoint_is_refused(hostile_folder, monkeypatch, tmp_path):

@@ -4,6 +4,7 @@
 //   window.__latentMap.toClient(z1, z2)  -> viewport px of that latent point
 //   window.__latentMap.stats() / resetStats()  -> per-image timings
 //   window.__latentMap.events(), lastZ, state()  -> what the map sent to Python, the last z drawn
+//   window.__latentMap.view()  -> the mounted MapView
 
 const HOOK = (window.__latentMap ??= { views: new Map() });
 const KEEP = 2000;
@@ -28,11 +29,17 @@ export function attach(view, instance) {
   };
   const send = view.send;
   view.send = (name, value) => { push(events, { name, value }); return send(name, value); };
-  HOOK.views.set(instance, { view, stats, events });
+  // Streamlit may mount a map, mount it again and unmount the newer one: keep every view of an
+  // instance, and answer for the newest one still mounted.
+  HOOK.views.set(instance, [...(HOOK.views.get(instance) ?? []).filter((e) => e.view.dom), { view, stats, events }]);
   HOOK.last = instance;
 }
 
-const entry = (instance) => HOOK.views.get(instance ?? HOOK.last);
+const entry = (instance) => {
+  const entries = HOOK.views.get(instance ?? HOOK.last) ?? [];
+  return entries.findLast((e) => e.view.dom) ?? entries.at(-1);
+};
+HOOK.view = (instance) => entry(instance)?.view;
 HOOK.decode = (z, instance) => { // an ONNX decoder answers with a promise (page.evaluate awaits it)
   const decoder = entry(instance).view.model.decoder;
   return decoder.isAsync ? decoder.decodeAsync(z).then(Array.from) : Array.from(decoder.decode(z));
