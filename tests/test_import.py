@@ -168,6 +168,7 @@ def test_files_dropped_into_models_name_the_import_command(tmp_path):
             read_payload(tmp_path / f"{name}.pt")
 
 
+@pytest.mark.slow  # three processes that each import torch
 def test_the_console_script_lists_its_subcommands():
     script = Path(sys.executable).with_name("latent-explorer")
     out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True).stdout

@@ -213,7 +213,7 @@ def describe_name(name: str, folder: Path | None = None) -> str:
     any other name is returned as it is, marked when it is an imported ONNX model."""
     match = _NAME.fullmatch(name)
     if match is None:
-        return f"{name} · imported (ONNX)" if model_files(name, folder).is_onnx else name
+        return f"{name} (ONNX)" if model_files(name, folder).is_onnx else name
     kind = "VAE" + (f" β = {match['beta']}" if match["beta"] else "") if match["kind"] == "vae" else "Plain autoencoder"
     data = "MNIST" if match["data"] == "mnist" else "Fashion-MNIST"
     label = f"{kind} · {match['dim']}-D latent · {data}"
