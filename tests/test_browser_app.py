@@ -133,6 +133,9 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     expect(page.get_by_test_id("stMetricValue").filter(has_text="nats")).to_be_visible()
     # The posterior: its 1σ/2σ ellipses, the samples and μ drawn on the map, and the 16 decoded samples.
     expect(page.get_by_role("heading", name="Samples z = μ + σ·ε")).to_be_visible()
+    # On a cold server the page's first Plotly chart mounts after the rest (Streamlit loads Plotly then).
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(g => (g._fullData || []).length)",
+                           timeout=T)
     names = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
                                    .flatMap(g => (g._fullData || []).map(t => t.name))""")
     assert {"q(z|x) 1σ", "q(z|x) 2σ", "samples z", "μ"} <= set(names), names
