@@ -61,9 +61,15 @@ def _load_cache(folder: str, name: str, stamp: int, cache_stamp: int, train: boo
         return loaded
     files = store.model_files(name, Path(folder))
     try:
-        return store.load_cache(files, loaded[0], file_sha256(files.main), train)
+        return store.load_cache(files, loaded[0], _main_sha256(folder, name, stamp), train)
     except CheckpointError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _main_sha256(folder: str, name: str, stamp: int) -> str:
+    """The hash both caches must record: computed once per model stamp, not once per cache."""
+    return file_sha256(store.model_files(name, Path(folder)).main)
 
 
 def _inside_models_dir(path: Path) -> bool:
