@@ -41,7 +41,8 @@ export class MapView {
     this.dom.root.dataset.ready = "1";
   }
 
-  /** A model the page cannot draw: say why, in place of the map. */
+  /** A model the page cannot draw: say why, in place of the map (plain text in the page's own colours:
+   *  the map's stylesheet goes with its DOM). */
   showError(message) {
     this.destroy();
     this.model = null; // a later update builds the map afresh
