@@ -56,5 +56,9 @@ def parse_z(text: str | None, dim: int, ranges: np.ndarray) -> Parsed:
 
 
 def format_z(z) -> str:
-    """z as the link writes it: at most 3 decimals, no trailing zeros ("1.5,-0.25")."""
-    return ",".join(f"{float(v):.3f}".rstrip("0").rstrip(".") or "0" for v in np.asarray(z).ravel())
+    """z as the link writes it: at most 3 decimals, no trailing zeros, no "-0" ("1.5,-0.25")."""
+    def short(v: float) -> str:
+        text = f"{v:.3f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
+    return ",".join(short(float(v)) for v in np.asarray(z).ravel())

@@ -183,8 +183,8 @@ def test_hover_decodes_the_z_under_the_pointer_anywhere(page):
         z = page.evaluate("() => window.__latentMap.lastZ")
         assert np.abs(panel_pixels(page) - 255 * torch_decode(model, z)).max() <= 1.0
         assert np.abs(panel_pixels(page, ".lm-cursor") - panel_pixels(page)).max() == 0
-    page.mouse.move(2, 2)  # off the map: back to the selected z (the origin)
-    expect(page.locator(".lm-mode")).to_have_text("selected z")
+    page.mouse.move(2, 2)  # off the map: back to where it started, nothing selected
+    expect(page.locator(".lm-mode")).to_have_text("z = 0, the prior's mean")
     assert not page.locator(".lm-cursor").is_visible()
     assert page.evaluate("() => window.__latentMap.lastZ") == [0, 0]
 

@@ -181,6 +181,15 @@ def test_map_extent_and_ranges_contain_the_points():
     assert np.all(ranges[:, 0] < mu.min(0)) and np.all(ranges[:, 1] > mu.max(0))
 
 
+def test_slider_ranges_are_symmetric_about_the_prior_mean():
+    """z = 0 sits mid-slider in every dimension, even when the means lie on one side of it."""
+    mu = np.array([[2.0, -7.0], [2.5, -5.0], [3.0, -6.0]])
+    ranges = explore.latent_ranges(mu, margin=0.1, step=0.01)
+    np.testing.assert_allclose(ranges, [[-3.1, 3.1], [-7.2, 7.2]])  # 3 + 0.1 * 1; 7 + 0.1 * 2
+    tight = explore.latent_ranges(np.array([[0.1, -0.2], [0.2, 0.3]]))
+    np.testing.assert_allclose(tight, [[-3.0, 3.0], [-3.0, 3.0]])  # the prior's 3 sigma stay in reach
+
+
 def test_aggregate_density_normalised_and_peaked_at_the_data():
     rng = np.random.default_rng(0)
     mu = rng.normal(loc=[1.0, -1.0], scale=0.3, size=(5000, 2))

@@ -54,6 +54,7 @@ def test_parse_z(text, z, why):
 def test_format_z_round_trips_through_parse_z():
     z = np.array([1.5, -0.25])
     assert format_z(z) == "1.5,-0.25" and format_z([0.0, 2.0004]) == "0,2"
+    assert format_z([-0.0001, -0.5]) == "0,-0.5", "a value that rounds to zero is written without its sign"
     assert np.allclose(parse_z(format_z(z), 2, RANGES).value, z)
 
 

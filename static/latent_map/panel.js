@@ -4,7 +4,9 @@
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
 export const zName = (d) => "z" + String(d + 1).replace(/\d/g, (c) => SUB[c]);
-export const vec = (v, digits = 2) => "(" + Array.from(v, (x) => x.toFixed(digits)).join(", ") + ")";
+/** x with `digits` decimals; a value that rounds to zero has no sign ("0.00", not "-0.00"). */
+export const num = (x, digits = 2) => x.toFixed(digits).replace(/^-(0\.?0*)$/, "$1");
+export const vec = (v, digits = 2) => "(" + Array.from(v, (x) => num(x, digits)).join(", ") + ")";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -67,7 +69,7 @@ export function buildSliders(panel, ranges, z, onInput, onChange) {
   panel.inputs = ranges.map(([lo, hi], d) => {
     const row = el("label", "lm-slider");
     const input = el("input");
-    Object.assign(input, { type: "range", min: Math.min(lo, z[d]), max: Math.max(hi, z[d]), step: (hi - lo) / 1000 });
+    Object.assign(input, { type: "range", min: lo, max: hi, step: (hi - lo) / 1000 });
     input.setAttribute("aria-label", zName(d));
     input.dataset.dim = String(d);
     input.addEventListener("input", (e) => onInput(d, +input.value, e));
@@ -79,10 +81,13 @@ export function buildSliders(panel, ranges, z, onInput, onChange) {
   syncSliders(panel, z);
 }
 
+/** Thumbs and numbers to z; a z beyond a slider's ends widens it (about 0, so 0 stays mid-slider). */
 export function syncSliders(panel, z) {
   panel.inputs.forEach((input, d) => {
+    const reach = Math.abs(z[d]);
+    if (reach > +input.max || -reach < +input.min) Object.assign(input, { min: -reach, max: reach });
     input.value = z[d];
-    input.nextSibling.textContent = z[d].toFixed(2);
+    input.nextSibling.textContent = num(z[d]);
   });
 }
 
@@ -109,7 +114,9 @@ function tinyNote(onZoom) {
   return note;
 }
 
-const HINT = "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z.";
+const HINT = matchMedia("(pointer: coarse)").matches
+  ? "Drag a finger to decode any z · tap a dot to inspect that digit · tap empty space to select a z · two fingers pan and zoom."
+  : "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z.";
 
 /**
  * The selected digit: title, original (or why it is missing), decoder(mu),

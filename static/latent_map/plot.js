@@ -122,6 +122,19 @@ export function fitCanvas(canvas, ax) {
   return ctx;
 }
 
+export const NEAR_PX = 8; // a click within this many CSS px of a visible dot selects it
+const CURSOR_PX = 64; // the digit drawn beside the pointer (map.css)
+
+/**
+ * The CSS transform that places the cursor's digit: to the lower left of a mouse pointer at plot-area
+ * pixel [px, py], above a finger (which hides what is below it); flipped near the plot's edges.
+ */
+export function cursorAt(ax, [px, py], finger) {
+  const gap = finger ? 48 : 16, flipX = px - 16 - CURSOR_PX < 0;
+  const below = finger ? py - gap - CURSOR_PX < 0 : py + gap + CURSOR_PX <= ax.height;
+  return `translate(${ax.left + (flipX ? px + 16 : px - 16 - CURSOR_PX)}px, ${ax.top + (below ? py + gap : py - gap - CURSOR_PX)}px)`;
+}
+
 /**
  * The visible point nearest to plot-area pixel (px, py) within `radius` px:
  * {split, index} or null. Hidden traces (legend) are skipped, so a click

@@ -5,14 +5,14 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
-import { CONFIG, axes, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
+import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
 import { buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
+import { listenMouse } from "./mouse.js";
+import { listenTouch } from "./touch.js";
 
-const NEAR_PX = 8; // a click within this many CSS px of a visible dot selects it
-const CURSOR_PX = 64;
 
 export class MapView {
   constructor(parent, setStateValue) {
@@ -79,10 +79,7 @@ export class MapView {
 
   listen(data) {
     const { wrap, panel, plot } = this.dom;
-    wrap.addEventListener("pointermove", (e) => this.onMove(e));
-    wrap.addEventListener("pointerleave", () => this.ax && this.showState());
-    wrap.addEventListener("pointerdown", (e) => { this.downAt = [e.clientX, e.clientY]; }, { capture: true });
-    wrap.addEventListener("click", (e) => this.onClick(e), { capture: true });
+    listenMouse(wrap, this, listenTouch(wrap, this));
     buildSliders(panel, data.ranges, this.state.z, (d, value, e) => this.onSlider(d, value, e), () => this.commit("slider"));
     panel.trainBox.addEventListener("change", () => this.setTrain(panel.trainBox.checked));
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
@@ -134,8 +131,9 @@ export class MapView {
   showState() {
     this.pointer = null;
     this.dom.cursor.style.display = "none";
-    this.dom.panel.mode.textContent = "selected z";
-    this.dom.panel.near.textContent = this.describe(this.state.selected);
+    const sel = this.state.selected;
+    this.dom.panel.mode.textContent = sel ? "selected digit" : this.state.z.some((v) => v !== 0) ? "selected z" : "z = 0, the prior's mean";
+    this.dom.panel.near.textContent = this.describe(sel);
     this.render(this.state.z);
   }
 
@@ -193,54 +191,41 @@ export class MapView {
     return px >= 0 && py >= 0 && px <= ax.width && py <= ax.height ? [px, py] : null;
   }
 
-  onMove(e) {
-    if (!this.ax) return;
-    const p = this.plotPx(e);
-    if (!p) { if (this.pointer) this.showState(); return; }
+  /** Decode the z under plot-area pixel p without selecting it (a hovering mouse, a dragged finger). */
+  explore(p, eventTime, finger = false) {
     const z = this.proj.lift(...this.ax.toZ(...p), new Float64Array(this.state.z.length));
     this.pointer = p;
-    this.dom.panel.mode.textContent = "hover";
+    this.dom.panel.mode.textContent = finger ? "touch" : "hover";
     this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX));
-    this.placeCursor(p);
-    this.render(z, e.timeStamp);
-  }
-
-  /** The cursor's digit sits to the lower left of the pointer, flipped near the plot's edges. */
-  placeCursor([px, py]) {
-    const ax = this.ax, flipX = px - 16 - CURSOR_PX < 0, flipY = py + 16 + CURSOR_PX > ax.height;
     this.dom.cursor.style.display = "block";
-    this.dom.cursor.style.transform = `translate(${ax.left + (flipX ? px + 16 : px - 16 - CURSOR_PX)}px, ` +
-      `${ax.top + (flipY ? py - 16 - CURSOR_PX : py + 16)}px)`;
+    this.dom.cursor.style.transform = cursorAt(this.ax, p, finger);
+    this.render(z, eventTime);
   }
 
-  onClick(e) {
-    // A double click is a second click on the same spot (Plotly's drag layer lets no "dblclick" through);
-    // a quick click on another dot is a click of its own, whatever the browser counted.
-    const again = this.beforeClick && Math.hypot(e.clientX - this.beforeClick.x, e.clientY - this.beforeClick.y) <= NEAR_PX;
-    if (e.detail === 2 && again) return this.undoClick();
-    if (!this.ax || e.button !== 0 || (e.detail > 2 && again) || !this.downAt) return;
-    if (Math.hypot(e.clientX - this.downAt[0], e.clientY - this.downAt[1]) > 4) return; // a drag zoomed or panned
-    const p = this.plotPx(e);
-    if (!p) return;
-    // A double click resets the zoom (Plotly); its first click must not move the selection: keep what to undo.
-    this.beforeClick = { z: Float64Array.from(this.state.z), selected: this.state.selected, x: e.clientX, y: e.clientY };
-    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX);
-    this.select(hit, this.ax.toZ(...p), hit ? "click" : "click-empty");
+  /** Select the visible dot within `radius` px of plot-area pixel p, else the z there (a click, a tap). */
+  pick(p, radius, source) {
+    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], radius);
+    this.select(hit, this.ax.toZ(...p), hit ? source : `${source}-empty`);
   }
 
-  undoClick() {
-    const before = this.beforeClick;
-    if (!before) return;
-    this.beforeClick = null;
-    this.state.selected = before.selected;
-    this.state.z = before.z;
+  /** The pointer left the map or the finger lifted: back to the selection. */
+  release() { if (this.ax) this.showState(); }
+
+  snapshot() { return { z: Float64Array.from(this.state.z), selected: this.state.selected }; }
+
+  restore({ z, selected }, source) {
+    Object.assign(this.state, { z, selected });
     syncSliders(this.dom.panel, this.state.z);
     this.showSelected();
-    this.commit("double-click");
+    this.commit(source);
   }
 
   onSlider(d, value, e) {
     this.state.z[d] = value;
+    if (this.state.selected) { // z has left the digit's mean: the panel and the link no longer name it
+      this.state.selected = null;
+      this.showSelected();
+    }
     syncSliders(this.dom.panel, this.state.z);
     this.pointer = null;
     this.dom.cursor.style.display = "none";

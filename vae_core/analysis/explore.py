@@ -202,13 +202,18 @@ def map_extent(mu: np.ndarray, margin: float = 0.08) -> Extent:
     return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
 
 
-def latent_ranges(mu: np.ndarray, margin: float = 0.08, step: float = 0.01) -> np.ndarray:
-    """Per-dimension (min, max) of the means (N, D), widened by `margin` and
-    rounded outward to a multiple of `step` so slider values land on the grid: (D, 2)."""
+def latent_ranges(mu: np.ndarray, margin: float = 0.08, step: float = 0.01, prior_reach: float = 3.0) -> np.ndarray:
+    """Per-dimension slider range (-r, r) for means `mu` (N, D): (D, 2).
+
+    Symmetric about 0, the prior's mean, so z = 0 sits mid-slider in every
+    dimension; r covers the means widened by `margin` and the prior's
+    `prior_reach` sigmas, rounded up to a multiple of `step` so slider values
+    land on the grid.
+    """
     lo, hi = mu.min(axis=0), mu.max(axis=0)
-    pad = margin * np.maximum(hi - lo, 1e-6)
-    lo, hi = np.floor((lo - pad) / step) * step, np.ceil((hi + pad) / step) * step
-    return np.round(np.stack([lo, hi], axis=1), 6).astype(np.float64)
+    reach = np.maximum(np.maximum(np.abs(lo), np.abs(hi)) + margin * np.maximum(hi - lo, 1e-6), prior_reach)
+    reach = np.ceil(np.round(reach / step, 6)) * step
+    return np.round(np.stack([-reach, reach], axis=1), 6).astype(np.float64)
 
 
 def density_grid(extent: Extent, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
