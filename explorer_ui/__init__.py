@@ -1,6 +1,7 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
-Submodules: loading (cached loaders, `Loaded`, encoding), navigation (pages), link (parsing) and params
+Submodules: loading (cached loaders, `Loaded`, encoding), measures (prior verdicts, test terms, summaries),
+navigation (pages), link (parsing) and params
 (link, sidebar, state), images, plots, dataset (download offer), training (the Train page's slot, deletion),
 text (plain text for Markdown).
 """
@@ -32,7 +33,6 @@ from .loading import (
     VAE_MODEL,
     Encoded,
     Loaded,
-    classify,
     dataset_images,
     describe_model,
     encode_bytes,
@@ -42,11 +42,10 @@ from .loading import (
     list_models,
     load,
     load_or_error,
-    prior_verdict,
-    test_terms,
     train_latents,
     try_load,
 )
+from .measures import PRIOR_SAMPLES, classify, group_by_recipe, prior_verdict, test_terms
 from .navigation import PAGE_CONFIG, navigation, page
 from .params import (
     forget_on_model_change,
@@ -80,7 +79,7 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
-    "classify", "describe_model", "prior_verdict", "test_terms",
+    "PRIOR_SAMPLES", "classify", "describe_model", "group_by_recipe", "prior_verdict", "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "SHIPPED_MODELS", "delete_model", "deletable_models", "session_token", "training_jobs",
     "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",

@@ -10,18 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-import torch
 
 from vae_core.analysis import explore
-from vae_core.analysis.classifier import Classifier, class_probabilities, classifier_path, load_classifier
-from vae_core.analysis.evaluate import prior_verdict as evaluate_prior_verdict
-from vae_core.analysis.evaluate import test_terms as evaluate_test_terms
 from vae_core.analysis.projection import Projection, projection_for
+from vae_core.analysis.tradeoff import Recipe
 from vae_core.models.latent_model import LatentModel, ModelInfo
 from vae_core.storage import store
 from vae_core.storage.checkpoint import CheckpointError, file_sha256
 from vae_core.storage.latents import LatentCache
-from vae_core.storage.settings import data_root, models_dir
+from vae_core.storage.settings import data_root
 from vae_core.uploads.preprocess import load_image, prepare, preview
 
 from .text import plain
@@ -72,11 +69,6 @@ def _main_sha256(folder: str, name: str, stamp: int) -> str:
     return file_sha256(store.model_files(name, Path(folder)).main)
 
 
-def _inside_models_dir(path: Path) -> bool:
-    """Whether `path`, links followed, stays in the models folder (a link out of it is not followed)."""
-    return path.resolve().is_relative_to(models_dir().resolve())
-
-
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
 def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
     from vae_core.data.datasets import DatasetNotFoundError, read_images
@@ -85,60 +77,6 @@ def _load_images(root: str, dataset: str, train: bool) -> np.ndarray | None:
         return read_images(root, dataset, train)
     except (DatasetNotFoundError, OSError, ValueError, EOFError):
         return None
-
-
-@st.cache_resource(show_spinner="Loading the classifier…", max_entries=4)
-def _load_classifier(path: str, stamp: int) -> Classifier | None:
-    try:
-        return load_classifier(path)[0]
-    except CheckpointError:
-        return None  # refused once per file stamp; the pages then judge nothing
-
-
-def classifier(dataset: str) -> Classifier | None:
-    """The CNN that names classes of `dataset` (models/classifiers/), or None if absent, unusable or a link
-    out of the models folder."""
-    path = classifier_path(dataset)
-    if not path.is_file() or not _inside_models_dir(path):
-        return None
-    return _load_classifier(str(path), file_stamp(path))
-
-
-def classify(dataset: str, images: np.ndarray) -> np.ndarray | None:
-    """Class probabilities (N, 10) of images (N, 28, 28) by the dataset's classifier, or None without one."""
-    model = classifier(dataset)
-    return None if model is None else class_probabilities(model, images)
-
-
-def prior_verdict(name: str, stamp: int, n: int, seed: int) -> dict | None:
-    """The classifier's `verdict` on n prior samples z ~ N(0, I) decoded by model `name`; None without a classifier."""
-    m = load(name)
-    path = classifier_path(m.dataset)
-    return _prior_verdict(name, stamp, file_stamp(path), n, seed) if classifier(m.dataset) is not None else None
-
-
-@st.cache_data(show_spinner="Judging prior samples…", max_entries=32)
-def _prior_verdict(name: str, stamp: int, classifier_stamp: int, n: int, seed: int) -> dict:
-    m = load(name)
-    return evaluate_prior_verdict(m.model, classifier(m.dataset), n, seed)
-
-
-@st.cache_data(show_spinner="Measuring reconstruction and KL on the test set…", max_entries=32)
-def _measured_test_terms(name: str, stamp: int) -> tuple[float, float]:
-    m = load(name)
-    x = torch.from_numpy(dataset_images(m.dataset).astype(np.float32) / 255.0).unsqueeze(1)
-    return evaluate_test_terms(m.model, x, seed=0)  # one posterior draw per image, as training records it
-
-
-def test_terms(m: Loaded) -> tuple[float, float] | None:
-    """Mean (reconstruction, KL) of the test set in nats: the last epoch's record if training measured it,
-    else measured here when the dataset is on the server (one draw per image, as training does), else None. Both are
-    unbiased estimates of the same expectation over 10,000 images."""
-    last = m.history[-1] if m.history else {}
-    values = last.get("test_recon"), last.get("test_kl")
-    if all(isinstance(v, int | float) and np.isfinite(v) for v in values):
-        return values
-    return _measured_test_terms(m.name, m.stamp) if has_dataset(m.dataset) else None
 
 
 def has_dataset(dataset: str = "mnist", split: str = "test") -> bool:
@@ -220,6 +158,11 @@ class Loaded:
     @property
     def dataset(self) -> str:
         return self.info.dataset
+
+    @property
+    def recipe(self) -> Recipe | None:
+        """How a native model was trained, beta aside (what a beta comparison must hold fixed); None if imported."""
+        return Recipe.of(self.model.config, self.metrics) if self.is_native else None
 
     @property
     def history(self) -> list[dict]:

@@ -7,8 +7,6 @@ import explorer_ui as ui
 from vae_core.analysis import explore
 from vae_core.data.datasets import LABEL_NAMES
 
-PROBE = 4000  # prior samples the classifier judges per model
-
 selected = ui.sidebar_model()
 st.title("Prior vs posterior")
 st.markdown(
@@ -59,14 +57,15 @@ def metrics(m: ui.Loaded) -> None:
                f"({', '.join(f'{v:.2f}' for v in std)}) per dim; the prior has mean 0 and std 1.")
 
 
-def verdict_bars(m: ui.Loaded, seed: int) -> None:
-    """What the classifier says about many prior samples: how many it is sure of, and of which class."""
-    judged = ui.prior_verdict(m.name, m.stamp, PROBE, seed + 1)
+def verdict_bars(m: ui.Loaded) -> None:
+    """What the classifier says about many prior samples: how many it is sure of, and of which class.
+    One fixed draw for every model (the figure the README and the Reconstruction vs KL page quote)."""
+    judged = ui.prior_verdict(m.name, m.stamp)
     if judged is None:
         st.caption("No classifier for this dataset in models/classifiers/: the samples are not judged.")
         return
     names = [*LABEL_NAMES[m.dataset], "unsure"]
-    share = [*(100 * np.array(judged["class_counts"]) / PROBE), 100 * (1 - judged["confident_share"])]
+    share = [*(100 * np.array(judged["class_counts"]) / ui.PRIOR_SAMPLES), 100 * (1 - judged["confident_share"])]
     bars = go.Figure(go.Bar(x=names, y=share, marker_color=[*ui.DIGIT_COLORS, "#bbbbbb"],
                             hovertemplate="%{x}: %{y:.1f} %<extra></extra>"))
     bars.add_hline(y=100 * judged["confident_share"] / 10, line_dash="dot", line_color="#333",
@@ -74,12 +73,14 @@ def verdict_bars(m: ui.Loaded, seed: int) -> None:
     # Categories: otherwise Plotly reads "0".."9" as numbers and drops the "unsure" bar.
     bars.update_layout(height=190, margin=dict(l=0, r=40, t=30, b=0), yaxis_title="%", showlegend=False,
                        xaxis=dict(type="category"),
-                       title=dict(text=f"A CNN's verdict on {PROBE:,} prior samples", font_size=13))
+                       title=dict(text=f"A CNN's verdict on {ui.PRIOR_SAMPLES:,} prior samples (one fixed draw)",
+                                  font_size=13))
     st.plotly_chart(bars, key=f"pp_bars_{m.name}", config={"displayModeBar": False})
     with st.container(horizontal=True):
-        st.metric("Named with p ≥ 0.9", f"{100 * judged['confident_share']:.0f} %", width="content",
-                  help="Share of decoded prior samples the classifier assigns to one class with probability at "
-                       "least 0.9. Smudges between classes get no confident name.")
+        st.metric("Named with p ≥ 0.9", f"{100 * judged['confident_share']:.1f} %", width="content",
+                  help=f"Share of {ui.PRIOR_SAMPLES:,} decoded prior samples (a fixed draw, not the ones above) that "
+                       "the classifier assigns to one class with probability at least 0.9. Smudges between classes "
+                       "get no confident name.")
         st.metric("Spread over classes", f"{judged['class_entropy_bits']:.2f} of 3.32 bits", width="content",
                   help="Entropy of the confident samples' classes: 3.32 bits when all ten are equally common, "
                        "0 when every sample is the same class.")
@@ -107,7 +108,7 @@ def panel(m: ui.Loaded | None, is_selected: bool) -> None:
     fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None), margin=dict(t=30))
     st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
     metrics(m)
-    verdict_bars(m, seed)
+    verdict_bars(m)
     tiles = ui.mosaic_strip(explore.decode(m.model, z), k, k)
     ui.show_digit(tiles, f"decoder(z) for the {k * k} red prior samples", size=min(k * 28 * 2, 480))
     ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)

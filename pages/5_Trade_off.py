@@ -8,7 +8,6 @@ import explorer_ui as ui
 from vae_core.analysis import explore, tradeoff
 from vae_core.data.datasets import LABEL_NAMES, LABEL_WORD
 
-PRIOR_PROBE = 2000  # prior samples the classifier judges per model
 SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 m = ui.sidebar_model()
@@ -47,8 +46,8 @@ def numbers_table(family: list[ui.Loaded], test: list, train: list) -> None:
     """The numbers that tell the beta models apart, one row per model."""
     rows = []
     for other, (recon, kl), trained in zip(family, test, train, strict=True):
-        judged = ui.prior_verdict(other.name, other.stamp, PRIOR_PROBE, 0)
-        rows.append({"β": other.beta, "KL": kl, "recon": recon,
+        judged = ui.prior_verdict(other.name, other.stamp)
+        rows.append({"model": ui.describe_model(other.name), "β": other.beta, "KL": kl, "recon": recon,
                      "train recon": trained[0] if trained else None, "recon + KL": recon + kl,
                      "mean σ": float(np.mean(other.sigma)),
                      "confident prior samples": None if judged is None else 100 * judged["confident_share"]})
@@ -59,33 +58,41 @@ def numbers_table(family: list[ui.Loaded], test: list, train: list) -> None:
         "recon + KL": st.column_config.NumberColumn(format="%.1f", help="test negative ELBO, nats per image"),
         "mean σ": st.column_config.NumberColumn(format="%.3f", help="posterior std, averaged over test digits"),
         "confident prior samples": st.column_config.NumberColumn(
-            format="%.0f %%", help=f"of {PRIOR_PROBE} decoded z ~ N(0, I), the share the classifier names with "
-                                   "probability >= 0.9"),
+            format="%.1f %%", help=f"of {ui.PRIOR_SAMPLES:,} decoded z ~ N(0, I) (a fixed draw), the share the "
+                                   "classifier names with probability >= 0.9"),
     })
+
+
+def rate_distortion(family: list[ui.Loaded], test: list, train: list) -> go.Figure:
+    """KL against reconstruction, one line per recipe through its models in order of beta."""
+    rd = go.Figure()
+    for color, (recipe, members) in zip(SERIES_COLORS, ui.group_by_recipe(family).items(), strict=False):
+        rows = [family.index(other) for other in members]
+        labels = [f"β = {family[r].beta:g}" for r in rows]
+        suffix = f" ({recipe.describe()})" if len({other.recipe for other in family}) > 1 else ""
+        if all(train[r] for r in rows):
+            rd.add_trace(go.Scatter(x=[train[r][1] for r in rows], y=[train[r][0] for r in rows], mode="lines+markers",
+                                    text=labels, name=f"training set, last epoch{suffix}", line=dict(color="#bbb", dash="dot"),
+                                    marker=dict(size=9, color="#999", symbol="circle-open"),
+                                    hovertemplate="KL %{x:.2f}<br>reconstruction %{y:.2f}<extra>%{text}, train</extra>"))
+        rd.add_trace(go.Scatter(x=[test[r][1] for r in rows], y=[test[r][0] for r in rows], mode="lines+markers+text",
+                                text=labels, textposition="top right", cliponaxis=False, name=f"test set{suffix}",
+                                marker=dict(size=11, color=color), line=dict(color=color, dash="dot"),
+                                hovertemplate="KL %{x:.2f}<br>reconstruction %{y:.2f}<extra>%{text}, test</extra>"))
+    rd.update_layout(height=360, margin=dict(l=10, r=40, t=60, b=10),
+                     title=dict(text="Rate (KL) against distortion (reconstruction)", font_size=14),
+                     xaxis_title="KL (nats per image)", yaxis_title="reconstruction (nats per image)",
+                     legend=dict(orientation="h", y=-0.3, x=0))
+    return rd
 
 
 def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     """Rate against distortion, the numbers, and each model's map, prior samples and manifold."""
     rd_col, note_col = st.columns([3, 2], gap="large")
-    betas = [f"β = {other.beta:g}" for other in family]
+    train = [last_train_terms(other) for other in family]
+    test = [ui.test_terms(other) for other in family]
     with rd_col:
-        rd = go.Figure()
-        train = [last_train_terms(other) for other in family]
-        if all(train):
-            rd.add_trace(go.Scatter(x=[t[1] for t in train], y=[t[0] for t in train], mode="lines+markers", text=betas,
-                                    name="training set (last epoch)", marker=dict(size=9, color="#999", symbol="circle-open"),
-                                    line=dict(color="#bbb", dash="dot"),
-                                    hovertemplate="KL %{x:.2f}<br>reconstruction %{y:.2f}<extra>%{text}, train</extra>"))
-        test = [ui.test_terms(other) for other in family]
-        rd.add_trace(go.Scatter(x=[t[1] for t in test], y=[t[0] for t in test], mode="lines+markers+text", text=betas,
-                                textposition="top right", name="test set", marker=dict(size=11, color="#d62728"),
-                                line=dict(color="#d62728", dash="dot"),
-                                hovertemplate="KL %{x:.2f}<br>reconstruction %{y:.2f}<extra>%{text}, test</extra>"))
-        rd.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10),
-                         title=dict(text="Rate (KL) against distortion (reconstruction)", font_size=14),
-                         xaxis_title="KL (nats per image)", yaxis_title="reconstruction (nats per image)",
-                         legend=dict(orientation="h", y=-0.3, x=0))
-        st.plotly_chart(rd, key="to_rd", config={"displaylogo": False})
+        st.plotly_chart(rate_distortion(family, test, train), key="to_rd", config={"displaylogo": False})
     with note_col:
         st.markdown("Larger β buys a smaller KL: the codes carry less information about their digit and crowd onto "
                     "N(0, I), and reconstruction gets worse, on both sets. Below β = 1 the training digits gain, "
@@ -95,6 +102,7 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     for column, other in zip(st.columns(len(family)), family, strict=True):
         with column:
             st.subheader(f"β = {other.beta:g}")
+            st.caption(ui.plain(ui.describe_model(other.name)))
             extent = (-4.0, 4.0, -4.0, 4.0)
             fig = ui.map_figure(extent, height=260)
             ui.add_means_raster(fig, other, extent)
@@ -107,6 +115,29 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
             ui.show_digit(ui.mosaic_strip(explore.decode(other.model, grid), 8, 8, pad=0), "manifold, |z| ≤ 2", size=240)
     st.caption("Maps: test means on the same axes, with the prior's 1σ and 2σ circles. The same z's are decoded in "
                "every column, so the differences are the models'.")
+
+
+def choose_family(candidates: list[ui.Loaded]) -> list[ui.Loaded]:
+    """The models to compare: by default those trained like the one in the sidebar (else the largest
+    such group); the visitor may add or drop any. Sorted by beta."""
+    groups = ui.group_by_recipe(candidates)
+    mine = next((other.recipe for other in candidates if other.name == m.name), None)
+    default = groups[mine] if mine in groups else max(groups.values(), key=len)
+    by_name = {other.name: other for other in candidates}
+    chosen = st.multiselect("Models compared", list(by_name), default=[other.name for other in default],
+                            key="to_family", max_selections=len(SERIES_COLORS),
+                            format_func=lambda name: f"β = {by_name[name].beta:g} · {ui.describe_model(name)}",
+                            help="The app's own 2-D VAEs of this dataset. By default, those trained with the same "
+                                 "recipe (architecture, epochs, batch, learning rate) as the one in the sidebar, so "
+                                 "that only β differs.")
+    family = sorted((by_name[name] for name in chosen), key=lambda other: other.beta)
+    recipes = ui.group_by_recipe(family)
+    if len(recipes) > 1:
+        st.warning(ui.plain("These models differ in more than β: " + "; ".join(
+            f"{', '.join(f'β = {o.beta:g}' for o in members)}: {recipe.describe()}" for recipe, members in recipes.items())
+            + ". Each line on the chart joins one recipe's models; between lines the differences are not β's alone."),
+            icon=":material/compare_arrows:")
+    return family
 
 
 def blur(m: ui.Loaded, seed: int) -> None:
@@ -157,14 +188,15 @@ per_epoch(names)
 st.header("β side by side", divider="gray")
 # Like with like: the app's own 2-D MLP VAEs of one dataset; an imported model (another architecture,
 # or a β its file never said) is not placed among them.
-family = [other for other in map(ui.try_load, names)
-          if other is not None and other.is_native and other.is_vae and other.beta is not None and other.dim == 2
-          and other.dataset == m.dataset and ui.test_terms(other)]
-family.sort(key=lambda other: other.beta)
+candidates = [other for other in map(ui.try_load, names)
+              if other is not None and other.is_native and other.is_vae and other.beta is not None and other.dim == 2
+              and other.dataset == m.dataset and ui.test_terms(other)]
 seed = ui.seed_button("to_seed", "New samples")
+family = choose_family(candidates) if candidates else []
 if len(family) < 2:
     st.info(f"Fewer than two 2-D VAEs on {m.dataset} with measured test terms (the dataset or a training record "
-            "is needed) in the models folder: nothing to compare. Train one with another --beta (see the README).")
+            "is needed) are chosen: nothing to compare. Train one with another β on the Train page or with "
+            "`latent-explorer train --beta` (see the README).")
 else:
     beta_side_by_side(family, seed)
 st.header("Blur you can see", divider="gray")

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 
+from vae_core.analysis.summary import read_summary
 from vae_core.data.datasets import load_split
 from vae_core.models.config import VAEConfig
-from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.checkpoint import file_sha256, load_checkpoint
 from vae_core.storage.latents import load_latent_cache
-from vae_core.storage.store import cache_path_for, delete, files_for_path
+from vae_core.storage.store import cache_path_for, delete, files_for_path, model_files
 from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
 from vae_core.training.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
 
@@ -103,8 +104,11 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert len(metrics["history"]) == 2 and "test_kl" in metrics["history"][-1]
     assert len(load_latent_cache(cache_path_for(path)).mu) == 10_000
     assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
+    files = model_files(view.model_name, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [path.name, cache_path_for(path).name, cache_path_for(path, True).name])
+        [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name])
+    summary = read_summary(files.summary, file_sha256(path))
+    assert summary["prior_verdict"]["n"] == 4000 and len(summary["test_terms"]) == 2, "measured when saved"
     delete(files_for_path(path))
     assert not any(tmp_path.iterdir())
 

@@ -14,6 +14,37 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """Everything but beta that shapes a trained VAE: compare models across beta only when these agree,
+    or the comparison measures the other differences too (a 1-epoch run beside 150-epoch ones)."""
+
+    dataset: str
+    hidden_dims: tuple[int, ...]
+    latent_dim: int
+    epochs: int | None
+    batch_size: int | None
+    lr: float | None
+
+    @classmethod
+    def of(cls, config, metrics: dict) -> Recipe:
+        """From a native checkpoint's VAEConfig and metrics (missing training settings stay None)."""
+        number = lambda key: metrics.get(key) if isinstance(metrics.get(key), int | float) else None  # noqa: E731
+        return cls(config.dataset, tuple(config.hidden_dims), config.latent_dim, number("epochs"),
+                   number("batch_size"), number("lr"))
+
+    def describe(self) -> str:
+        """E.g. "MLP 512-256, 150 epochs, batch 256, lr 0.002"."""
+        parts = [f"MLP {'-'.join(map(str, self.hidden_dims))}"]
+        if self.epochs is not None:
+            parts.append(f"{self.epochs:g} epoch{'s' if self.epochs != 1 else ''}")
+        if self.batch_size is not None:
+            parts.append(f"batch {self.batch_size:g}")
+        if self.lr is not None:
+            parts.append(f"lr {self.lr:g}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
 class Between:
     """A z on the border between two classes, and the nearest test digit of each class to it.
 

@@ -5,6 +5,7 @@
     latent-explorer encode ...     vae_core.commands.encode      encode image files
     latent-explorer latents ...    vae_core.storage.latents      rebuild a model's latent caches
     latent-explorer import ...     vae_core.commands.importer    bring in a VAE trained elsewhere
+    latent-explorer summary ...    vae_core.analysis.summary     (re)measure what the pages show of a model
 
 `latent-explorer SUBCOMMAND --help` shows its options (`python -m vae_core.training.train` and the like work too).
 """
@@ -16,7 +17,8 @@ import sys
 from vae_core.commands.run import run_cli
 
 SUBCOMMANDS = {"train": "vae_core.training.train", "evaluate": "vae_core.analysis.evaluate", "encode": "vae_core.commands.encode",
-               "latents": "vae_core.storage.latents", "import": "vae_core.commands.importer"}
+               "latents": "vae_core.storage.latents", "import": "vae_core.commands.importer",
+               "summary": "vae_core.analysis.summary"}
 
 
 def main(argv: list[str] | None = None) -> None:

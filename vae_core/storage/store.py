@@ -69,14 +69,19 @@ class ModelFiles:
         return self.folder / f"{self.name}{'.train_latents' if train else '.latents'}.npz"
 
     @property
+    def summary(self) -> Path:
+        """What the pages show of the model alone, measured when it was saved (vae_core.analysis.summary)."""
+        return self.folder / f"{self.name}.summary.json"
+
+    @property
     def all_files(self) -> list[Path]:
-        return [*self.weights, self.cache(), self.cache(train=True)]
+        return [*self.weights, self.cache(), self.cache(train=True), self.summary]
 
     @property
     def every_name(self) -> list[Path]:
         """Every file a model of this name can have, in either format."""
         onnx = [self.folder / f"{self.name}{suffix}" for suffix in (MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX)]
-        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True)]
+        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True), self.summary]
 
     def stamp(self) -> int:
         """A number that changes whenever any of the model's weight files changes (sum of mtimes in ns)."""
@@ -141,14 +146,16 @@ def load_cache(files: ModelFiles, model: LatentModel, main_sha256: str, train: b
 
 
 def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: LatentModel, data_root: Path) -> None:
-    """Write a model's files (`writers`: (final path, write(tmp_path)); the first is `files.main`) and
-    both latent caches as one unit.
+    """Write a model's files (`writers`: (final path, write(tmp_path)); the first is `files.main`), both
+    latent caches and its summary as one unit.
 
     All are written to temporary files first (the slow part: encoding 70,000 images), then renamed:
     the caches, the other parts, the main file last. A kill before the renames leaves the old unit;
     stale temporaries are removed before the next save of the same name. Each cache records the new
     main file's hash, so even a kill between the renames is refused on loading rather than shown.
     """
+    from vae_core.analysis.summary import build_summary, write_summary  # it measures with vae_core.analysis
+
     files.folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(files.folder, [p.name for p in files.every_name])
     staged: list[tuple[Path, Path]] = []
@@ -159,6 +166,8 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
         for train in (True, False):
             cache = encode_split(model, data_root, train, digest)
             staged.insert(0, (stage(files.cache(train), lambda tmp, c=cache: save_npz(tmp, c)), files.cache(train)))
+        summary = build_summary(model, digest, data_root)
+        staged.insert(0, (stage(files.summary, lambda tmp: write_summary(tmp, summary)), files.summary))
         main = staged[len(staged) - len(writers)]
         for tmp, final in [*(pair for pair in staged if pair is not main), main]:  # the main file last
             os.replace(tmp, final)
