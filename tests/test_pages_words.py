@@ -1,0 +1,62 @@
+"""AppTest runs that read the pages' words with the Fashion-MNIST model: the dataset's own words
+("item of clothing", not "digit"), articles, an autoencoder's codes, and a warning for an upload
+that looks like nothing in the dataset."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_pages import FIXTURE, REPO, assert_ok, run_page, warnings
+from vae_core.data.datasets import with_article
+
+FASHION = "fashion_vae_z2"
+needs_fashion = pytest.mark.skipif(
+    not (REPO / "models" / f"{FASHION}.pt").exists()
+    or not (REPO / "models" / "classifiers" / "fashion-mnist_cnn.pt").exists(),
+    reason="the Fashion-MNIST model and its classifier are not in models/",
+)
+
+
+def texts(at) -> str:
+    """Titles, captions, Markdown, notes and widget labels of a run, as one string."""
+    parts = [e.value for kind in ("title", "caption", "markdown", "info", "warning", "error") for e in at.get(kind)]
+    parts += [w.label for kind in ("toggle", "file_uploader") for w in at.get(kind)]
+    return " ".join(parts)
+
+
+def test_articles_follow_the_sound_of_the_word():
+    assert [with_article(w) for w in ("Ankle boot", "Bag", "8", "1", "item of clothing", "digit")] == [
+        "an Ankle boot", "a Bag", "an 8", "a 1", "an item of clothing", "a digit"]
+
+
+@needs_fashion
+def test_encode_page_speaks_of_clothing_and_has_no_slant_for_fashion():
+    at = run_page("pages/1_Encode_a_digit.py", model=FASHION)
+    assert_ok(at)
+    assert at.title[0].value == "Encode an item of clothing"
+    assert "Upload or draw an item of clothing to see where the encoder puts it." in texts(at)
+    assert not re.search(r"\bdigit", " ".join(e.value for e in at.title) + " ".join(e.value for e in at.info))
+    assert not [t for t in at.toggle if t.key == "enc_deslant"]  # slant is handwriting's
+
+
+@needs_fashion
+def test_a_drawn_digit_given_to_the_fashion_model_is_flagged_and_its_neighbours_are_no_verdict():
+    drawing = FIXTURE.parent / "uploads" / "canvas_0001_1.png"  # a drawn 1: the classifier's best guess gets 38 %
+    at = run_page("pages/1_Encode_a_digit.py", model=FASHION)
+    at.file_uploader(key="enc_upload").upload(drawing.name, drawing.read_bytes(), "image/png")
+    at.run()
+    assert_ok(at)
+    assert ("This may not look like any item of clothing in Fashion-MNIST: a classifier trained on it is unsure what "
+            "it is (its best guess, Dress, gets 38%).") in warnings(at)
+    assert "mostly" not in texts(at)
+
+
+@needs_fashion
+def test_an_item_the_classifier_knows_gets_no_warning_and_a_located_not_judged_neighbourhood():
+    seven = run_page("pages/1_Encode_a_digit.py")  # the MNIST model and a real MNIST 7
+    seven.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
+    seven.run()
+    assert_ok(seven)
+    assert "may not look like" not in warnings(seven)
+    assert "On the map it lands among test digits labelled **7**: " in texts(seven)
