@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from vae_core.data.datasets import DISPLAY_NAME
 from vae_core.storage.settings import models_dir
 
 from .link import Parsed, parse_choice, parse_number, parse_z
 from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error
 from .navigation import ensure_app_navigation
-from .text import plain
+from .text import plain, plural
 
 
 # ------------------------------------------------------------- URL params
@@ -96,7 +97,7 @@ def _model_card(m: Loaded) -> None:
         lines.append(f"{loss}recon {number('recon'):.1f}{kl}")
     epochs = m.metrics.get("epochs")
     if isinstance(epochs, int):
-        lines.append(f"{epochs} epochs on {info.dataset.upper()}")
+        lines.append(f"{plural(epochs, 'epoch')} on {DISPLAY_NAME.get(info.dataset, info.dataset)}")
     st.sidebar.caption("  \n".join(lines))
 
 

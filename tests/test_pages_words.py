@@ -3,10 +3,12 @@
 that looks like nothing in the dataset."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+import explorer_ui as ui
 from tests.test_pages import FIXTURE, REPO, assert_ok, run_page, warnings
 from vae_core.data.datasets import with_article
 
@@ -60,3 +62,25 @@ def test_an_item_the_classifier_knows_gets_no_warning_and_a_located_not_judged_n
     assert_ok(seven)
     assert "may not look like" not in warnings(seven)
     assert "On the map it lands among test digits labelled **7**: " in texts(seven)
+
+
+@needs_fashion
+def test_trade_off_page_says_what_the_halfway_image_decodes_as_and_names_models_as_the_selector_does():
+    at = run_page("pages/5_Trade_off.py", model=FASHION)
+    assert_ok(at)
+    blur = next(c.value for c in at.caption if "lies on the line between" in c.value)
+    assert blur.startswith("z = (0.384, -0.492) lies")
+    assert "A classifier trained on the dataset takes it for a Bag (54%)." in blur
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert {t["name"] for t in curves} == {f"{ui.describe_model(FASHION)} · train", f"{ui.describe_model(FASHION)} · test"}
+    assert "every item's posterior small" in texts(at) and "several items, and samples blur" in texts(at)
+
+
+def test_the_model_card_says_1_epoch_and_the_datasets_own_name():
+    assert (ui.plural(1, "epoch"), ui.plural(60, "epoch"), ui.plural(1000, "epoch")) == ("1 epoch", "60 epochs", "1,000 epochs")
+
+
+@needs_fashion
+def test_the_sidebar_names_fashion_mnist_as_it_is_spelt():
+    at = run_page("pages/2_Manifold.py", model=FASHION)
+    assert "60 epochs on Fashion-MNIST" in " ".join(c.value for c in at.sidebar.caption)
