@@ -66,6 +66,10 @@ def sidebar_model() -> Loaded:
         st.error(f"No models found: expected checkpoints like {DEFAULT_MODEL}.pt in {plain(str(models_dir()))}.")
         st.stop()
     remembered = st.session_state.get("_model")
+    if remembered is not None and remembered not in names:  # deleted, e.g. in another tab, while this one showed it
+        st.warning(plain(f"The model {remembered} that this tab showed is gone (deleted or moved out of the models "
+                         "folder); showing the default model instead."), icon=":material/delete:")
+        remembered = None
     default = remembered if remembered in names else (DEFAULT_MODEL if DEFAULT_MODEL in names else names[0])
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name

@@ -84,3 +84,26 @@ def test_the_model_card_says_1_epoch_and_the_datasets_own_name():
 def test_the_sidebar_names_fashion_mnist_as_it_is_spelt():
     at = run_page("pages/2_Manifold.py", model=FASHION)
     assert "60 epochs on Fashion-MNIST" in " ".join(c.value for c in at.sidebar.caption)
+
+
+@needs_fashion
+def test_the_other_pages_use_the_datasets_words_and_an_autoencoders_codes():
+    prior = run_page("pages/3_Prior_vs_posterior.py", model=FASHION)
+    assert "Test items inside the 3σ circle" in [mt.label for mt in prior.metric]
+    interpolate = run_page("pages/4_Interpolate.py", model=ui.AE_MODEL)
+    assert interpolate.caption[0].value.startswith("Pick two test digits; their codes are the endpoints.")
+    assert interpolate.number_input(key="ip_a").label == "Start: test digit #"
+    latent_map = run_page("pages/0_Latent_map.py", model=ui.AE_MODEL)
+    assert latent_map.caption[0].value.startswith("Each dot is the code z (the encoder output) of one test digit under "
+                                                  "the plain autoencoder")
+
+
+def test_a_tab_on_a_deleted_model_says_it_is_gone_then_shows_the_default():
+    at = run_page("pages/2_Manifold.py")
+    at.session_state["_model"] = "my_deleted_model"  # what this tab showed, deleted since (e.g. in another tab)
+    at.query_params.clear()  # a page switch drops the link's parameters; the session remembers the model
+    at.run()
+    assert_ok(at)
+    assert ("The model my_deleted_model that this tab showed is gone (deleted or moved out of the models folder); "
+            "showing the default model instead.") in warnings(at)
+    assert at.sidebar.selectbox[0].value == ui.DEFAULT_MODEL
