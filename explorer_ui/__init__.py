@@ -71,11 +71,11 @@ from .plots import (
     means_raster,
     union_extent,
 )
-from .text import plain
+from .text import plain, plural
 from .training import SHIPPED_MODELS, deletable_models, delete_model, session_token, training_jobs
 
 __all__ = [
-    "plain",
+    "plain", "plural",
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",

@@ -9,7 +9,8 @@ import streamlit as st
 from vae_core.storage.settings import REPO
 
 PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide")
-# (page file, title, icon); the first is the home page.
+# (page file, title, icon); the first is the home page. A page's address is its title's ("Reconstruction vs KL"
+# at /reconstruction_vs_kl), except where URL_PATHS keeps the one its file gave it.
 PAGES = [
     ("pages/0_Latent_map.py", "Latent map", ":material/scatter_plot:"),
     ("pages/1_Encode_a_digit.py", "Encode a digit", ":material/draw:"),
@@ -19,6 +20,9 @@ PAGES = [
     ("pages/5_Trade_off.py", "Reconstruction vs KL", ":material/balance:"),
     ("pages/6_Train.py", "Train a model", ":material/model_training:"),
 ]
+URL_PATHS = {"Reconstruction vs KL": "reconstruction_vs_kl"}
+# Addresses pages had before, which old links and bookmarks still use: each leads to its page, with the link's parameters.
+OLD_PATHS = {"Trade_off": "Reconstruction vs KL"}
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
 
 # Streamlit pushes a browser-history entry for every change of the link's
@@ -43,14 +47,21 @@ def navigation():
     _run.from_app = True
     with st.sidebar:
         _one_entry_per_page(key="one_history_entry_per_page", height="content")
-    return st.navigation([page(title) for _, title, _ in PAGES])
+    return st.navigation([page(title) for _, title, _ in PAGES] + [_redirect(old, title) for old, title in OLD_PATHS.items()])
+
+
+def _redirect(old_path: str, title: str) -> st.Page:
+    """A hidden page at `old_path` that switches to the page `title` at its own address, keeping the link's parameters."""
+    def go() -> None:
+        st.switch_page(page(title), query_params=st.query_params.to_dict())
+    return st.Page(go, title=title, url_path=old_path, visibility="hidden")
 
 
 def page(title: str) -> st.Page:
     """The app's page of that title (for st.switch_page)."""
     for i, (path, name, icon) in enumerate(PAGES):
         if name == title:
-            return st.Page(REPO / path, title=name, icon=icon, default=i == 0)
+            return st.Page(REPO / path, title=name, icon=icon, default=i == 0, url_path=URL_PATHS.get(name))
     raise KeyError(title)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from vae_core.data.datasets import DISPLAY_NAME
 from vae_core.storage.settings import models_dir
 
 from .link import Parsed, parse_choice, parse_number, parse_z
 from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error
 from .navigation import ensure_app_navigation
-from .text import plain
+from .text import plain, plural
 
 
 # ------------------------------------------------------------- URL params
@@ -65,6 +66,10 @@ def sidebar_model() -> Loaded:
         st.error(f"No models found: expected checkpoints like {DEFAULT_MODEL}.pt in {plain(str(models_dir()))}.")
         st.stop()
     remembered = st.session_state.get("_model")
+    if remembered is not None and remembered not in names:  # deleted, e.g. in another tab, while this one showed it
+        st.warning(plain(f"The model {remembered} that this tab showed is gone (deleted or moved out of the models "
+                         "folder); showing the default model instead."), icon=":material/delete:")
+        remembered = None
     default = remembered if remembered in names else (DEFAULT_MODEL if DEFAULT_MODEL in names else names[0])
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name
@@ -96,7 +101,7 @@ def _model_card(m: Loaded) -> None:
         lines.append(f"{loss}recon {number('recon'):.1f}{kl}")
     epochs = m.metrics.get("epochs")
     if isinstance(epochs, int):
-        lines.append(f"{epochs} epochs on {info.dataset.upper()}")
+        lines.append(f"{plural(epochs, 'epoch')} on {DISPLAY_NAME.get(info.dataset, info.dataset)}")
     st.sidebar.caption("  \n".join(lines))
 
 

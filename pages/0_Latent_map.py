@@ -62,7 +62,8 @@ m = ui.sidebar_model()
 ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split"])
 st.title("Latent map")
 st.caption(
-    f"Each dot is the posterior mean μ of one test {ITEM_WORD[m.dataset]} under the {m.kind_label}"
+    f"Each dot is {'the posterior mean μ' if m.is_vae else 'the code z (the encoder output)'} of one test "
+    f"{ITEM_WORD[m.dataset]} under the {m.kind_label}"
     + (f", projected from {m.dim} dimensions onto the plane of their first two principal components (hovering "
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover (or drag a finger) anywhere to decode "

@@ -1,4 +1,4 @@
-"""Encode a digit: upload or draw one, see its posterior q(z|x) and samples from it."""
+"""Encode an image: upload or draw a digit (or an item of clothing), see its posterior q(z|x) and samples from it."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -6,17 +6,21 @@ from streamlit_drawable_canvas import st_canvas
 
 import explorer_ui as ui
 from vae_core.analysis import explore
-from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
+from vae_core.data.datasets import DISPLAY_NAME, ITEM_WORD, LABEL_NAMES, THING, with_article
 
 N_SAMPLES = 16
 NEIGHBOURS = 15  # the test means nearest mu that vote on what it is
 CLEAR_MAJORITY = 10  # of the NEIGHBOURS; fewer and the map can't say which digit it is
+UNSURE = 0.5  # the classifier's top probability below which an upload may not look like the dataset at all
 CANVAS_PX = 224  # 8 x 28; a canvas has a fixed size, and this one fits the input column of a 1280-px window
 
 m = ui.sidebar_model()
-st.title("Encode a digit")
-st.caption("Upload a photo or scan of one handwritten digit, or draw one. It is cropped, scaled and centred "
-           "the way MNIST was made, then the encoder maps it to its posterior q(z|x) = N(μ, σ²).")
+thing, item, dataset_name = THING[m.dataset], ITEM_WORD[m.dataset], DISPLAY_NAME[m.dataset]
+st.title(f"Encode {with_article(thing)}")
+st.caption(f"Upload a photo or scan of one {thing}, or draw one. It is cropped, scaled and centred the way MNIST's "
+           "digits were" + ("" if m.dataset == "mnist" else f" ({dataset_name}'s items fill more of their frame)")
+           + ", then the encoder maps it to " + ("its posterior q(z|x) = N(μ, σ²)." if m.is_vae else
+                                                 "its code z, a single point."))
 
 
 def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
@@ -27,23 +31,23 @@ def per_dimension(m: ui.Loaded, enc: ui.Encoded) -> None:
                   "variance of μ over the test set": m.mu.var(axis=0), "active unit": active},
                  hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.3f")
                                                  for c in ("μ", "σ", "KL (nats)", "variance of μ over the test set")})
-    rule = "their μ varies over the test digits (variance > 0.01; Burda et al. 2016)"
+    rule = f"their μ varies over the test {item}s (variance > 0.01; Burda et al. 2016)"
     if active.all():
         st.caption(f"All {m.dim} dimensions are active units: {rule}. None has collapsed onto the prior.")
     else:
         st.caption(f"{int(active.sum())} of {m.dim} dimensions are active units: {rule}. The others have σ ≈ 1 and "
-                   "μ ≈ 0 for every digit: the KL term pushed them onto the prior, they carry no information and cost "
+                   f"μ ≈ 0 for every {item}: the KL term pushed them onto the prior, they carry no information and cost "
                    "almost no KL.")
 
 
 def neighbours(m: ui.Loaded, enc: ui.Encoded) -> None:
     """What the test means nearest mu say, and a note when they disagree."""
     counts = explore.neighbour_counts(m.mu, m.cache.labels, enc.mu, NEIGHBOURS, len(LABEL_NAMES[m.dataset]))
-    names, item = LABEL_NAMES[m.dataset], ITEM_WORD[m.dataset]
+    names = LABEL_NAMES[m.dataset]
     top = int(counts.argmax())
-    if counts[top] >= CLEAR_MAJORITY:
-        st.caption(f"Its {NEIGHBOURS} nearest test {item}s on the map are mostly **{ui.plain(names[top])}** "
-                   f"({counts[top]} of {NEIGHBOURS}).")
+    if counts[top] >= CLEAR_MAJORITY:  # where the encoder put it, which is no verdict on what it is
+        st.caption(f"On the map it lands among test {item}s labelled **{ui.plain(names[top])}**: {counts[top]} of its "
+                   f"{NEIGHBOURS} nearest.")
         return
     split = ", ".join(f"{n} {'is' if n == 1 else 'are'} {ui.plain(names[i])}"
                       for i, n in sorted(enumerate(counts), key=lambda p: -p[1]) if n)
@@ -52,28 +56,43 @@ def neighbours(m: ui.Loaded, enc: ui.Encoded) -> None:
                icon=":material/call_split:")
 
 
+def doubt(m: ui.Loaded, enc: ui.Encoded) -> None:
+    """A warning when the dataset's classifier cannot name the input: the upload may be nothing like the dataset
+    (a digit given to the Fashion-MNIST model), and the map's neighbours then only say where it landed."""
+    probabilities = ui.classify(m.dataset, enc.x[None])
+    if probabilities is None or probabilities[0].max() >= UNSURE:
+        return
+    best = int(probabilities[0].argmax())
+    st.warning(ui.plain(f"This may not look like any {thing} in {dataset_name}: a classifier trained on it is unsure "
+                        f"what it is (its best guess, {LABEL_NAMES[m.dataset][best]}, gets {probabilities[0, best]:.0%}). "
+                        "The encoder places any image somewhere; the neighbours below say where, not what it is."),
+               icon=":material/help:")
+
+
 source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
     mode = st.segmented_control("Input", ["Upload", "Draw"], default="Upload", key="enc_mode",
                                 label_visibility="collapsed")
     data = None
     if mode == "Draw":
-        st.caption("Draw one digit, large and centred, like on paper.")
+        st.caption(f"Draw one {thing}, large and centred, like on paper.")
         st.space(24)  # room for the canvas toolbar: on hover it pops up ~35 px above the canvas, over whatever is there
         canvas = st_canvas(stroke_width=14, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_PX,
                            width=CANVAS_PX, drawing_mode="freedraw", key="enc_canvas", return_image_data=True)
         if canvas.json_data and canvas.json_data.get("objects"):
             data = canvas.image_bytes
     else:
-        upload = st.file_uploader("An image of one digit", type=ui.UPLOAD_TYPES, key="enc_upload",
+        upload = st.file_uploader(f"An image of one {thing}", type=ui.UPLOAD_TYPES, key="enc_upload",
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
             data = upload.getvalue()
-    ui.init_state("enc_deslant", ui.param_choice("slant", ["mnist", "own"], "mnist") == "mnist")
-    deslant = st.toggle("Match MNIST's slant", key="enc_deslant",
-                        help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
-                        "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
-    ui.set_params(slant=None if deslant else "own")
+    deslant = False  # only handwriting has a slant to match
+    if m.dataset == "mnist":
+        ui.init_state("enc_deslant", ui.param_choice("slant", ["mnist", "own"], "mnist") == "mnist")
+        deslant = st.toggle("Match MNIST's slant", key="enc_deslant",
+                            help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
+                            "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
+    ui.set_params(slant=None if deslant or m.dataset != "mnist" else "own")
 
 enc = None
 if data is not None:  # an empty upload gets its message too
@@ -81,11 +100,12 @@ if data is not None:  # an empty upload gets its message too
         enc = ui.encode_bytes(m, data, deslant)
     except ui.ImageDecodeError as exc:
         with source_col:
-            st.error(f"Could not use this image: {ui.plain(str(exc))}. Try another file or draw a digit.", icon="🚫")
+            st.error(f"Could not use this image: {ui.plain(str(exc))}. Try another file or draw "
+                     f"{with_article(thing)}.", icon="🚫")
 
 with result_col:
     if enc is None:
-        st.info("Upload or draw a digit to see where the encoder puts it.", icon=":material/arrow_back:")
+        st.info(f"Upload or draw {with_article(thing)} to see where the encoder puts it.", icon=":material/arrow_back:")
         st.stop()
     cols = st.columns(3)
     with cols[0]:
@@ -104,6 +124,7 @@ with result_col:
     c1, c2 = st.columns([2, 1])
     c1.markdown(f"**μ** (encoder mean) = {fmt(enc.mu)}  \n**σ** (encoder std) = {fmt(enc.sigma)}")
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
+    doubt(m, enc)
     neighbours(m, enc)
     if m.dim > 2:
         per_dimension(m, enc)
@@ -171,4 +192,4 @@ with map_col:
     st.caption(("Solid: 1σ ellipse, dashed: 2σ, drawn at true scale on equal axes. Red rings: the samples."
                 + (f" Orange: the same ε with σ widened {spread}×." if z_wide is not None else "")
                 + (" Shown on the plane of the test means' first two principal components." if m.dim > 2 else ""))
-               if m.is_vae else "The cross marks μ, the whole of the autoencoder's code for this digit.")
+               if m.is_vae else f"The cross marks μ, the whole of the autoencoder's code for this {thing}.")

@@ -5,7 +5,7 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core.analysis import explore
-from vae_core.data.datasets import LABEL_NAMES
+from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 selected = ui.sidebar_model()
 st.title("Prior vs posterior")
@@ -49,7 +49,7 @@ def metrics(m: ui.Loaded) -> None:
                   help="Averaged over the 10,000 test digits. A point-mass code (σ = 0) has infinite KL.",
                   width="content")
         inside = explore.fraction_within(m.plane - m.projection.to_plane(np.zeros(m.dim)), 3.0)
-        st.metric("Test digits inside the 3σ circle", f"{100 * inside:.0f} %",
+        st.metric(f"Test {ITEM_WORD[m.dataset]}s inside the 3σ circle", f"{100 * inside:.0f} %",
                   help="Share of test means within radius 3 of the origin; the prior puts 98.9 % of its mass "
                        "there.", width="content")
     mean, std = explore.moments(m.mu)

@@ -5,13 +5,14 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core.analysis import explore
-from vae_core.data.datasets import LABEL_NAMES
+from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
 
 m = ui.sidebar_model()
 st.title("Interpolate")
-st.caption("Pick two test digits; their posterior means are the endpoints. Linear interpolation walks the straight "
+st.caption(f"Pick two test {ITEM_WORD[m.dataset]}s; their {'posterior means' if m.is_vae else 'codes'} are the endpoints. "
+           "Linear interpolation walks the straight "
            "line; spherical interpolation (slerp) turns the direction at constant speed around the origin and "
            "changes the length linearly. In high dimensions N(0, I) puts almost all its mass near a shell of "
            "radius √D, and the straight line's middle dips inside it; slerp stays on it.")
@@ -32,13 +33,13 @@ def _random_pair() -> None:
 
 
 c1, c2, c3, c4 = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-a = c1.number_input("Start: test digit #", 0, last, key="ip_a", step=1)
-b = c2.number_input("End: test digit #", 0, last, key="ip_b", step=1)
+a = c1.number_input(f"Start: test {ITEM_WORD[m.dataset]} #", 0, last, key="ip_a", step=1)
+b = c2.number_input(f"End: test {ITEM_WORD[m.dataset]} #", 0, last, key="ip_b", step=1)
 steps = c3.slider("Steps", 3, 24, key="ip_steps")
 c4.button("Random pair", icon=":material/shuffle:", on_click=_random_pair)
 ui.set_params(a=a, b=b, steps=steps)
 if a == b:
-    st.info("Start and end are the same digit: pick two different ones for a path.")
+    st.info(f"Start and end are the same {ITEM_WORD[m.dataset]}: pick two different ones for a path.")
 
 paths = {"linear": explore.lerp(m.mu[a], m.mu[b], steps), "spherical": explore.slerp(m.mu[a], m.mu[b], steps)}
 colors = {"linear": "#111111", "spherical": "#d62728"}

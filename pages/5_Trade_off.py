@@ -6,17 +6,18 @@ import streamlit as st
 
 import explorer_ui as ui
 from vae_core.analysis import explore, tradeoff
-from vae_core.data.datasets import LABEL_NAMES, LABEL_WORD
+from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES, LABEL_WORD, with_article
 
 SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 
 m = ui.sidebar_model()
 st.title("Reconstruction vs KL")
+item = ITEM_WORD[m.dataset]
 st.markdown(
-    "A VAE minimises **reconstruction + β·KL**. Reconstruction, −log p(x|z), wants every digit's posterior small "
+    f"A VAE minimises **reconstruction + β·KL**. Reconstruction, −log p(x|z), wants every {item}'s posterior small "
     "and far from the others, so z pins down the image. The KL term, KL(q(z|x) ‖ N(0, I)), wants every "
     "posterior wide and centred on 0, so that z ~ N(0, I) decodes into something real. They pull against each "
-    "other: where posteriors overlap, one z must decode to an average of several digits, and samples blur. "
+    f"other: where posteriors overlap, one z must decode to an average of several {item}s, and samples blur. "
     "β sets the exchange rate (β = 1 is the ELBO of Kingma & Welling 2014)."
 )
 
@@ -27,10 +28,13 @@ def per_epoch(names: list[str]) -> None:
                             max_selections=len(SERIES_COLORS))
     loaded = [other for other in map(ui.load_or_error, chosen) if other is not None]
     curves, missing_test = ui.history_figure(
-        [(other.name, other.history, other.is_vae, color) for color, other in zip(SERIES_COLORS, loaded, strict=False)])
+        [(ui.describe_model(other.name), other.history, other.is_vae, color)
+         for color, other in zip(SERIES_COLORS, loaded, strict=False)])
     st.plotly_chart(curves, key="to_curves_fig", config={"displaylogo": False})
-    st.caption("Solid: running mean over each epoch's training batches; dashed: the test set after the epoch (one "
-               "posterior draw per image). The autoencoder has no KL term."
+    recorded = len(missing_test) < len(loaded)
+    st.caption("Solid: running mean over each epoch's training batches"
+               + ("; dashed: the test set after the epoch (one posterior draw per image)." if recorded else ".")
+               + (" The autoencoder has no KL term." if not all(other.is_vae for other in loaded) else "")
                + (f" Test curves were not recorded for {ui.plain(', '.join(missing_test))}." if missing_test
                   else ""))
 
@@ -140,6 +144,18 @@ def choose_family(candidates: list[ui.Loaded]) -> list[ui.Loaded]:
     return family
 
 
+def halfway_reading(m: ui.Loaded, image: np.ndarray) -> str:
+    """What the dataset's classifier takes the border's decoding for: it need not be either end's class."""
+    probabilities = ui.classify(m.dataset, image[None])
+    if probabilities is None:
+        return ""
+    best = int(probabilities[0].argmax())
+    name, share = LABEL_NAMES[m.dataset][best], f"{probabilities[0, best]:.0%}"
+    if probabilities[0, best] < 0.5:
+        return f"A classifier trained on the dataset cannot name it (its best guess, {name}, gets {share})."
+    return f"A classifier trained on the dataset takes it for {with_article(name)} ({share})."
+
+
 def blur(m: ui.Loaded, seed: int) -> None:
     """Halfway between two clusters: the decoder's probabilities, a Bernoulli sample, and the neighbours."""
     names_of = LABEL_NAMES[m.dataset]
@@ -157,26 +173,27 @@ def blur(m: ui.Loaded, seed: int) -> None:
         return
     decoded = explore.decode(m.model, np.stack([m.mu[where.index_a], where.z, m.mu[where.index_b]]))
     originals = ui.dataset_images(m.dataset)
-    shown = [(decoded[0], f"decoder(μ) of test #{where.index_a}, a {names_of[a]}"),
+    shown = [(decoded[0], f"decoder(μ) of test #{where.index_a}, {with_article(names_of[a])}"),
              (decoded[1], "decoder(z) on the border: pixel probabilities"),
              (tradeoff.bernoulli_sample(decoded[1], seed), "a Bernoulli sample of those pixels"),
-             (decoded[2], f"decoder(μ) of test #{where.index_b}, a {names_of[b]}")]
-    if originals is not None:  # the digits themselves at both ends
+             (decoded[2], f"decoder(μ) of test #{where.index_b}, {with_article(names_of[b])}")]
+    if originals is not None:  # the test images themselves at both ends
         shown = [(originals[where.index_a] / 255.0, f"original test #{where.index_a}"), *shown,
                  (originals[where.index_b] / 255.0, f"original test #{where.index_b}")]
     for column, (image, caption) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
             ui.show_digit(image, caption, size=140)
-    st.caption(f"z = ({ui.format_z(where.z)}) lies on the line between the two classes' median codes, as far from the "
+    st.caption(f"z = ({ui.format_z(where.z).replace(',', ', ')}) lies on the line between the two classes' median codes, "
+               "as far from the "
                f"nearest test {names_of[a]} as from the nearest {names_of[b]}. The decoder's output is a probability per "
-               "pixel, and there it hedges between both: grey strokes. Drawing each "
-               "pixel from its probability does not make a sharper digit, only speckle, because the pixels are drawn "
+               f"pixel, and there it hedges: grey strokes. {halfway_reading(m, decoded[1])} Drawing each "
+               f"pixel from its probability does not make a sharper {item}, only speckle, because the pixels are drawn "
                "independently; that is why VAE figures show the probabilities.")
     grey = [tradeoff.grey_ink_share(image) for image in decoded]
     with st.container(horizontal=True):
         st.metric("Grey share of the ink on the border", f"{100 * grey[1]:.0f} %", width="content",
                   help="Of the pixels with any ink (> 0.2), the share that is grey (< 0.8).")
-        st.metric("… of the two digits' decodings", f"{50 * (grey[0] + grey[2]):.0f} %", width="content")
+        st.metric(f"… of the two {item}s' decodings", f"{50 * (grey[0] + grey[2]):.0f} %", width="content")
         if originals is not None:
             crisp = [tradeoff.grey_ink_share(originals[i] / 255.0) for i in (where.index_a, where.index_b)]
             st.metric("… of the two originals", f"{50 * sum(crisp):.0f} %", width="content")

@@ -38,7 +38,7 @@ def clock(seconds: float | None) -> str:
 def describe_settings(s: TrainSettings) -> str:
     beta = f" · β = {s.beta:g}" if s.kind == "vae" else ""
     return (f"{KIND_NAMES[s.kind]}{beta} · latent dim {s.latent_dim} · hidden {', '.join(map(str, s.hidden_dims))} "
-            f"· {DATASET_NAMES[s.dataset]}, {s.train_share:.0%} of the training set · {s.epochs} epochs · "
+            f"· {DATASET_NAMES[s.dataset]}, {s.train_share:.0%} of the training set · {ui.plain(ui.plural(s.epochs, 'epoch'))} · "
             f"batch {s.batch_size} · learning rate {s.lr:g} · seed {s.seed}")
 
 
@@ -49,24 +49,44 @@ def parse_hidden(text: str) -> tuple[int, ...] | None:
         return None
 
 
+FORM_DEFAULTS = dict(tr_dataset="mnist", tr_kind="vae", tr_latent=2, tr_beta=1.0, tr_hidden="256, 128", tr_share=100,
+                     tr_epochs=5, tr_batch=128, tr_lr=2e-3, tr_seed=0)
+
+
+def form_values(s: TrainSettings) -> dict:
+    """The form's fields for settings `s` (keys of FORM_DEFAULTS)."""
+    return dict(tr_dataset=s.dataset, tr_kind=s.kind, tr_latent=s.latent_dim, tr_beta=s.beta,
+                tr_hidden=", ".join(map(str, s.hidden_dims)), tr_share=round(100 * s.train_share), tr_epochs=s.epochs,
+                tr_batch=s.batch_size, tr_lr=s.lr, tr_seed=s.seed)
+
+
+def fill_form(view: JobView | None) -> None:
+    """The form's values: once per run this session started, that run's settings (the form is not drawn while
+    it runs, and Streamlit forgets the values of widgets it did not draw); else what was typed, or the defaults."""
+    if view is not None and view.owner == me and st.session_state.get("_tr_filled_from") != view.started:
+        st.session_state["_tr_filled_from"] = view.started
+        st.session_state.update(form_values(view.settings))
+    for key, value in FORM_DEFAULTS.items():
+        ui.init_state(key, value)
+
+
 def settings_form() -> TrainSettings | None:
     """The run's settings; returns them when the person presses Start and they are valid."""
     with st.form("train_form", border=True):
         left, middle, right = st.columns(3)
         dataset = left.selectbox("Dataset", list(DATASET_NAMES), format_func=DATASET_NAMES.get, key="tr_dataset")
-        kind = left.segmented_control("Model", list(KIND_NAMES), format_func=KIND_NAMES.get, default="vae",
-                                      key="tr_kind", required=True)
-        latent = left.number_input("Latent dimension", 2, 32, 2, key="tr_latent",
+        kind = left.segmented_control("Model", list(KIND_NAMES), format_func=KIND_NAMES.get, key="tr_kind", required=True)
+        latent = left.number_input("Latent dimension", 2, 32, key="tr_latent",
                                    help="2 draws z itself; more draws the plane of the means' first two principal components.")
-        beta = middle.number_input("β (weight of the KL term)", 0.0, 100.0, 1.0, 0.1, key="tr_beta",
+        beta = middle.number_input("β (weight of the KL term)", 0.0, 100.0, step=0.1, key="tr_beta",
                                    help="1 is the ELBO; the plain autoencoder has no KL term and ignores it.")
-        hidden = middle.text_input("Hidden sizes", "256, 128", key="tr_hidden",
+        hidden = middle.text_input("Hidden sizes", key="tr_hidden",
                                    help="Widths of the encoder's layers (1 to 4); the decoder mirrors them.")
-        share = middle.slider("Share of the training set", 1, 100, 100, format="%d%%", key="tr_share")
-        epochs = right.number_input("Epochs", 1, 200, 5, key="tr_epochs")
-        batch = right.selectbox("Batch size", BATCH_SIZES, index=BATCH_SIZES.index(128), key="tr_batch")
-        lr = right.number_input("Learning rate", 1e-5, 0.1, 2e-3, format="%.4f", step=5e-4, key="tr_lr")
-        seed = right.number_input("Seed", 0, 2**31 - 1, 0, key="tr_seed")
+        share = middle.slider("Share of the training set", 1, 100, format="%d%%", key="tr_share")
+        epochs = right.number_input("Epochs", 1, 200, key="tr_epochs")
+        batch = right.selectbox("Batch size", BATCH_SIZES, key="tr_batch")
+        lr = right.number_input("Learning rate", 1e-5, 0.1, format="%.4f", step=5e-4, key="tr_lr")
+        seed = right.number_input("Seed", 0, 2**31 - 1, key="tr_seed")
         started = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
     st.caption("The defaults (a 2-D VAE, 5 epochs of all of MNIST) take about a minute and a quarter on two CPU cores.")
     if not started:
@@ -209,6 +229,7 @@ if view is not None and view.active:
 else:
     if view is not None:
         result(view)
+    fill_form(view)
     chosen = settings_form()
     if chosen is not None:
         start(chosen)

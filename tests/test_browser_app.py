@@ -234,16 +234,19 @@ def test_every_page_opens_from_the_sidebar(page):
     (f"/Prior_vs_posterior?model={AE}", "Prior vs posterior", "Test digits inside the 3σ circle"),
     (f"/Interpolate?model={AE}&a=3&b=7&steps=5", "Interpolate", "‖z‖ along the path"),
     (f"/?model={AE}&idx=5", "Latent map", "Test digit #5 · digit"),
-], ids=["encode", "manifold-ae", "manifold-params", "prior-ae", "interpolate-ae", "home-ae-idx"])
+    (f"/Trade_off?model={AE}", "Reconstruction vs KL", "Blur you can see"),  # the old address leads to the new one
+], ids=["encode", "manifold-ae", "manifold-params", "prior-ae", "interpolate-ae", "home-ae-idx", "old-trade-off-link"])
 def test_direct_links_open_without_an_exception(page, path, title, check):
     open_page(page, path, title)
     assert_healthy(page)
+    if path.startswith("/Trade_off"):
+        expect(page).to_have_url(re.compile(r"/reconstruction_vs_kl\?model="))
     expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
     expect(page.get_by_test_id("stMain").get_by_text(check).first).to_be_visible()
     model = query(page).get("model")
     if f"model={AE}" in path:
         assert model == AE
-        expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile("^Plain autoencoder"))
+        expect(page.get_by_role("combobox", name="Model", exact=True)).to_have_value(re.compile("^Plain autoencoder"))
     else:
         assert model == VAE
 
@@ -256,7 +259,7 @@ def test_nonsense_link_parameters_warn_instead_of_failing(page):
     text = " ".join(warnings.all_inner_texts())
     for bad in ("model=nope", "z=abc", "idx=-3.5", "split=valid"):
         assert f"Ignoring the link parameter {bad}" in text, text
-    expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile("default"))
+    expect(page.get_by_role("combobox", name="Model", exact=True)).to_have_value(re.compile("default"))
     expect(page.locator(".lm-hint")).to_be_visible()  # nothing selected
 
     open_page(page, "/Manifold?n=abc&spacing=zigzag&r=1e9", "Manifold")

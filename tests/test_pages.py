@@ -318,7 +318,7 @@ def test_encode_page_upload_and_bad_file():
     at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
     at.run()
     assert_ok(at)
-    assert any("mostly **7** (" in c.value for c in at.caption)
+    assert any("among test digits labelled **7**: " in c.value for c in at.caption)
     assert len(at.image) >= 4  # original, input, reconstruction, samples
     samples = image_ids(at)
     at.button[0].click().run()  # "Draw new ε"

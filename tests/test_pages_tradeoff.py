@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import explorer_ui as ui
 from tests.test_pages import FIXTURE, REPO, assert_ok, image_ids, plotly_specs, run_page
 
 BETA_MODELS = ["mnist_vae_z2_beta0.1", "mnist_vae_z2", "mnist_vae_z2_beta4"]
@@ -34,14 +35,17 @@ def test_trade_off_page_orders_the_beta_models_along_rate_and_distortion():
 def test_trade_off_curves_show_train_and_test_per_model():
     at = run_page("pages/5_Trade_off.py")
     curves = plotly_specs(at)[0]
-    assert {trace["name"] for trace in curves["data"]} == {"mnist_vae_z2 · train"}
-    # The default was trained before training recorded the test set per epoch: the page says so.
-    assert any("Test curves were not recorded for mnist" in c.value for c in at.caption)
+    default, beta4 = ui.describe_model("mnist_vae_z2"), ui.describe_model("mnist_vae_z2_beta4")
+    assert {trace["name"] for trace in curves["data"]} == {f"{default} · train"}  # the selector's names
+    # The default was trained before training recorded the test set per epoch: the page says so, and no "dashed".
+    caption = next(c.value for c in at.caption if c.value.startswith("Solid:"))
+    assert "Test curves were not recorded for VAE · 2" in caption and "dashed" not in caption
     at.multiselect(key="to_curves").select("mnist_vae_z2_beta4").run()
     assert_ok(at)
     names = {t["name"] for t in plotly_specs(at)[0]["data"]}
-    assert {"mnist_vae_z2_beta4 · train", "mnist_vae_z2_beta4 · test"} <= names
-    kl_traces = [t for t in plotly_specs(at)[0]["data"] if t["name"].startswith("mnist_vae_z2_beta4") and t["xaxis"] == "x2"]
+    assert {f"{beta4} · train", f"{beta4} · test"} <= names
+    assert "dashed: the test set" in next(c.value for c in at.caption if c.value.startswith("Solid:"))
+    kl_traces = [t for t in plotly_specs(at)[0]["data"] if t["name"].startswith(beta4) and t["xaxis"] == "x2"]
     assert len(kl_traces) == 2 and len(kl_traces[0]["x"]) == 150
 
 

@@ -73,6 +73,9 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     assert name.startswith("mnist_vae_z2_beta1_") and name in re.sub(r"\\(.)", r"\1", at.success[0].value)
     assert name in at.sidebar.selectbox[0].options or ui.describe_model(name) in at.sidebar.selectbox[0].options
     assert len(at.get("plotly_chart")) == 2  # the finished run's curves and map stay on view
+    # The form was not drawn during the run, yet it comes back with the run's settings, not the defaults.
+    assert (at.number_input(key="tr_epochs").value, at.slider(key="tr_share").value, at.selectbox(key="tr_batch").value,
+            at.text_input(key="tr_hidden").value) == (3, 10, 64, "32")
     # Another page, another session: the model is in its selector, and it loads.
     other = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=60)
     other.query_params["model"] = name

@@ -21,6 +21,8 @@ class DatasetInfo:
     label_names: tuple[str, ...]  # what the labels 0-9 mean
     label_word: str  # what a label is called ("digit", "class")
     item_word: str  # what one image is called ("a test digit", "a test item")
+    display_name: str  # the dataset's name in sentences ("MNIST", "Fashion-MNIST")
+    thing: str  # what one image shows, for a person who uploads one ("handwritten digit")
     folder: str  # torchvision's folder: root/<folder>/raw holds the files
     download_bytes: int  # the four .gz files' sizes together, for a progress bar before the first byte
     system_folder: Path | None = None  # where a Debian package puts the files, read when the data root lacks them
@@ -28,9 +30,11 @@ class DatasetInfo:
 
 
 DATASET_INFO = {
-    "mnist": DatasetInfo(tuple(str(d) for d in range(10)), "digit", "digit", "MNIST", 11_594_722),
+    "mnist": DatasetInfo(tuple(str(d) for d in range(10)), "digit", "digit", "MNIST", "digit",
+                          "MNIST", 11_594_722),
     "fashion-mnist": DatasetInfo(("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-                                  "Bag", "Ankle boot"), "class", "item", "FashionMNIST", 30_878_645,
+                                  "Bag", "Ankle boot"), "class", "item", "Fashion-MNIST", "item of clothing",
+                                 "FashionMNIST", 30_878_645,
                                  Path("/usr/share/datasets/fashion-mnist")),  # apt-get install dataset-fashion-mnist
 }
 DATASETS = tuple(DATASET_INFO)
@@ -38,6 +42,14 @@ DATASETS = tuple(DATASET_INFO)
 LABEL_NAMES = {name: info.label_names for name, info in DATASET_INFO.items()}
 LABEL_WORD = {name: info.label_word for name, info in DATASET_INFO.items()}
 ITEM_WORD = {name: info.item_word for name, info in DATASET_INFO.items()}
+DISPLAY_NAME = {name: info.display_name for name, info in DATASET_INFO.items()}
+THING = {name: info.thing for name, info in DATASET_INFO.items()}
+
+
+def with_article(word: str) -> str:
+    """`word` after "a" or "an": "an Ankle boot", "an 8", "a Bag". By the first letter, which is right for every
+    label name here (labels are the words above or the digits 0-9, of which only 8 starts with a vowel sound)."""
+    return f"{'an' if word[:1].lower() in 'aeiou8' else 'a'} {word}"
 _RAW_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
