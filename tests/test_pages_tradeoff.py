@@ -2,10 +2,15 @@
 the classifier's verdict on prior samples, the classified manifold and the widened posterior samples."""
 from __future__ import annotations
 
+import re
+import shutil
+
 import pytest
 
 import explorer_ui as ui
 from tests.test_pages import FIXTURE, REPO, assert_ok, image_ids, plotly_specs, run_page
+from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.store import model_files, save_native
 
 BETA_MODELS = ["mnist_vae_z2_beta0.1", "mnist_vae_z2", "mnist_vae_z2_beta4"]
 needs_beta_models = pytest.mark.skipif(
@@ -94,3 +99,53 @@ def test_encode_page_widens_sigma_for_display_only():
     assert_ok(at)
     assert len(at.image) == true_scale + 1 and at.query_params["spread"] == "20"
     assert any("not the model's own" in (img.proto.imgs[0].caption if img.proto.imgs else "") for img in at.image)
+
+
+def test_the_prior_verdict_is_one_figure_on_both_pages():
+    """Prior vs posterior and the Reconstruction vs KL table quote the same draw of 4,000 samples."""
+    prior = run_page("pages/3_Prior_vs_posterior.py", seed=3)  # a new seed redraws the samples shown, not the verdict
+    named = next(m.value for m in prior.metric if m.label == "Named with p ≥ 0.9")
+    table = run_page("pages/5_Trade_off.py").dataframe[0].value
+    share = table.loc[table["model"] == ui.describe_model("mnist_vae_z2"), "confident prior samples"].item()
+    assert named == f"{share:.1f} %" == "76.1 %"  # the README's figure (tests/test_summary.py)
+
+
+@pytest.fixture
+def with_a_short_run(tmp_path, monkeypatch, data_root):
+    """A models folder with the three beta models and a 1-epoch beta-1 run of the same architecture."""
+    for name in BETA_MODELS:
+        for path in model_files(name, REPO / "models").all_files:
+            shutil.copy(path, tmp_path / path.name)
+    model, metrics = load_checkpoint(REPO / "models" / "mnist_vae_z2.pt")
+    short = "mnist_vae_z2_beta1_20261203-1812"
+    save_native(model, model_files(short, tmp_path), {**metrics, "epochs": 1, "history": metrics["history"][:1]}, data_root)
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
+    return short
+
+
+def test_beta_comparison_holds_like_with_like_and_names_every_entry(with_a_short_run):
+    at = run_page("pages/5_Trade_off.py")
+    assert_ok(at)
+    rows = at.dataframe[0].value
+    assert list(rows["β"]) == [0.1, 1.0, 4.0], "the 1-epoch run joined the 150-epoch family"
+    assert rows["model"].is_unique and not at.warning
+    family = at.multiselect(key="to_family")
+    assert with_a_short_run in family.options or any(ui.describe_model(with_a_short_run) in o for o in family.options)
+    family.select(with_a_short_run).run()
+    assert_ok(at)
+    rows = at.dataframe[0].value
+    assert list(rows["β"]) == [0.1, 1.0, 1.0, 4.0] and rows["model"].is_unique
+    assert "differ in more than β" in at.warning[0].value and "1 epoch," in at.warning[0].value
+    rd = next(s for s in plotly_specs(at) if "Rate (KL)" in s["layout"].get("title", {}).get("text", ""))
+    test_lines = [t for t in rd["data"] if t["name"].startswith("test set")]
+    assert [len(t["x"]) for t in test_lines] == [3, 1], "one line per recipe, not a zig-zag through both"
+    assert [h.value for h in at.subheader].count("β = 1") == 2
+    captions = [re.sub(r"\\(.)", r"\1", c.value) for c in at.caption]  # as a reader sees them
+    assert ui.describe_model(with_a_short_run) in captions and ui.describe_model("mnist_vae_z2") in captions
+
+
+def test_the_short_run_selected_is_compared_with_nothing_by_default(with_a_short_run):
+    at = run_page("pages/5_Trade_off.py", model=with_a_short_run)
+    assert_ok(at)
+    assert at.multiselect(key="to_family").value == [with_a_short_run]
+    assert any("nothing to compare" in i.value for i in at.info)
