@@ -13,6 +13,8 @@ import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
 import { listenTouch } from "./touch.js";
 
+const NARROW_PX = 720; // map.css puts the panel under the map from this width down
+
 
 export class MapView {
   constructor(parent, setStateValue) {
@@ -237,7 +239,7 @@ export class MapView {
   async drawFigure() {
     const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
     await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names(), this.proj),
-      layout(this.data.extent, this.style, this.proj.titles), CONFIG);
+      layout(this.data.extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), CONFIG);
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
     this.relayout();
     this.dom.loading.style.display = "none";
