@@ -20,6 +20,7 @@ from .images import (
     mosaic_strip,
     png_bytes,
     show_digit,
+    show_mosaic,
     tinted_mosaic,
     to_uint8,
     upscale,
@@ -68,8 +69,10 @@ from .plots import (
     add_means_raster,
     add_prior_circles,
     history_figure,
+    ink,
     map_figure,
     means_raster,
+    square_chart,
     union_extent,
 )
 from .text import plain
@@ -86,8 +89,8 @@ __all__ = [
     "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",
-    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "tinted_mosaic", "to_uint8", "upscale",
-    "with_box",
+    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "show_mosaic", "tinted_mosaic", "to_uint8",
+    "upscale", "with_box",
     "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
-    "add_prior_circles", "history_figure", "map_figure", "means_raster", "union_extent",
+    "add_prior_circles", "history_figure", "ink", "map_figure", "means_raster", "square_chart", "union_extent",
 ]
