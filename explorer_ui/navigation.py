@@ -41,6 +41,9 @@ export default function () {
 def navigation():
     """The app's st.navigation (called by app.py, which then runs the chosen page)."""
     _run.from_app = True
+    # On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap resets.
+    # (Style-only HTML takes no room on the page.)
+    st.html("<style>@media (max-width: 640px) { .js-plotly-plot .modebar-container { display: none; } }</style>")
     with st.sidebar:
         _one_entry_per_page(key="one_history_entry_per_page", height="content")
     return st.navigation([page(title) for _, title, _ in PAGES])
