@@ -8,7 +8,8 @@ import streamlit as st
 
 from vae_core.storage.settings import REPO
 
-PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide")
+# A sidebar of 340 px (Streamlit's default: 300) shows every shipped model's full name in the model selector.
+PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide", initial_sidebar_state=340)
 # (page file, title, icon); the first is the home page.
 PAGES = [
     ("pages/0_Latent_map.py", "Latent map", ":material/scatter_plot:"),
