@@ -61,6 +61,7 @@ from .params import (
 )
 from .plots import (
     DIGIT_COLORS,
+    MODEBAR_PX,
     add_ellipses,
     add_image,
     add_label_legend,
@@ -80,7 +81,7 @@ from .training import SHIPPED_MODELS, deletable_models, delete_model, session_to
 
 __all__ = [
     "plain",
-    "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
+    "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "MODEBAR_PX", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
     "classify", "describe_model", "prior_verdict", "test_terms",

@@ -34,7 +34,8 @@ def map_figure(extent: explore.Extent, height: int | None = 560, title: str | No
     x0, x1, y0, y1 = extent
     fig = go.Figure()
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=MODEBAR_PX + (30 if title else 0), b=10), title=title,
+        height=height, margin=dict(l=10, r=10, t=MODEBAR_PX + (30 if title else 0), b=10),
+        title=dict(text=title, y=1, yref="paper", yanchor="bottom"),  # just above the plane: under the toolbar's strip
         xaxis=dict(title=titles[0], range=[x0, x1], zeroline=True, constrain="domain"),
         yaxis=dict(title=titles[1], range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain",
                    constraintoward="top"),
@@ -164,6 +165,6 @@ def history_figure(series, height: int = 380) -> tuple[go.Figure, list[str]]:
                     showlegend=col == 1, hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.2f} nats<extra></extra>",
                 ), row=1, col=col)
     fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=MODEBAR_PX + 25, b=10),  # the titles under the toolbar
                       legend=dict(orientation="h", y=-0.25, x=0, title=None))
     return fig, sorted(set(missing_test))
