@@ -21,6 +21,7 @@ from .images import (
     mosaic_strip,
     png_bytes,
     show_digit,
+    show_mosaic,
     tinted_mosaic,
     to_uint8,
     upscale,
@@ -59,6 +60,7 @@ from .params import (
 )
 from .plots import (
     DIGIT_COLORS,
+    MODEBAR_PX,
     add_ellipses,
     add_image,
     add_label_legend,
@@ -67,8 +69,10 @@ from .plots import (
     add_means_raster,
     add_prior_circles,
     history_figure,
+    ink,
     map_figure,
     means_raster,
+    square_chart,
     union_extent,
 )
 from .text import plain, plural
@@ -76,7 +80,7 @@ from .training import SHIPPED_MODELS, deletable_models, delete_model, session_to
 
 __all__ = [
     "plain", "plural",
-    "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
+    "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "MODEBAR_PX", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
     "PRIOR_SAMPLES", "classify", "describe_model", "group_by_recipe", "prior_verdict", "test_terms",
@@ -85,8 +89,8 @@ __all__ = [
     "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",
-    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "tinted_mosaic", "to_uint8", "upscale",
-    "with_box",
+    "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "show_mosaic", "tinted_mosaic", "to_uint8",
+    "upscale", "with_box",
     "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
-    "add_prior_circles", "history_figure", "map_figure", "means_raster", "union_extent",
+    "add_prior_circles", "history_figure", "ink", "map_figure", "means_raster", "square_chart", "union_extent",
 ]

@@ -8,7 +8,8 @@ import streamlit as st
 
 from vae_core.storage.settings import REPO
 
-PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide")
+# A sidebar of 340 px (Streamlit's default: 300) shows every shipped model's full name in the model selector.
+PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide", initial_sidebar_state=340)
 # (page file, title, icon); the first is the home page. A page's address is its title's ("Reconstruction vs KL"
 # at /reconstruction_vs_kl), except where URL_PATHS keeps the one its file gave it.
 PAGES = [
@@ -45,6 +46,11 @@ export default function () {
 def navigation():
     """The app's st.navigation (called by app.py, which then runs the chosen page)."""
     _run.from_app = True
+    # On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap resets.
+    # The latent map keeps it: its margin leaves the toolbar room, and its reset button undoes a pinch.
+    # (Style-only HTML takes no room on the page.)
+    st.html("<style>@media (max-width: 640px) { .js-plotly-plot:not(.lm-plot) .modebar-container { display: none; } }"
+            "</style>")
     with st.sidebar:
         _one_entry_per_page(key="one_history_entry_per_page", height="content")
     return st.navigation([page(title) for _, title, _ in PAGES] + [_redirect(old, title) for old, title in OLD_PATHS.items()])

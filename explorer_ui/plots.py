@@ -18,21 +18,42 @@ from .loading import Loaded
 
 DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as the latent map (static/latent_map/plot.js)
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+MODEBAR_PX = 30  # Plotly's toolbar sits in the figure's top right corner: a top margin this high keeps legends clear of it
 
 
-def map_figure(extent: explore.Extent, height: int = 560, title: str | None = None,
+def ink() -> str:
+    """The theme's text colour, for lines that must stand out on the chart's background in either theme."""
+    return "#fafafa" if st.context.theme.type == "dark" else "#31333f"
+
+
+def map_figure(extent: explore.Extent, height: int | None = 560, title: str | None = None,
                titles: tuple[str, str] = ("z₁", "z₂")) -> go.Figure:
-    """Empty latent-plane figure: the plane's first axis right, its second up (`titles`), equal scales."""
+    """Empty latent-plane figure: the plane's first axis right, its second up (`titles`), equal scales.
+    The plane keeps to the top of the figure, so what its width leaves over falls below it.
+    height None: the figure fills its container (`square_chart`)."""
     x0, x1, y0, y1 = extent
     fig = go.Figure()
     fig.update_layout(
-        height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10), title=title,
+        height=height, margin=dict(l=10, r=10, t=MODEBAR_PX + (30 if title else 0), b=10),
+        title=dict(text=title, y=1, yref="paper", yanchor="bottom"),  # just above the plane: under the toolbar's strip
         xaxis=dict(title=titles[0], range=[x0, x1], zeroline=True, constrain="domain"),
-        yaxis=dict(title=titles[1], range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain"),
+        yaxis=dict(title=titles[1], range=[y0, y1], zeroline=True, scaleanchor="x", scaleratio=1, constrain="domain",
+                   constraintoward="top"),
         legend=dict(itemsizing="constant", orientation="v"),
         dragmode="pan", hovermode="closest", uirevision="keep",
     )
     return fig
+
+
+def square_chart(fig: go.Figure, key: str, frame_px: int) -> None:
+    """Show a latent-plane figure (made with height None) as tall as its column is wide plus `frame_px`
+    (axes, legend): a square plane fills the column at every window width, with no band above or below.
+    The height is CSS: the server does not know the column's width. Only the st-key-* classes that
+    Streamlit gives keyed containers are styled."""
+    st.html(f"<style>div.st-key-{key}_column {{ container-type: inline-size; }}"
+            f"div.st-key-{key}_frame {{ flex: none; height: calc(100cqw + {frame_px}px); }}</style>")
+    with st.container(key=f"{key}_column"), st.container(key=f"{key}_frame"):
+        st.plotly_chart(fig, key=key, height="stretch", config={"displaylogo": False})
 
 
 def add_image(fig: go.Figure, image: Image.Image, extent: explore.Extent, opacity: float = 1.0) -> None:
@@ -144,6 +165,6 @@ def history_figure(series, height: int = 380) -> tuple[go.Figure, list[str]]:
                     showlegend=col == 1, hovertemplate="%{fullData.name}<br>epoch %{x}: %{y:.2f} nats<extra></extra>",
                 ), row=1, col=col)
     fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=MODEBAR_PX + 25, b=10),  # the titles under the toolbar
                       legend=dict(orientation="h", y=-0.25, x=0, title=None))
     return fig, sorted(set(missing_test))

@@ -56,15 +56,18 @@ else:  # tile i centred at i; the ticks carry the (unevenly spaced) z of their t
         ticks.pop()  # it would crowd the last tick
     ticks.append(n - 1)
     axis_style = dict(tickvals=ticks, ticktext=[f"{axis[i]:.2f}" for i in ticks], showgrid=False, zeroline=False)
-fig = ui.map_figure(extent, height=720, titles=m.projection.titles)
+fig = ui.map_figure(extent, height=None, titles=m.projection.titles)  # as tall as the column is wide
 if probabilities is None:
     ui.add_image(fig, ui.gray_image(tiles), extent)
 else:
     named = probabilities.max(axis=1) >= 0.9
     colors = [ui.DIGIT_COLORS[c] if sure else None for c, sure in zip(probabilities.argmax(axis=1), named, strict=True)]
     ui.add_image(fig, ui.tinted_mosaic(decoded, colors, n), extent)
-    ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
-fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=show_means or probabilities is not None)
+    if not show_means:  # the means' legend names the same colours
+        ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
+legend = show_means or probabilities is not None
+fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=legend,  # under the plane, which keeps the width:
+                  legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0))
 if show_means:
     inside = np.all(np.abs(m.plane) <= radius, axis=1)
     tx, ty = warp(m.plane[:, 0]), warp(m.plane[:, 1])
@@ -74,7 +77,7 @@ if show_means:
 
 left, right = st.columns([5, 2], gap="large")  # the right one fits the download button's label at 1280 px
 with left:
-    st.plotly_chart(fig, key="mf_fig", config={"displaylogo": False})
+    ui.square_chart(fig, key="mf_fig", frame_px=60 if legend else 10)  # room for the axes (and a legend)
 with right:
     st.markdown(f"**{n} × {n}** tiles, z₁ and z₂ from **{axis[0]:.2f}** to **{axis[-1]:.2f}**." if m.dim == 2 else
                 f"**{n} × {n}** tiles from **{axis[0]:.2f}** to **{axis[-1]:.2f}** along the test means' first two "

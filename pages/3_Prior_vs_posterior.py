@@ -105,7 +105,8 @@ def panel(m: ui.Loaded | None, is_selected: bool) -> None:
                              name="z ~ N(0, I)", marker=dict(symbol="x-thin", size=7, color="#d62728",
                                                              line=dict(width=2, color="#d62728")),
                              hovertemplate="prior sample<br>z = (%{x:.2f}, %{y:.2f})<extra></extra>"))
-    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None), margin=dict(t=30))
+    fig.update_layout(legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom", title=None),
+                      margin=dict(t=ui.MODEBAR_PX + 30))  # the legend under the toolbar's strip
     st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
     metrics(m)
     verdict_bars(m)

@@ -42,15 +42,16 @@ if a == b:
     st.info(f"Start and end are the same {ITEM_WORD[m.dataset]}: pick two different ones for a path.")
 
 paths = {"linear": explore.lerp(m.mu[a], m.mu[b], steps), "spherical": explore.slerp(m.mu[a], m.mu[b], steps)}
-colors = {"linear": "#111111", "spherical": "#d62728"}
+colors = {"linear": ui.ink(), "spherical": "#d62728"}  # ink: the theme's text colour
 
 
-def wrapped_strip(decoded: np.ndarray) -> np.ndarray:
-    """The decoded path in even rows of at most STRIP_COLS tiles; white tiles pad the last row."""
+def show_wrapped_strip(decoded: np.ndarray) -> None:
+    """The decoded path in even rows of at most STRIP_COLS tiles of 56 px (fewer if the column is narrow);
+    empty (transparent) tiles pad the last row."""
     rows = -(-len(decoded) // STRIP_COLS)
     cols = -(-len(decoded) // rows)
-    blank = np.ones((rows * cols - len(decoded), *decoded.shape[1:]), decoded.dtype)
-    return ui.mosaic_strip(np.concatenate([decoded, blank]), rows, cols)
+    blank = np.full((rows * cols - len(decoded), *decoded.shape[1:]), np.nan, np.float32)
+    ui.show_mosaic(np.concatenate([decoded, blank]), rows, cols, size=56 * rows)
 
 
 def norm_figure(paths: dict, dim: int) -> go.Figure:
@@ -60,7 +61,7 @@ def norm_figure(paths: dict, dim: int) -> go.Figure:
         fig.add_trace(go.Scatter(y=np.linalg.norm(path, axis=1), mode="lines+markers", name=name,
                                  line=dict(color=colors[name], width=2), marker=dict(size=5),
                                  hovertemplate=f"{name} step %{{x}}: ‖z‖ = %{{y:.2f}}<extra></extra>"))
-    fig.add_hline(y=np.sqrt(dim), line_dash="dot", line_color="#333", annotation_text="√D",
+    fig.add_hline(y=np.sqrt(dim), line_dash="dot", line_color=ui.ink(), annotation_text="√D",
                   annotation_position="right")
     fig.update_layout(height=200, margin=dict(l=0, r=30, t=10, b=0), xaxis_title="step", yaxis_title="‖z‖",
                       yaxis_rangemode="tozero", legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
@@ -97,8 +98,7 @@ with strip_col:
     for name, path in paths.items():
         decoded = explore.decode(m.model, path)
         st.markdown(f"**{name.capitalize()}**")
-        strip = wrapped_strip(decoded)
-        ui.show_digit(strip, size=2 * len(strip))  # 56-px tiles, shrunk to fit a narrow column
+        show_wrapped_strip(decoded)
         ui.download_png(ui.mosaic_strip(decoded, 1, steps), f"{m.name}_{name}_{a}_to_{b}.png", key=f"dl_ip_{name}",
                         size=84, label=f"{name.capitalize()} strip PNG")
     st.plotly_chart(norm_figure(paths, m.dim), key="ip_norms", config={"displayModeBar": False})

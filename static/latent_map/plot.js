@@ -54,10 +54,10 @@ export function splitTraces(points, split, names, proj) {
 /** The figure's layout; `narrow` (a phone): the legend goes in rows under the plot, which keeps the width. */
 export function layout(extent, style, titles, narrow) {
   const [x0, x1, y0, y1] = extent;
-  const legend = narrow ? { orientation: "h", x: 0, xanchor: "left", y: -0.14, yanchor: "top" }
+  const legend = narrow ? { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom" }
     : { orientation: "v", x: 1.01, y: 1, yanchor: "top" };
   return {
-    margin: { l: 48, r: 8, t: 28, b: 40 }, dragmode: "zoom", hovermode: "closest", uirevision: "keep",
+    margin: { l: 48, r: 8, t: 28, b: narrow ? 100 : 40 }, // narrow: two rows of legend under the axis title dragmode: "zoom", hovermode: "closest", uirevision: "keep",
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
     xaxis: { title: { text: titles[0] }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
     yaxis: { title: { text: titles[1] }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,

@@ -1,0 +1,196 @@
+"""Layout of single pages in a real browser, measured by bounding boxes, at a desktop, a laptop and a phone
+viewport (issue 18, item 9): the Manifold grid fills its column with no band above it or below it and one
+legend inside its chart; Plotly's toolbar covers no legend or chart title; the sidebar's model selector
+shows every model's full name; Interpolate reads in the light and the dark theme (the linear path stands
+out from the chart's background, and no white line runs between the strip's tiles).
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser_support import wait_idle
+from tests.test_browser_layout import ROOT, VIEWPORTS, T, settle
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+# Boxes [left, top, right, bottom] of the first chart in the main area: the chart, its plane's image
+# (the Manifold grid), the toolbar (None when not displayed), the legend and the legend's names.
+CHART_JS = """(index) => {
+  const g = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')[index];
+  const box = e => { if (!e || getComputedStyle(e).display === 'none' || !e.getClientRects().length) return null;
+                     const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const bar = g.querySelector('.modebar-container');
+  return {chart: box(g), image: box(g.querySelector('image')), modebar: bar && box(bar.querySelector('.modebar')),
+          legend: box(g.querySelector('.legend')),
+          names: [...g.querySelectorAll('.legend .traces .legendtext')].map(t => t.textContent),
+          titles: [...g.querySelectorAll('.gtitle, .annotation-text')].map(box).filter(Boolean)};
+}"""
+
+
+def overlap(a, b) -> float:
+    return max(0.0, min(min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])))
+
+
+@pytest.fixture(scope="module")
+def server():
+    from tests.browser_support import streamlit_server
+
+    if not (ROOT / "models" / "mnist_vae_z2.pt").is_file():
+        pytest.skip("the shipped models are not in models/")
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, timeout=90) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def tab(browser, server):
+    """A tab per (viewport, colour scheme), reused across the tests; the server is warmed up first
+    (its very first run, through a sub-page, lacks app.py's page settings)."""
+    opened = {}
+
+    def open_tab(viewport: str, scheme: str = "light"):
+        if (viewport, scheme) not in opened:
+            width, height = VIEWPORTS[viewport]
+            context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+            opened[viewport, scheme] = context.new_page()
+            opened[viewport, scheme].set_default_timeout(T)
+            if len(opened) == 1:
+                opened[viewport, scheme].goto(server)
+                settle(opened[viewport, scheme])
+        return opened[viewport, scheme]
+
+    yield open_tab
+    for page in opened.values():
+        page.context.close()
+
+
+def go(page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
+def toggle_on(page, label: str) -> None:
+    page.get_by_test_id("stMain").get_by_text(label, exact=True).click()
+    time.sleep(0.5)
+    settle(page)
+
+
+# ------------------------------------------------------------------ Manifold
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_manifold_grid_fills_its_chart(tab, server, viewport):
+    page = tab(viewport)
+    go(page, server + "/Manifold")
+    box = page.evaluate(CHART_JS, 0)
+    chart, grid = box["chart"], box["image"]
+    above, below = grid[1] - chart[1], chart[3] - grid[3]
+    width_used = (grid[2] - grid[0]) / (chart[2] - chart[0])
+    # Above: the toolbar's strip (30 px); below: the x axis's ticks and title.
+    assert above <= 40 and below <= 80, f"{above:.0f} px above the grid, {below:.0f} px below"
+    assert width_used >= 0.7, f"the grid takes {100 * width_used:.0f} % of its chart's width"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server, viewport):
+    page = tab(viewport)
+    go(page, server + "/Manifold")
+    toggle_on(page, "Test means on top")
+    toggle_on(page, "Colour by a classifier")
+    box = page.evaluate(CHART_JS, 0)
+    names, legend, chart = box["names"], box["legend"], box["chart"]
+    assert len(names) == len(set(names)) == 10, names
+    assert (legend[0] >= chart[0] - 1 and legend[2] <= chart[2] + 1 and legend[1] >= chart[1] - 1
+            and legend[3] <= chart[3] + 1), f"the legend {legend} runs past its chart {chart}"
+    assert overlap(legend, box["image"]) <= 1, "the legend covers the grid"
+    assert box["modebar"] is None or overlap(legend, box["modebar"]) <= 1, "the toolbar covers the legend"
+    assert chart[3] - box["image"][3] <= 130, f"{chart[3] - box['image'][3]:.0f} px below the grid"
+
+
+# --------------------------------------------------------- Plotly's toolbar
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("path", ["/Interpolate", "/Prior_vs_posterior", "/Trade_off", "/Encode_a_digit"])
+def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):
+    page = tab(viewport)
+    go(page, server + path)
+    problems = []
+    for k in range(page.locator('[data-testid="stMain"] .js-plotly-plot').count()):
+        box = page.evaluate(CHART_JS, k)
+        if box["modebar"] is None:
+            continue
+        covered = [b for b in [box["legend"], *box["titles"]] if b and overlap(b, box["modebar"]) > 1]
+        problems += [f"chart {k}: the toolbar {box['modebar']} covers {b}" for b in covered]
+    assert not problems, f"{path} at {viewport}: " + "; ".join(problems)
+
+
+# ------------------------------------------------------------------ sidebar
+SELECTOR_JS = """() => {
+  const input = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input');
+  const style = getComputedStyle(input);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = style.font;
+  return {room: input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+          widths: [...document.querySelectorAll('[role="option"]')]
+                  .map(o => [o.textContent, ctx.measureText(o.textContent).width])};
+}"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_model_selector_shows_each_name_in_full(tab, server, viewport):
+    page = tab(viewport)
+    go(page, server + "/Manifold")
+    if viewport == "phone":
+        page.get_by_test_id("stExpandSidebarButton").click()
+        page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").wait_for(state="visible")
+    page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"] button[aria-label="Open"]').click()
+    page.locator('[role="option"]').first.wait_for()
+    found = page.evaluate(SELECTOR_JS)
+    page.keyboard.press("Escape")
+    assert len(found["widths"]) >= 5
+    cut = [f"{name!r} ({width:.0f} px)" for name, width in found["widths"] if width > found["room"]]
+    assert not cut, f"{found['room']:.0f} px in the box: " + ", ".join(cut)
+
+
+# -------------------------------------------------------------- Interpolate
+def luminance(rgb) -> float:
+    """WCAG relative luminance of an (r, g, b) in 0..255."""
+    c = np.asarray(rgb, float) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(a, b) -> float:
+    la, lb = sorted([luminance(a), luminance(b)], reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+PATH_JS = """() => {
+  const g = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  const colour = c => { const probe = document.createElement('canvas').getContext('2d'); probe.fillStyle = c;
+                        probe.fillRect(0, 0, 1, 1); return [...probe.getImageData(0, 0, 1, 1).data]; };
+  return {line: colour(g._fullData.find(t => t.name === 'linear').line.color).slice(0, 3),
+          background: colour(g._fullLayout.plot_bgcolor),
+          paper: colour(getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor).slice(0, 3)};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_interpolate_reads_in_either_theme(tab, server, viewport, scheme):
+    page = tab(viewport, scheme)
+    go(page, server + "/Interpolate?steps=24")
+    colours = page.evaluate(PATH_JS)
+    background = colours["background"][:3] if colours["background"][3] == 255 else colours["paper"]  # else see-through
+    assert contrast(colours["line"], background) >= 3, colours
+    strips = page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_not=page.get_by_test_id("stImageCaption"))
+    assert strips.count() == 2
+    for k in range(2):
+        strips.nth(k).scroll_into_view_if_needed()
+        wait_idle(page)
+        shot = np.asarray(Image.open(io.BytesIO(strips.nth(k).locator("img").screenshot())).convert("L"), float)
+        # A line through the whole strip as bright as the page is not a gap to see through, unless the page is white.
+        brightest_line = max(shot.min(axis=0).max(), shot.min(axis=1).max())
+        page_level = np.mean(colours["paper"])
+        assert brightest_line <= page_level + 40, f"strip {k}: a line of level {brightest_line:.0f} on a page of {page_level:.0f}"
