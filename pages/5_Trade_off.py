@@ -83,8 +83,10 @@ def rate_distortion(family: list[ui.Loaded], test: list, train: list) -> go.Figu
                                 text=labels, textposition="top right", cliponaxis=False, name=f"test set{suffix}",
                                 marker=dict(size=11, color=color), line=dict(color=color, dash="dot"),
                                 hovertemplate="KL %{x:.2f}<br>reconstruction %{y:.2f}<extra>%{text}, test</extra>"))
-    rd.update_layout(height=360, margin=dict(l=10, r=40, t=60, b=10),
-                     title=dict(text="Rate (KL) against distortion (reconstruction)", font_size=14),
+    # The title sits on the plot, under Plotly's toolbar; the top labels may reach into the margin.
+    rd.update_layout(height=380, margin=dict(l=10, r=40, t=ui.MODEBAR_PX + 40, b=10),
+                     title=dict(text="Rate (KL) against distortion (reconstruction)", font_size=14,
+                                y=1, yref="paper", yanchor="bottom", pad=dict(b=22)),
                      xaxis_title="KL (nats per image)", yaxis_title="reconstruction (nats per image)",
                      legend=dict(orientation="h", y=-0.3, x=0))
     return rd
