@@ -10,18 +10,17 @@ from vae_core.storage.settings import REPO
 
 # A sidebar of 340 px (Streamlit's default: 300) shows every shipped model's full name in the model selector.
 PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide", initial_sidebar_state=340)
-# (page file, title, icon); the first is the home page. A page's address is its title's ("Reconstruction vs KL"
-# at /reconstruction_vs_kl), except where URL_PATHS keeps the one its file gave it.
+# (page file, title, icon); the first is the home page. A page's address is its file's name without the number
+# (/Reconstruction_vs_KL): a fresh server's first request, answered from the pages/ folder, knows the same addresses.
 PAGES = [
     ("pages/0_Latent_map.py", "Latent map", ":material/scatter_plot:"),
     ("pages/1_Encode_a_digit.py", "Encode a digit", ":material/draw:"),
     ("pages/2_Manifold.py", "Manifold", ":material/grid_on:"),
     ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
     ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),
-    ("pages/5_Trade_off.py", "Reconstruction vs KL", ":material/balance:"),
+    ("pages/5_Reconstruction_vs_KL.py", "Reconstruction vs KL", ":material/balance:"),
     ("pages/6_Train.py", "Train a model", ":material/model_training:"),
 ]
-URL_PATHS = {"Reconstruction vs KL": "reconstruction_vs_kl"}
 # Addresses pages had before, which old links and bookmarks still use: each leads to its page, with the link's parameters.
 OLD_PATHS = {"Trade_off": "Reconstruction vs KL"}
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
@@ -67,7 +66,7 @@ def page(title: str) -> st.Page:
     """The app's page of that title (for st.switch_page)."""
     for i, (path, name, icon) in enumerate(PAGES):
         if name == title:
-            return st.Page(REPO / path, title=name, icon=icon, default=i == 0, url_path=URL_PATHS.get(name))
+            return st.Page(REPO / path, title=name, icon=icon, default=i == 0)
     raise KeyError(title)
 
 

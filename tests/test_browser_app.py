@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import docs.make_screenshots as shots
+from explorer_ui.navigation import PAGES
 from tests.browser_support import streamlit_server, wait_idle
 from vae_core.storage import settings
 
@@ -240,7 +241,7 @@ def test_direct_links_open_without_an_exception(page, path, title, check):
     open_page(page, path, title)
     assert_healthy(page)
     if path.startswith("/Trade_off"):
-        expect(page).to_have_url(re.compile(r"/reconstruction_vs_kl\?model="))
+        expect(page).to_have_url(re.compile(r"/Reconstruction_vs_KL\?model="))
     expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
     expect(page.get_by_test_id("stMain").get_by_text(check).first).to_be_visible()
     model = query(page).get("model")
@@ -286,3 +287,22 @@ def test_screenshots_of_every_page(browser, server, tmp_path):
             grey = np.asarray(img.convert("L"))
             assert (grey < 100).mean() > 0.002 and grey.std() > 10, f.name
     print(f"{len(files)} screenshots in {time.monotonic() - t0:.1f} s")
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request(browser, latents):
+    """A class opens a shared link right after the server starts: the page it names, the app's own sidebar
+    (titles with icons), no "Page not found"."""
+    env = {"MNIST_DATA_ROOT": str(settings.data_root())}
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=90) as url:
+        pg = browser.new_page(viewport=VIEWPORT)
+        try:
+            pg.goto(f"{url}/Reconstruction_vs_KL?model={VAE}")
+            expect(pg.get_by_role("heading", name="Reconstruction vs KL", exact=True)).to_be_visible(timeout=T)
+            wait_idle(pg, T)
+            assert pg.get_by_text("Page not found").count() == 0
+            nav = pg.locator('[data-testid="stSidebarNav"] a')
+            assert [text.split("\n")[-1] for text in nav.all_inner_texts()] == [title for _, title, _ in PAGES]
+            assert pg.locator('[data-testid="stSidebarNav"] a [data-testid="stIconMaterial"]').count() == len(PAGES)
+            assert urlparse(pg.url).path == "/Reconstruction_vs_KL"
+        finally:
+            pg.close()

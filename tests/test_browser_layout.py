@@ -110,7 +110,7 @@ def settle(page) -> None:
 
 def open_state(page, base: str, state: str) -> None:
     path = {"manifold": "/Manifold", "prior": "/Prior_vs_posterior", "interpolate": f"/Interpolate?steps={STEPS}",
-            "tradeoff": "/Trade_off", "train": "/Train"}
+            "tradeoff": "/Reconstruction_vs_KL", "train": "/Train"}
     page.goto(base + path.get(state, "/Encode_a_digit"))
     settle(page)
     if state == "encode-upload":

@@ -111,7 +111,7 @@ def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server,
 
 # --------------------------------------------------------- Plotly's toolbar
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("path", ["/Interpolate", "/Prior_vs_posterior", "/Trade_off", "/Encode_a_digit"])
+@pytest.mark.parametrize("path", ["/Interpolate", "/Prior_vs_posterior", "/Reconstruction_vs_KL", "/Encode_a_digit"])
 def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):
     page = tab(viewport)
     go(page, server + path)

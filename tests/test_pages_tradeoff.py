@@ -22,7 +22,7 @@ pytestmark = [needs_beta_models, pytest.mark.slow]
 
 
 def test_trade_off_page_orders_the_beta_models_along_rate_and_distortion():
-    at = run_page("pages/5_Trade_off.py")
+    at = run_page("pages/5_Reconstruction_vs_KL.py")
     assert_ok(at)
     rows = at.dataframe[0].value
     assert list(rows["β"]) == [0.1, 1.0, 4.0]
@@ -38,7 +38,7 @@ def test_trade_off_page_orders_the_beta_models_along_rate_and_distortion():
 
 
 def test_trade_off_curves_show_train_and_test_per_model():
-    at = run_page("pages/5_Trade_off.py")
+    at = run_page("pages/5_Reconstruction_vs_KL.py")
     curves = plotly_specs(at)[0]
     default, beta4 = ui.describe_model("mnist_vae_z2"), ui.describe_model("mnist_vae_z2_beta4")
     assert {trace["name"] for trace in curves["data"]} == {f"{default} · train"}  # the selector's names
@@ -55,7 +55,7 @@ def test_trade_off_curves_show_train_and_test_per_model():
 
 
 def test_blur_between_two_classes_and_a_new_bernoulli_sample():
-    at = run_page("pages/5_Trade_off.py", seed=1)
+    at = run_page("pages/5_Reconstruction_vs_KL.py", seed=1)
     grey = next(metric for metric in at.metric if metric.label.startswith("Grey share"))  # of the border z
     assert 0 < float(grey.value.rstrip(" %")) <= 100
     before = image_ids(at)
@@ -105,7 +105,7 @@ def test_the_prior_verdict_is_one_figure_on_both_pages():
     """Prior vs posterior and the Reconstruction vs KL table quote the same draw of 4,000 samples."""
     prior = run_page("pages/3_Prior_vs_posterior.py", seed=3)  # a new seed redraws the samples shown, not the verdict
     named = next(m.value for m in prior.metric if m.label == "Named with p ≥ 0.9")
-    table = run_page("pages/5_Trade_off.py").dataframe[0].value
+    table = run_page("pages/5_Reconstruction_vs_KL.py").dataframe[0].value
     share = table.loc[table["model"] == ui.describe_model("mnist_vae_z2"), "confident prior samples"].item()
     assert named == f"{share:.1f} %" == "76.1 %"  # the README's figure (tests/test_summary.py)
 
@@ -124,7 +124,7 @@ def with_a_short_run(tmp_path, monkeypatch, data_root):
 
 
 def test_beta_comparison_holds_like_with_like_and_names_every_entry(with_a_short_run):
-    at = run_page("pages/5_Trade_off.py")
+    at = run_page("pages/5_Reconstruction_vs_KL.py")
     assert_ok(at)
     rows = at.dataframe[0].value
     assert list(rows["β"]) == [0.1, 1.0, 4.0], "the 1-epoch run joined the 150-epoch family"
@@ -145,7 +145,7 @@ def test_beta_comparison_holds_like_with_like_and_names_every_entry(with_a_short
 
 
 def test_the_short_run_selected_is_compared_with_nothing_by_default(with_a_short_run):
-    at = run_page("pages/5_Trade_off.py", model=with_a_short_run)
+    at = run_page("pages/5_Reconstruction_vs_KL.py", model=with_a_short_run)
     assert_ok(at)
     assert at.multiselect(key="to_family").value == [with_a_short_run]
     assert any("nothing to compare" in i.value for i in at.info)

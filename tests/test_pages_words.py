@@ -66,7 +66,7 @@ def test_an_item_the_classifier_knows_gets_no_warning_and_a_located_not_judged_n
 
 @needs_fashion
 def test_trade_off_page_says_what_the_halfway_image_decodes_as_and_names_models_as_the_selector_does():
-    at = run_page("pages/5_Trade_off.py", model=FASHION)
+    at = run_page("pages/5_Reconstruction_vs_KL.py", model=FASHION)
     assert_ok(at)
     blur = next(c.value for c in at.caption if "lies on the line between" in c.value)
     assert blur.startswith("z = (0.384, -0.492) lies")
