@@ -26,13 +26,14 @@ from vae_core.storage.store import SHIPPED_MODELS
 
 ROOT = settings.REPO
 VIEWPORT = {"width": 1400, "height": 1000}
-# What a page shows when it has something to show: a chart laid out, an image loaded, or the map ready.
+# What a page shows when it has something to show: a chart laid out, an image loaded, the map ready, or
+# the upload box or form a page starts with (Encode, Train).
 CONTENT = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main) return false;
   return [...main.querySelectorAll('.js-plotly-plot')].some((g) => g._fullLayout)
     || [...main.querySelectorAll('[data-testid="stImage"] img')].some((i) => i.complete && i.naturalWidth)
-    || !!main.querySelector(".lm-root[data-ready='1']");
+    || !!main.querySelector(".lm-root[data-ready='1'], [data-testid='stFileUploader'], [data-testid='stForm']");
 }"""
 # A spinner or progress bar whose box is at least partly inside the window.
 FEEDBACK = """() => [...document.querySelectorAll('[data-testid="stSpinner"], [data-testid="stProgress"], .lm-loading')]
@@ -45,9 +46,9 @@ def page_paths(browser, url: str) -> dict[str, str]:
     """Page title -> its path, read from the app's own navigation."""
     tab = browser.new_page(viewport=VIEWPORT)
     tab.goto(url)
-    tab.wait_for_selector('[data-testid="stSidebarNav"] a', timeout=120_000)
+    tab.wait_for_selector(".lm-root[data-ready='1']", timeout=120_000)  # the app's navigation, not the pages folder's
     links = tab.eval_on_selector_all('[data-testid="stSidebarNav"] a',
-                                     "as => as.map((a) => [a.textContent.trim(), new URL(a.href).pathname])")
+                                     "as => as.map((a) => [a.innerText.split('\\n').at(-1).trim(), new URL(a.href).pathname])")
     tab.close()
     return dict(links)
 
@@ -59,7 +60,7 @@ def visit(browser, link: str) -> dict[str, float]:
     tab.goto(link, wait_until="commit")
     content = None
     unseen = longest = 0.0
-    while content is None and time.perf_counter() - t0 < 120:
+    while content is None and time.perf_counter() - t0 < 60:
         now = time.perf_counter() - t0
         if tab.evaluate(CONTENT):
             content = now
