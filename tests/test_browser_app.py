@@ -128,7 +128,7 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     want_mu, want_sigma = _expected_encoding(vae_model, fixture)
     assert np.allclose(mu, want_mu, atol=2e-3), (mu, want_mu)
     assert np.allclose(sigma, want_sigma, atol=2e-3) and (sigma > 0).all(), (sigma, want_sigma)
-    expect(page.get_by_text(re.compile(r"mostly 7 \("))).to_be_visible()  # it is an MNIST 7
+    expect(page.get_by_text(re.compile(r"test digits labelled 7: 1[0-5] of its 15 nearest"))).to_be_visible()  # an MNIST 7
     for caption in ("your image", "input x: preprocessed 28×28", "reconstruction decoder(μ)"):
         expect(page.get_by_test_id("stImageCaption").filter(has_text=caption)).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").filter(has_text="nats")).to_be_visible()
@@ -178,7 +178,7 @@ def test_encode_page_encodes_a_digit_drawn_on_the_canvas(page):
     expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
     wait_idle(page)
     assert_healthy(page)
-    expect(page.get_by_text(re.compile(r"mostly 1 \((1[0-5]) of 15\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"test digits labelled 1: 1[0-5] of its 15 nearest"))).to_be_visible()
     expect(page.get_by_test_id("stImageCaption").filter(has_text="your drawing")).to_be_visible()
 
 

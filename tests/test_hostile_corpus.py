@@ -164,4 +164,4 @@ def test_the_upload_page_survives_the_corpus_and_then_encodes_a_digit():
     at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")
     at.run()
     assert_ok(at)
-    assert any("mostly **7** (" in c.value for c in at.caption)
+    assert any("test digits labelled **7**: " in c.value for c in at.caption)
