@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.browser_support import wait_idle
-from tests.test_browser_layout import ROOT, VIEWPORTS, T, settle
+from tests.test_browser_layout import VIEWPORTS, T, server, settle  # noqa: F401, F811  (server is a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -37,17 +37,7 @@ def overlap(a, b) -> float:
 
 
 @pytest.fixture(scope="module")
-def server():
-    from tests.browser_support import streamlit_server
-
-    if not (ROOT / "models" / "mnist_vae_z2.pt").is_file():
-        pytest.skip("the shipped models are not in models/")
-    with streamlit_server(ROOT / "app.py", cwd=ROOT, timeout=90) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def tab(browser, server):
+def tab(browser, server):  # noqa: F811
     """A tab per (viewport, colour scheme), reused across the tests; the server is warmed up first
     (its very first run, through a sub-page, lacks app.py's page settings)."""
     opened = {}
@@ -81,7 +71,7 @@ def toggle_on(page, label: str) -> None:
 
 # ------------------------------------------------------------------ Manifold
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_the_manifold_grid_fills_its_chart(tab, server, viewport):
+def test_the_manifold_grid_fills_its_chart(tab, server, viewport):  # noqa: F811
     page = tab(viewport)
     go(page, server + "/Manifold")
     box = page.evaluate(CHART_JS, 0)
@@ -94,7 +84,7 @@ def test_the_manifold_grid_fills_its_chart(tab, server, viewport):
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server, viewport):
+def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server, viewport):  # noqa: F811
     page = tab(viewport)
     go(page, server + "/Manifold")
     toggle_on(page, "Test means on top")
@@ -112,7 +102,7 @@ def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server,
 # --------------------------------------------------------- Plotly's toolbar
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("path", ["/Interpolate", "/Prior_vs_posterior", "/Reconstruction_vs_KL", "/Encode_a_digit"])
-def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):
+def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):  # noqa: F811
     page = tab(viewport)
     go(page, server + path)
     problems = []
@@ -138,7 +128,7 @@ SELECTOR_JS = """() => {
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_the_model_selector_shows_each_name_in_full(tab, server, viewport):
+def test_the_model_selector_shows_each_name_in_full(tab, server, viewport):  # noqa: F811
     page = tab(viewport)
     go(page, server + "/Manifold")
     if viewport == "phone":
@@ -178,7 +168,7 @@ PATH_JS = """() => {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_interpolate_reads_in_either_theme(tab, server, viewport, scheme):
+def test_interpolate_reads_in_either_theme(tab, server, viewport, scheme):  # noqa: F811
     page = tab(viewport, scheme)
     go(page, server + "/Interpolate?steps=24")
     colours = page.evaluate(PATH_JS)
