@@ -14,9 +14,11 @@ How the bytes travel. The JavaScript (static/latent_map/*.js, ES modules) and
 plotly.js (static/vendor/) are files the app serves over HTTP
 (`server.enableStaticServing`), so the browser caches them. The model payload
 (decoder weights plus the test posteriors, ~2.3 MB for the 2-D MNIST VAE) and
-the training payload are the data of "carrier" components that Python mounts
-only while the map says it lacks them (`state.need`): the browser keeps parsed
-payloads for the page's lifetime, so a return to the map sends none.
+the training payload are the data of "carrier" components. The model payload
+rides along with the first run that shows its model in a session (a new tab
+need not ask for it first); after that a carrier is mounted only while the map
+says it lacks one (`state.need`): the browser keeps parsed payloads for the
+page's lifetime, so a return to the map sends none.
 """
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ from vae_core.storage.export import DecoderExport
 from vae_core.storage.latents import LatentCache
 
 __all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state"]
+
+_SENT = "_latent_map_payloads_sent"  # session state: the payload keys this session has sent
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 # Every module the map imports (testing.js aside) and plotly.js, fetched in
@@ -146,19 +150,23 @@ def latent_map(
     if "__" in key:
         raise ValueError("key must not contain '__'")
     model_key, _ = payloads.model
+    sent = st.session_state.setdefault(_SENT, set())
+    carried = [(name, payload) for name, payload in (("payload", payloads.model), ("train", payloads.train))
+               if payload is not None and (payload[0] in need or (name == "payload" and payload[0] not in sent))]
+    sent.update(payload[0] for _, payload in carried)
     view_data = {
         "key": model_key, "instance": key, "model_name": payloads.model_name,
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
+        "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }
     with st.container(gap=None):
         _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
-        for name, payload in (("payload", payloads.model), ("train", payloads.train)):
-            if payload is not None and payload[0] in need:
-                _carrier(key=f"{key}-{name}", data=payload[1], height="content")
+        for name, payload in carried:
+            _carrier(key=f"{key}-{name}", data=payload[1], height="content")
 
 
 def _noop() -> None:

@@ -164,6 +164,21 @@ def test_the_map_renders_one_scatter_with_legend_and_sliders(page):
     expect(page.locator(".lm-hint")).to_contain_text("Hover to decode")
 
 
+def test_a_new_tab_gets_the_model_payload_without_asking(browser, server):
+    # The payload comes with the session's first run: the tab sends Streamlit one message (the first run's
+    # request), not a second one saying what the map lacks, which would cost a round trip before the map draws.
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sent = []
+    pg.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
+    try:
+        pg.goto(server)
+        pg.wait_for_selector(READY, timeout=T)
+        pg.wait_for_timeout(1000)
+        assert len(sent) == 1, sent
+    finally:
+        pg.close()
+
+
 @pytest.mark.parametrize("name", [VAE_NAME, AE_NAME])
 def test_browser_decode_equals_torch(browser, server, name):
     pg = new_page(browser, f"{server}/?model={name}")

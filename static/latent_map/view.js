@@ -54,16 +54,21 @@ export class MapView {
     this.parent.append(this.errorNote);
   }
 
-  /** Tell Python which payloads this page lacks (it sends only those, so a return to the map re-sends nothing). */
+  /** Tell Python which payloads this page lacks (it sends only those, so a return to the map re-sends nothing).
+   *  One that is on its way unasked (`carried`: a new session, a model switch) is not asked for; one already
+   *  asked for stays asked for until it is here (asking no more would make Python rerun before sending it). */
   askFor(data) {
-    const need = [data.key, wantsTrain(data) && data.train_key].filter((key) => key && !hasPayload(key));
+    const asked = this.need ?? [], coming = data.carried ?? [];
+    const need = [data.key, wantsTrain(data) && data.train_key]
+      .filter((key) => key && !hasPayload(key) && (asked.includes(key) || !coming.includes(key)));
     if (JSON.stringify(need) !== JSON.stringify(this.need ?? [])) this.send("need", need);
     this.need = need;
   }
 
   async setModel(data, model) {
     this.destroy();
-    Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false });
+    Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false,
+      trainAdded: null });
     this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
@@ -255,7 +260,13 @@ export class MapView {
     else this.showState();
   }
 
-  async addTrain() {
+  /** Once per figure: the switch and a rerun's update may both ask while the payload is on its way. */
+  addTrain() {
+    this.trainAdded ??= this.insertTrain();
+    return this.trainAdded;
+  }
+
+  async insertTrain() {
     const plot = this.dom.plot;
     if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
     this.sets.train = (await whenPayload(this.data.train_key)).points;
