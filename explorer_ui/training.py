@@ -6,7 +6,7 @@ import uuid
 import streamlit as st
 
 from vae_core.storage import store
-from vae_core.storage.settings import data_root, models_dir
+from vae_core.storage.settings import ServingLimits, data_root, models_dir, serving_limits
 from vae_core.training.jobs import TrainingJobs
 
 from .loading import list_models
@@ -15,13 +15,13 @@ SHIPPED_MODELS = store.SHIPPED_MODELS
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs(models: str, data: str) -> TrainingJobs:
-    return TrainingJobs(models, data)
+def _jobs(models: str, data: str, limits: ServingLimits) -> TrainingJobs:
+    return TrainingJobs(models, data, limits)
 
 
 def training_jobs() -> TrainingJobs:
-    """The server's one training slot (shared by every session), for the current models and data folders."""
-    return _jobs(str(models_dir()), str(data_root()))
+    """The server's one training slot (shared by every session), for the current folders and limits."""
+    return _jobs(str(models_dir()), str(data_root()), serving_limits())
 
 
 def session_token() -> str:

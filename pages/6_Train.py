@@ -9,6 +9,7 @@ import explorer_ui as ui
 from vae_core.analysis import explore
 from vae_core.analysis.projection import projection_for
 from vae_core.data.datasets import LABEL_NAMES
+from vae_core.training.budget import estimate_seconds
 from vae_core.training.jobs import CANCELLED, DONE, FAILED, RUNNING, JobView, TrainingBusy
 from vae_core.training.train import TrainSettings
 
@@ -88,7 +89,10 @@ def settings_form() -> TrainSettings | None:
         lr = right.number_input("Learning rate", 1e-5, 0.1, format="%.4f", step=5e-4, key="tr_lr")
         seed = right.number_input("Seed", 0, 2**31 - 1, key="tr_seed")
         started = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:")
-    st.caption("The defaults (a 2-D VAE, 5 epochs of all of MNIST) take about a minute and a quarter on two CPU cores.")
+    limits = jobs.limits
+    st.caption("The defaults (a 2-D VAE, 5 epochs of all of MNIST) take about a minute and a quarter on two CPU cores. "
+               f"Each run's time is estimated before it starts: this server takes runs of up to about {limits.max_run_minutes:g} "
+               f"minutes and stops any run after {limits.run_time_limit_minutes:g}.")
     if not started:
         return None
     widths = parse_hidden(hidden)
@@ -166,7 +170,8 @@ def progress_panel(epochs_drawn: int) -> None:
         st.progress(p.fraction if p else 0.0, text=text)
     else:
         st.progress(1.0, text="Saving the model and its latent caches…")
-    st.caption(f"Training on: {view.device}")
+    st.caption(f"Training on: {view.device} · estimated before it started: about {clock(estimate_seconds(view.settings))} "
+               f"in all; this server stops any run after {jobs.limits.run_time_limit_minutes:g} minutes")
     if view.owner == me:
         if st.button("Cancel training", icon=":material/stop:", disabled=view.state != RUNNING, key="tr_cancel"):
             jobs.cancel(me)

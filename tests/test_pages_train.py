@@ -116,3 +116,21 @@ def test_bad_settings_are_refused_with_a_message(models):
     assert "Not started" in at.error[0].value and not at.get("progress")
     assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                              f"{ui.DEFAULT_MODEL}.train_latents.npz"}
+
+
+def test_an_over_budget_run_and_a_model_too_big_to_show_are_refused_before_they_start(models):
+    at = session()
+    at.number_input(key="tr_epochs").set_value(200)
+    at.selectbox(key="tr_batch").set_value(32)
+    at.text_input(key="tr_hidden").set_value("2048, 2048")
+    next(b for b in at.button if b.label == "Start training").click().run()
+    assert re.fullmatch(r"Not started: this run would take about \d+ minutes here; this server allows runs of up to "
+                        r"15 minutes\. .*", at.error[0].value.replace("\\", "")) and not at.get("progress")
+    at.text_input(key="tr_hidden").set_value("4096, 4096, 4096, 4096")
+    next(b for b in at.button if b.label == "Start training").click().run()
+    refused = at.error[0].value.replace("\\", "")  # the message is shown as plain text: Markdown escaped
+    assert "107.1 M parameters; the app shows models of at most 16 M" in refused and not at.get("progress")
+    assert "this server takes runs of up to about 15 minutes and stops any run after 30" in " ".join(
+        c.value for c in at.caption)
+    assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
+                             f"{ui.DEFAULT_MODEL}.train_latents.npz"}

@@ -13,6 +13,9 @@ DatasetName = Literal["mnist", "fashion-mnist"]
 MAX_LATENT_DIM = 64
 MAX_WIDTH = 4096
 MAX_LAYERS = 4
+# The map sends the decoder to the browser (float32): 16 M parameters keep that payload near 32 MB, far
+# under Streamlit's 200 MB message limit, and a checkpoint near 64 MB. (4096x4 would be 107 M: 428 MB.)
+MAX_PARAMETERS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,18 @@ class VAEConfig:
         if self.image_size != 28:
             raise ValueError(f"image_size must be 28, got {self.image_size!r}")
         object.__setattr__(self, "hidden_dims", tuple(int(h) for h in self.hidden_dims))
+        if self.parameter_count > MAX_PARAMETERS:
+            raise ValueError(f"hidden sizes {list(self.hidden_dims)} give {self.parameter_count / 1e6:.1f} M parameters; "
+                             f"the app shows models of at most {MAX_PARAMETERS / 1e6:.0f} M (its map sends the decoder "
+                             "to the browser): use fewer or narrower hidden layers")
+
+    @property
+    def parameter_count(self) -> int:
+        """Weights and biases of encoder, heads and decoder (vae_core.models.model.VAE), from the config alone."""
+        hidden = list(self.hidden_dims)
+        heads = (2 if self.kind == "vae" else 1) * _mlp_parameters([hidden[-1], self.latent_dim])
+        return (_mlp_parameters([self.n_pixels, *hidden]) + heads
+                + _mlp_parameters([self.latent_dim, *reversed(hidden), self.n_pixels]))
 
     @property
     def n_pixels(self) -> int:
@@ -61,6 +76,10 @@ class VAEConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {sorted(unknown)}")
         return cls(**values)
+
+
+def _mlp_parameters(widths: list[int]) -> int:
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
 
 
 def _is_int(value) -> bool:

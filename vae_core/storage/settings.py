@@ -2,6 +2,7 @@
 
     MNIST_DATA_ROOT          folder holding MNIST/raw (and FashionMNIST/raw); default <repo>/../shared/data
     LATENT_EXPLORER_MODELS   folder of checkpoints and latent caches; default <repo>/models
+    LATENT_EXPLORER_*        what a server lets its visitors spend (ServingLimits)
 
 The defaults hang off the repository, not the working directory, so a command
 run from any folder finds the same files.
@@ -9,6 +10,7 @@ run from any folder finds the same files.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,3 +24,44 @@ def data_root() -> Path:
 def models_dir() -> Path:
     """$LATENT_EXPLORER_MODELS, else <repo>/models."""
     return Path(os.environ.get("LATENT_EXPLORER_MODELS") or REPO / "models")
+
+
+@dataclass(frozen=True)
+class ServingLimits:
+    """What one server lets its visitors spend, set by the operator in the environment (README, "Serving it to
+    others"); the defaults suit a public server on a two-core machine.
+
+    LATENT_EXPLORER_MAX_RUN_MINUTES   a run whose estimate exceeds this is refused before it starts (15)
+    LATENT_EXPLORER_RUN_TIME_LIMIT    minutes after which any run is stopped, nothing written (30)
+    LATENT_EXPLORER_MAX_TRAINED       trained models the folder may hold before a new run is refused (20)
+    LATENT_EXPLORER_MAX_TRAINED_MB    their total size in MB before a new run is refused (500)
+    """
+
+    max_run_minutes: float = 15.0
+    run_time_limit_minutes: float = 30.0
+    max_trained_models: int = 20
+    max_trained_mb: float = 500.0
+
+
+_LIMIT_VARIABLES = {"max_run_minutes": "LATENT_EXPLORER_MAX_RUN_MINUTES",
+                    "run_time_limit_minutes": "LATENT_EXPLORER_RUN_TIME_LIMIT",
+                    "max_trained_models": "LATENT_EXPLORER_MAX_TRAINED",
+                    "max_trained_mb": "LATENT_EXPLORER_MAX_TRAINED_MB"}
+
+
+def serving_limits() -> ServingLimits:
+    """The limits from the environment; a value that is not a positive number is an operator's error, said plainly."""
+    values = {}
+    for field_name, variable in _LIMIT_VARIABLES.items():
+        text = os.environ.get(variable)
+        if not text:
+            continue
+        kind = int if field_name == "max_trained_models" else float
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not value > 0 or value == float("inf"):
+            raise ValueError(f"{variable} must be a positive {'whole ' if kind is int else ''}number, got {text!r}")
+        values[field_name] = value
+    return ServingLimits(**values)

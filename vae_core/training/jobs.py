@@ -1,14 +1,14 @@
 """One training run at a time in the app's server process, on a thread of its own.
 
-    jobs = TrainingJobs(models_dir(), data_root())     # one per server (the app caches it)
-    jobs.start(TrainSettings(epochs=8), owner="session token")
+    jobs = TrainingJobs(models_dir(), data_root(), serving_limits())     # one per server (the app caches it)
+    jobs.start(TrainSettings(epochs=8), owner="session token")   # refused over the server's limits
     jobs.view()        # a snapshot any session can draw: settings, progress, history, the watched means
     jobs.cancel("session token")
 
 The thread runs `vae_core.training.train.fit`, the CLI's own training, with a progress
 callback and a cancel flag. A finished model is saved with both latent caches
 as one unit (`store.save_native`: temporaries, then renames) under a
-readable unique name; a cancelled or failed run writes nothing.
+readable unique name; a cancelled, failed or timed-out run writes nothing.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ import torch
 
 from vae_core.data.datasets import read_labels
 from vae_core.storage import store
+from vae_core.storage.settings import ServingLimits
+from vae_core.training.budget import refusal
 from vae_core.training.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
 
 WATCHED = 2000  # test images whose means are redrawn after every epoch
@@ -33,6 +35,10 @@ RUNNING, SAVING, DONE, CANCELLED, FAILED = "running", "saving", "done", "cancell
 
 class TrainingBusy(RuntimeError):
     """A training is already running on this server."""
+
+
+class TrainingRefused(ValueError):
+    """The run is over one of the server's limits (its estimated time, the trained models' number or size)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,10 @@ def watched_rows(n_test: int, count: int = WATCHED) -> np.ndarray:
 class TrainingJobs:
     """The server's one training slot. Every method is safe to call from any session's thread."""
 
-    def __init__(self, models_dir: Path, data_root: Path, threads: int | None = None) -> None:
+    def __init__(self, models_dir: Path, data_root: Path, limits: ServingLimits | None = None,
+                 threads: int | None = None) -> None:
         self.models_dir, self.data_root = Path(models_dir), Path(data_root)
+        self.limits = limits or ServingLimits()
         # Leave a core to the server and the browsers: the pages must stay responsive while it trains.
         self.threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self._lock = threading.Lock()
@@ -90,11 +98,15 @@ class TrainingJobs:
             return self._view
 
     def start(self, settings: TrainSettings, owner: str) -> JobView:
-        """Start a run; raises TrainingBusy while another is running, ValueError for a device torch lacks."""
+        """Start a run; raises TrainingBusy while another is running, TrainingRefused over the server's limits,
+        ValueError for a device torch lacks."""
         device = pick_device(settings.device)
         with self._lock:
             if self._view is not None and self._view.active:
                 raise TrainingBusy("a training is already running on this server")
+            why = refusal(settings, self.models_dir, self.limits)
+            if why is not None:
+                raise TrainingRefused(why)
             self._stop.clear()
             self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
             self._thread = threading.Thread(target=self._run, args=(settings,), name="latent-explorer-training",
@@ -139,13 +151,16 @@ class TrainingJobs:
             labels = read_labels(self.data_root, settings.dataset, train=False)
             rows = watched_rows(len(labels))
             self._update(watch_labels=labels[rows])
+            deadline = time.monotonic() + 60 * self.limits.run_time_limit_minutes
             model, metrics = fit(settings, self.data_root, progress=False, on_progress=self._on_progress,
-                                 should_stop=self._stop.is_set, watch=rows)
+                                 should_stop=lambda: self._stop.is_set() or time.monotonic() > deadline, watch=rows)
             self._update(state=SAVING)
             name = model_name_for(settings, datetime.now(), self.models_dir)
             store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root)
             self._update(state=DONE, model_name=name, finished=time.time())
         except TrainingCancelled as exc:
-            self._update(state=CANCELLED, message=str(exc), finished=time.time())
+            message = str(exc) if self._stop.is_set() else str(exc).replace(
+                "cancelled", f"stopped at this server's {self.limits.run_time_limit_minutes:g}-minute limit", 1)
+            self._update(state=CANCELLED, message=message, finished=time.time())
         except Exception as exc:  # a thread has nobody to raise to: the page shows the reason
             self._update(state=FAILED, message=f"{type(exc).__name__}: {exc}", finished=time.time())

@@ -1,0 +1,93 @@
+"""What one visitor may spend on a shared server: a run's estimated time, a wall-clock limit, the trained
+models' number and size, and a model the map could not send (vae_core.training.budget, ServingLimits)."""
+import pytest
+
+from vae_core.models.config import MAX_PARAMETERS, VAEConfig
+from vae_core.models.model import VAE
+from vae_core.storage.checkpoint import CheckpointError, build_from_payload
+from vae_core.storage.settings import ServingLimits, serving_limits
+from vae_core.training.budget import estimate_seconds, refusal, trained_usage
+from vae_core.training.jobs import CANCELLED, TrainingJobs, TrainingRefused
+from vae_core.training.train import TrainSettings
+
+
+@pytest.mark.parametrize("config", [VAEConfig(), VAEConfig(kind="ae"), VAEConfig(hidden_dims=(7,)),
+                                    VAEConfig(hidden_dims=(300, 200, 100), latent_dim=16)])
+def test_the_parameter_count_is_the_built_models(config):
+    assert config.parameter_count == sum(p.numel() for p in VAE(config).parameters())
+
+
+def test_a_model_the_map_could_not_send_is_refused_before_any_layer_exists():
+    # 4096x4 is 107 M parameters: a 428 MB checkpoint whose decoder would exceed Streamlit's message limit.
+    with pytest.raises(ValueError, match=r"107\.1 M parameters; the app shows models of at most 16 M"):
+        VAEConfig(hidden_dims=(4096,) * 4)
+    with pytest.raises(ValueError, match="at most 16 M"):
+        TrainSettings(hidden_dims=(4096, 4096))
+    assert VAEConfig(hidden_dims=(2048, 2048)).parameter_count < MAX_PARAMETERS  # wide models still fit
+    payload = {"config": {"hidden_dims": [4096] * 4}, "state_dict": {}}
+    with pytest.raises(CheckpointError, match="at most 16 M"):
+        build_from_payload("big.pt", payload, VAEConfig, VAE)
+
+
+def test_the_estimate_grows_with_parameters_images_and_epochs():
+    base = TrainSettings(hidden_dims=(256, 128), epochs=5)
+    seconds = estimate_seconds(base)
+    assert 15 < seconds < 60  # about 26 s measured for these settings on two CPU cores (bench/train_cost.py)
+    assert estimate_seconds(TrainSettings(hidden_dims=(256, 128), epochs=10)) == pytest.approx(2 * seconds)
+    assert estimate_seconds(TrainSettings(hidden_dims=(1024, 1024), epochs=5)) > 3 * seconds
+    assert estimate_seconds(TrainSettings(hidden_dims=(256, 128), epochs=5, batch_size=32)) > 1.5 * seconds
+    assert estimate_seconds(TrainSettings(hidden_dims=(256, 128), epochs=5, train_share=0.1)) < 0.3 * seconds
+
+
+def test_an_over_budget_run_is_refused_with_its_estimate(tmp_path):
+    # The issue's run: hidden 2048x2 (the widest that fits), 200 epochs, batch 32.
+    greedy = TrainSettings(hidden_dims=(2048, 2048), latent_dim=32, epochs=200, batch_size=32)
+    why = refusal(greedy, tmp_path, ServingLimits())
+    minutes = estimate_seconds(greedy) / 60
+    assert why is not None and f"about {minutes:.0f} minutes" in why and "up to 15 minutes" in why
+    assert refusal(TrainSettings(hidden_dims=(256, 128), epochs=5), tmp_path, ServingLimits()) is None
+    jobs = TrainingJobs(tmp_path, tmp_path, ServingLimits(max_run_minutes=1), threads=1)
+    with pytest.raises(TrainingRefused, match="up to 1 minute[.]"):
+        jobs.start(TrainSettings(hidden_dims=(256, 128), epochs=60), owner="a")
+    assert jobs.view() is None and not any(tmp_path.iterdir()), "nothing started, nothing written"
+
+
+def trained_files(folder, n: int, size: int) -> None:
+    for i in range(n):
+        (folder / f"mnist_vae_z2_beta1_20261201-{1000 + i}.pt").write_bytes(b"\0" * size)
+
+
+def test_the_number_and_size_of_trained_models_are_bounded(tmp_path):
+    (tmp_path / "mnist_vae_z2.pt").write_bytes(b"\0" * 3_000_000)  # a shipped model's name: not counted
+    (tmp_path / "operator_copy.pt").write_bytes(b"\0" * 3_000_000)  # not named by the trainer: not counted
+    trained_files(tmp_path, 3, 1_000_000)
+    usage = trained_usage(tmp_path)
+    assert usage.count == 3 and usage.mb == pytest.approx(3.0)
+    small = TrainSettings(hidden_dims=(16,), epochs=1)
+    assert refusal(small, tmp_path, ServingLimits(max_trained_models=4)) is None
+    assert "already holds 3 trained models" in refusal(small, tmp_path, ServingLimits(max_trained_models=3))
+    assert "take 3 MB" in refusal(small, tmp_path, ServingLimits(max_trained_mb=2.5))
+    assert [p.stat().st_size for p in tmp_path.iterdir()].count(1_000_000) == 3, "refused, never by deleting"
+
+
+def test_the_operator_sets_the_limits_in_the_environment(monkeypatch):
+    monkeypatch.setenv("LATENT_EXPLORER_MAX_RUN_MINUTES", "5")
+    monkeypatch.setenv("LATENT_EXPLORER_MAX_TRAINED", "3")
+    assert serving_limits() == ServingLimits(max_run_minutes=5.0, max_trained_models=3)
+    for variable, bad in (("LATENT_EXPLORER_MAX_TRAINED", "2.5"), ("LATENT_EXPLORER_RUN_TIME_LIMIT", "-1"),
+                          ("LATENT_EXPLORER_MAX_TRAINED_MB", "lots"), ("LATENT_EXPLORER_MAX_RUN_MINUTES", "inf")):
+        monkeypatch.setenv(variable, bad)
+        with pytest.raises(ValueError, match=variable):
+            serving_limits()
+        monkeypatch.delenv(variable)
+
+
+def test_every_run_stops_at_the_wall_clock_limit_and_writes_nothing(tmp_path, data_root):
+    limit = 0.05  # minutes: 3 s, a fraction of this run's estimate
+    jobs = TrainingJobs(tmp_path, data_root, ServingLimits(run_time_limit_minutes=limit), threads=1)
+    jobs.start(TrainSettings(hidden_dims=(64,), epochs=50, batch_size=32, train_share=0.2), owner="a")
+    assert jobs.wait(120)
+    view = jobs.view()
+    assert view.state == CANCELLED and "stopped at this server's 0.05-minute limit in epoch" in view.message
+    assert 2.5 < view.finished - view.started < 30
+    assert not any(tmp_path.iterdir())
