@@ -43,7 +43,9 @@ def file_stamp(path: Path) -> int:
 # The loaders return a refusal instead of raising it: Streamlit caches only results, and a bad
 # file must be refused once per file stamp, cheaply, not re-read on every view.
 # (Only the message is kept: a cached exception object would carry every rerun's frames in its traceback.)
-@st.cache_resource(show_spinner="Loading model…", max_entries=16)
+# A model the app reads is at most 96 MB of files (MAX_CHECKPOINT_BYTES; two ONNX files of MAX_ONNX_BYTES),
+# so 6 entries hold at most about 600 MB, whatever files a visitor can point the app at.
+@st.cache_resource(show_spinner="Loading model…", max_entries=6)
 def _load_model(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict] | str:
     try:
         return store.load_model(store.model_files(name, Path(folder)))

@@ -153,3 +153,55 @@ def test_a_newer_format_version_is_refused(tmp_path):
     torch.save({"format_version": 99, "config": asdict(VAEConfig()), "state_dict": VAE(VAEConfig()).state_dict()}, path)
     with pytest.raises(CheckpointError, match="format version 99"):
         load_checkpoint(path)
+
+
+def _deflated(source, target) -> None:
+    """The same archive with every entry DEFLATE-compressed (torch.load reads it as it is)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as plain, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as packed:
+        for entry in plain.infolist():
+            packed.writestr(entry.filename, plain.read(entry.filename))
+
+
+def test_a_zip_bomb_is_refused_before_torch_allocates_it(tmp_path):
+    # The issue's attack, at 128 MB: a zero tensor in the metrics, re-zipped with DEFLATE to a few hundred KB.
+    model = VAE(VAEConfig())
+    big = tmp_path / "big.pt"
+    torch.save({"config": asdict(model.config), "state_dict": model.state_dict(),
+                "metrics": {"blob": torch.zeros(32 << 20)}}, big)
+    bomb = tmp_path / "bomb.pt"
+    _deflated(big, bomb)
+    big.unlink()
+    assert bomb.stat().st_size < 8 << 20
+    assert torch.load(bomb, weights_only=True)["metrics"]["blob"].numel() == 32 << 20, "torch.load would read it"
+    with pytest.raises(CheckpointError, match=r"bomb\.pt unpacks to 13\d MB; the app reads checkpoints of at most 96 MB"):
+        load_checkpoint(bomb)
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "huge.pt"
+    with open(path, "wb") as handle:
+        handle.truncate(100 << 20)  # sparse: 100 MB long, nothing written
+    with pytest.raises(CheckpointError, match=r"huge\.pt is 100 MB; the app reads checkpoints of at most 96 MB"):
+        load_checkpoint(path)
+
+
+def test_pytorchs_older_format_is_refused(tmp_path):
+    # It allocates the storages it declares before reading them, so it is not read at all.
+    model = VAE(VAEConfig())
+    path = tmp_path / "legacy.pt"
+    torch.save({"config": asdict(model.config), "state_dict": model.state_dict()}, path,
+               _use_new_zipfile_serialization=False)
+    with pytest.raises(CheckpointError, match="corrupt or not a checkpoint"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("metrics, why", [({"blob": torch.zeros(4)}, "holding a Tensor"),
+                                          ({"history": [{"loss": 1.0}] * 60_000}, "more than 100,000 values")])
+def test_metrics_hold_only_a_bounded_number_of_plain_values(tmp_path, metrics, why):
+    model = VAE(VAEConfig())
+    path = tmp_path / "odd.pt"
+    torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, path)
+    with pytest.raises(CheckpointError, match=why):
+        load_checkpoint(path)

@@ -16,6 +16,10 @@ from vae_core.models.model import VAE
 
 FORMAT_VERSION = 1
 TMP_SUFFIX = ".tmp"
+# The largest model the app shows (vae_core.models.config.MAX_PARAMETERS, float32) is 64 MB; its metrics are
+# a few thousand numbers. Checked on the file and on its archive's entries before torch.load allocates anything.
+MAX_CHECKPOINT_BYTES = 96 << 20
+MAX_METRIC_VALUES = 100_000
 
 
 IMPORT_COMMAND = "latent-explorer import"
@@ -93,6 +97,7 @@ def read_payload(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path.name} does not exist")
+    _check_size(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -110,6 +115,45 @@ def read_payload(path: str | Path) -> dict:
     if version != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path.name} has format version {version!r}; this code reads version {FORMAT_VERSION}")
     return payload
+
+
+def _check_size(path: Path) -> None:
+    """Refuse a file, or an archive whose entries unpack, beyond MAX_CHECKPOINT_BYTES (a DEFLATE-compressed
+    zero tensor of 2 GB fits in 2 MB). torch.save writes a zip archive; anything else is not read at all,
+    since PyTorch's older format allocates the storages it declares before reading them."""
+    limit = f"the app reads checkpoints of at most {MAX_CHECKPOINT_BYTES >> 20} MB"
+    size = path.stat().st_size
+    if size > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"checkpoint {path.name} is {size / 2**20:.0f} MB; {limit}")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path.name} is corrupt or not a checkpoint (not the zip archive "
+                              "torch.save writes)") from exc
+    if unpacked > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"checkpoint {path.name} unpacks to {unpacked / 2**20:.0f} MB; {limit}")
+
+
+def _small_metrics(name: str, metrics) -> dict:
+    """The metrics as stored, if they are what the trainer writes: numbers, text and lists or dicts of them,
+    at most MAX_METRIC_VALUES in all; no tensors."""
+    if not isinstance(metrics, dict):
+        return {}
+    count, pending = 0, [metrics]
+    while pending:
+        value = pending.pop()
+        count += 1
+        if count > MAX_METRIC_VALUES:
+            raise CheckpointError(f"checkpoint {name} has metrics of more than {MAX_METRIC_VALUES:,} values")
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
+        elif not isinstance(value, int | float | str | bool) and value is not None:
+            raise CheckpointError(f"checkpoint {name} has metrics holding a {type(value).__name__}; "
+                                  "metrics are numbers and text")
+    return dict(metrics)
 
 
 def _what_it_is(path: Path, exc: Exception) -> str:
@@ -149,8 +193,7 @@ def build_from_payload(name: str, payload: dict, config_cls, model_cls):
             raise CheckpointError(f"checkpoint {name} has non-finite weights in {key}")
     model.load_state_dict(state, strict=True)
     model.eval()
-    metrics = payload.get("metrics")
-    return model, (dict(metrics) if isinstance(metrics, dict) else {})
+    return model, _small_metrics(name, payload.get("metrics"))
 
 
 def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
