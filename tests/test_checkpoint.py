@@ -164,6 +164,7 @@ def _deflated(source, target) -> None:
             packed.writestr(entry.filename, plain.read(entry.filename))
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_torch_allocates_it(tmp_path):
     # The attack, at 128 MB: a zero tensor in the metrics, re-zipped with DEFLATE to a few hundred KB.
     model = VAE(VAEConfig())

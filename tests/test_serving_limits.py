@@ -82,6 +82,7 @@ def test_the_operator_sets_the_limits_in_the_environment(monkeypatch):
         monkeypatch.delenv(variable)
 
 
+@pytest.mark.slow
 def test_every_run_stops_at_the_wall_clock_limit_and_writes_nothing(tmp_path, data_root):
     limit = 0.05  # minutes: 3 s, a fraction of this run's estimate
     jobs = TrainingJobs(tmp_path, data_root, ServingLimits(run_time_limit_minutes=limit), threads=1)
