@@ -16,9 +16,9 @@ from vae_core.analysis.projection import Projection, projection_for
 from vae_core.analysis.tradeoff import Recipe
 from vae_core.models.latent_model import LatentModel, ModelInfo
 from vae_core.storage import store
-from vae_core.storage.checkpoint import CheckpointError, file_sha256
+from vae_core.storage.checkpoint import CheckpointError, file_sha256, remove_leftovers
 from vae_core.storage.latents import LatentCache
-from vae_core.storage.settings import data_root
+from vae_core.storage.settings import data_root, models_dir
 from vae_core.uploads.preprocess import load_image, prepare, preview
 
 from .text import plain
@@ -33,6 +33,16 @@ def list_models() -> list[str]:
 def describe_model(name: str) -> str:
     """The selector's label for model `name` (vae_core.storage.store.describe_name)."""
     return store.describe_name(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _tidied(folder: str) -> tuple[str, ...]:
+    return tuple(p.name for p in remove_leftovers(Path(folder))) if Path(folder).is_dir() else ()
+
+
+def tidy_models_folder() -> None:
+    """Once per server process (its start-up, in effect): remove what killed saves left in the models folder."""
+    _tidied(str(models_dir()))
 
 
 def file_stamp(path: Path) -> int:

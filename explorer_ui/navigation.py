@@ -8,6 +8,8 @@ import streamlit as st
 
 from vae_core.storage.settings import REPO
 
+from .loading import tidy_models_folder
+
 # A sidebar of 340 px (Streamlit's default: 300) shows every shipped model's full name in the model selector.
 PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide", initial_sidebar_state=340)
 # (page file, title, icon); the first is the home page. A page's address is its file's name without the number
@@ -45,6 +47,7 @@ export default function () {
 def navigation():
     """The app's st.navigation (called by app.py, which then runs the chosen page)."""
     _run.from_app = True
+    tidy_models_folder()
     # On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap resets.
     # The latent map keeps it: its margin leaves the toolbar room, and its reset button undoes a pinch.
     # (Style-only HTML takes no room on the page.)

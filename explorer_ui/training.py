@@ -40,4 +40,8 @@ def delete_model(name: str) -> None:
     """Delete a model that did not come with the app, with its latent caches; refuses a shipped one."""
     if name not in deletable_models():
         raise ValueError(f"{name} is not a model trained here; it is not deleted")  # shipped or imported
-    store.delete(store.model_files(name))
+    try:
+        store.delete(store.model_files(name))
+    except OSError as exc:  # read-only folder, permissions: a sentence, never the server's path
+        raise ValueError(f"{name} could not be deleted: the models folder on this server refused it "
+                         f"({exc.strerror or type(exc).__name__})") from exc

@@ -113,9 +113,10 @@ def _valid_selection(selection, model_name: str, dim: int, sizes: dict[str, int]
     if not isinstance(selection, dict) or selection.get("model") != model_name:
         return None
     z, split, index = selection.get("z"), selection.get("split"), selection.get("index")
-    if not isinstance(z, list) or len(z) != dim or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in z):
+    # type(), not isinstance(): JSON's true is a bool, which Python counts as an int.
+    if not isinstance(z, list) or len(z) != dim or not all(type(v) in (int, float) and math.isfinite(v) for v in z):
         return None
-    if index is not None and not (split in sizes and isinstance(index, int) and 0 <= index < sizes[split]):
+    if index is not None and not (split in sizes and type(index) is int and 0 <= index < sizes[split]):
         return None
     return {"z": [float(v) for v in z], "split": split if index is not None else None, "index": index}
 

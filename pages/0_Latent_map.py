@@ -29,13 +29,18 @@ def _payloads(name: str, stamp: int) -> MapPayloads:
     return map_payloads(name, browser_decoder(m.model), m.cache, ui.train_latents(m))
 
 
+def _link_bounds(ranges: np.ndarray) -> np.ndarray:
+    """(D, 2) the z a link may hold: the map reaches past the sliders' ranges, by their width each side."""
+    width = ranges[:, 1:] - ranges[:, :1]
+    return ranges + np.hstack([-width, width])
+
+
 def _link_selection(m: ui.Loaded, ranges: np.ndarray, n_train: int) -> dict | None:
     """{"z", "split", "index"} from the link (z=..., idx=..., split=...); nonsense warns and is dropped."""
     split = ui.param_choice("split", SPLITS, "test")
     size = len(m.mu) if split == "test" else n_train
     index = ui.param_number("idx", 0, max(size - 1, 0), None, integer=True) if size else None
-    width = ranges[:, 1:] - ranges[:, :1]
-    z = ui.param_z(m.dim, ranges + np.hstack([-width, width]))  # the map reaches past the sliders' ranges
+    z = ui.param_z(m.dim, _link_bounds(ranges))
     if z is None and index is None:
         return None
     return {"z": None if z is None else z.tolist(), "split": split if index is not None else None, "index": index}
@@ -52,9 +57,11 @@ def _original(m: ui.Loaded, selection: dict | None) -> dict | None:
     return {"split": split, "index": index, "pixels": base64.b64encode(images[index].tobytes()).decode()}
 
 
-def _write_link(selection: dict) -> None:
+def _write_link(selection: dict, ranges: np.ndarray) -> None:
+    """The map's selection into the link: z clamped to what a link may hold (a z far off the map stays short)."""
     index = selection.get("index")
-    ui.set_params(z=ui.format_z(selection["z"]), idx=index,
+    bounds = _link_bounds(ranges)
+    ui.set_params(z=ui.format_z(np.clip(selection["z"], bounds[:, 0], bounds[:, 1])), idx=index,
                   split=selection.get("split") if index is not None and selection.get("split") != "test" else None)
 
 
@@ -74,7 +81,7 @@ payloads = _payloads(m.name, m.stamp)
 sizes = {"test": len(m.mu), "train": payloads.train_count}
 state = map_state(KEY, m.name, m.dim, sizes)
 if state.selection is not None:
-    _write_link(state.selection)
+    _write_link(state.selection, ranges)
 selection = state.selection or _link_selection(m, ranges, payloads.train_count)
 latent_map(
     payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,

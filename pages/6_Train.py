@@ -220,7 +220,11 @@ def manage_models() -> None:
         with button.popover("Delete", icon=":material/delete:", key=f"tr_del_{name}"):
             st.text(f"Delete {name}.pt and its latent caches?")
             if st.button("Delete for good", type="primary", key=f"tr_del_yes_{name}"):
-                ui.delete_model(name)
+                try:
+                    ui.delete_model(name)
+                except ValueError as exc:
+                    st.error(ui.plain(str(exc)))
+                    return
                 if m.name == name:
                     st.session_state.pop("_model", None)
                     ui.set_params(model=None)

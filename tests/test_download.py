@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from torchvision import datasets
 
-from vae_core.data.datasets import DatasetNotFoundError, download, has_split, load_split, read_images
+from vae_core.data import datasets as vae_datasets
+from vae_core.data.datasets import DatasetNotFoundError, DownloadRunning, download, has_split, load_split, read_images
 
 
 def idx_files(n: int = 5) -> dict[str, bytes]:
@@ -71,6 +72,40 @@ def test_a_corrupt_mirror_leaves_nothing_and_says_where_to_put_the_files(mirror,
     root = tmp_path / "data"
     with pytest.raises(DatasetNotFoundError, match="MD5") as err:
         download(root, "mnist")
-    assert str(root / "MNIST" / "raw") in str(err.value)
+    assert str(root / "MNIST" / "raw") in str(err.value)  # for the operator
+    assert "failed its MD5 check" in err.value.reason and str(tmp_path) not in err.value.reason  # for a visitor
     assert not (root / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz").exists()
     assert not list((root / "MNIST" / "raw").glob("*.part"))
+
+
+def test_one_download_at_a_time_per_data_folder(mirror, tmp_path):
+    # Two sessions pressing "Download MNIST": the second is told one is running; the first ends with correct files.
+    root = tmp_path / "data"
+    results, first_started = {}, threading.Event()
+
+    def slow_progress(done, total):
+        first_started.set()
+        first_started.wait()
+        threading.Event().wait(0.05)  # keeps the first download going while the second asks
+
+    def run(name, progress):
+        try:
+            download(root, "mnist", progress=progress)
+            results[name] = "done"
+        except DownloadRunning as exc:
+            results[name] = str(exc)
+
+    first = threading.Thread(target=run, args=("first", slow_progress))
+    first.start()
+    assert first_started.wait(10)
+    run("second", None)
+    first.join(30)
+    assert results["first"] == "done"
+    assert results["second"] == "a download of MNIST is already running on this server; its files appear when it ends"
+    images, _ = load_split(root, "mnist", train=False)
+    assert images.shape == (5, 1, 28, 28)
+    assert not [p for p in (root / "MNIST" / "raw").iterdir() if p.suffix in (".part", ".tmp")]
+    with vae_datasets._only_download(root / "MNIST" / "raw", "mnist"):  # another process's lock looks the same
+        with pytest.raises(DownloadRunning):
+            download(root, "mnist")
+    download(root, "mnist")  # free again: the files are all there

@@ -1,5 +1,6 @@
 """The training engine's progress callback, cancel flag and device choice, and the server's one training slot
 (vae_core.training.jobs) on real MNIST."""
+import errno
 import subprocess
 import sys
 from datetime import datetime
@@ -12,6 +13,7 @@ import torch
 from vae_core.analysis.summary import read_summary
 from vae_core.data.datasets import load_split
 from vae_core.models.config import VAEConfig
+from vae_core.storage import store
 from vae_core.storage.checkpoint import file_sha256, load_checkpoint
 from vae_core.storage.latents import load_latent_cache
 from vae_core.storage.store import cache_path_for, delete, files_for_path, model_files
@@ -129,8 +131,23 @@ def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
     jobs = TrainingJobs(tmp_path / "models", tmp_path / "no-data", threads=1)
     jobs.start(TrainSettings(**TINY), owner="a")
     assert jobs.wait(60)
-    assert jobs.view().state == FAILED and "mnist" in jobs.view().message.lower()
-    assert not (tmp_path / "models").exists()
+    assert jobs.view().message == "the mnist files are not in this server's data folder"  # no server path
+    assert jobs.view().state == FAILED and not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("error, why", [
+    (OSError(errno.EROFS, "Read-only file system", "/srv/app/models/x.pt"), "(Read-only file system)"),
+    (RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos 4096 vs 4010"), "(the disk may be full)")])
+def test_a_save_the_folder_refuses_is_a_sentence(tmp_path, data_root, monkeypatch, error, why):
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(store, "save_native", refuse)
+    jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    jobs.start(TrainSettings(**TINY), owner="a")
+    assert jobs.wait(300)
+    assert jobs.view().state == FAILED
+    assert jobs.view().message == f"the model could not be saved: the models folder on this server refused it {why}"
 
 
 def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):

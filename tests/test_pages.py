@@ -207,10 +207,15 @@ def test_payloads_are_sent_with_the_first_run_then_only_when_the_browser_lacks_t
 def test_a_malformed_event_from_the_browser_is_ignored():
     at = run_page(PAGES[0])
     for z, split, index in (([float("nan"), 0.0], None, None), ([0.0], None, None), ([0.0, 0.0], "test", 10**6),
-                            ([0.0, 0.0], "valid", 3), ([0.0, 0.0], "test", "3")):
+                            ([0.0, 0.0], "valid", 3), ([0.0, 0.0], "test", "3"), ([0.0, 0.0], "test", True),
+                            ([True, 0.0], None, None)):
         at = click_on_map(at, ui.VAE_MODEL, z, split, index)
         assert_ok(at)
         assert "z" not in at.query_params and "idx" not in at.query_params
+    # A z far off the map is clamped to what a link may hold (the sliders' range, plus its width each side).
+    at = click_on_map(at, ui.VAE_MODEL, [1e308, -1e308])
+    z = [float(v) for v in at.query_params["z"].split(",")]
+    assert len(at.query_params["z"]) < 20 and 9 <= z[0] <= 20 and 9 <= -z[1] <= 20
 
 
 @pytest.mark.slow
@@ -268,23 +273,32 @@ def test_map_nonsense_link_keeps_the_page_working():
 @needs_models
 def test_map_without_dataset_says_so_and_offers_the_download(monkeypatch, tmp_path):
     import explorer_ui.dataset
-    from vae_core.data.datasets import DatasetNotFoundError
+    from vae_core.data.datasets import DatasetNotFoundError, DownloadRunning
 
     monkeypatch.setenv("MNIST_DATA_ROOT", str(tmp_path))
     at = run_page(PAGES[0], idx=3)
     assert_ok(at)
     assert map_data(at)["original"] == {"split": "test", "index": 3, "note": "dataset not on this server"}
-    assert any("files are not in the data folder" in i.value for i in at.info)
+    assert any("files are not in this server's data folder" in i.value for i in at.info)
 
     def offline(root, dataset, progress=None, timeout=30.0):
         progress(0, 100)
-        raise DatasetNotFoundError("no network here")
+        raise DatasetNotFoundError(f"mnist was not found under {root}/MNIST/raw ...", reason="no network here")
 
     monkeypatch.setattr(explorer_ui.dataset, "download", offline)
     at.button(key="download_mnist").click().run()
     assert not at.exception
     assert any("The download failed" in e.value for e in at.error)
-    assert any("no network here" in t.value for t in at.text)
+    assert any(t.value == "Reason: no network here" for t in at.text)
+    shown = [e.value for kind in (at.text, at.error, at.info, at.markdown, at.caption) for e in kind]
+    assert not any(str(tmp_path) in text for text in shown), "no server path reaches a visitor"
+
+    def running(root, dataset, progress=None, timeout=30.0):
+        raise DownloadRunning("a download of MNIST is already running on this server; its files appear when it ends")
+
+    monkeypatch.setattr(explorer_ui.dataset, "download", running)
+    at.button(key="download_mnist").click().run()
+    assert any("already running on this server" in i.value for i in at.info) and not at.error
 
 
 @pytest.mark.slow

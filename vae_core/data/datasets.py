@@ -2,9 +2,12 @@
 training and evaluation, as uint8 for the app's originals); downloaded the way torchvision does."""
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import shutil
 import struct
+import tempfile
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,7 +62,16 @@ _RAW_FILES = (
 
 
 class DatasetNotFoundError(RuntimeError):
-    """The dataset is neither on disk nor downloadable."""
+    """The dataset is neither on disk nor downloadable. str(): for the operator (names the folder);
+    `reason`: why a download failed, with no server path in it (what a visitor may read)."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class DownloadRunning(RuntimeError):
+    """Another download into the same data folder is under way (in this process or another)."""
 
 
 def _torchvision_class(dataset: str):
@@ -178,14 +190,39 @@ def download(root: str | Path, dataset: str = "mnist",
     (its mirrors, its MD5 checks, unpacked beside the .gz), reporting
     progress(bytes done, bytes expected) as it goes. Each file is written to a
     temporary name and renamed, so an interrupted download leaves nothing half-written.
-    Raises DatasetNotFoundError naming the folder and files if every mirror fails.
+    Raises DatasetNotFoundError naming the folder and files if every mirror fails, DownloadRunning
+    while another download into the same folder runs (one at a time, across processes).
     """
-    from torchvision.datasets.utils import check_integrity
-
-    cls = _torchvision_class(dataset)
     raw = raw_folder(root, dataset)
     raw.mkdir(parents=True, exist_ok=True)
-    counter = _Progress(progress, DATASET_INFO[dataset].download_bytes)
+    with _only_download(raw, dataset):
+        _download_files(dataset, Path(root), _Progress(progress, DATASET_INFO[dataset].download_bytes), timeout)
+    return raw
+
+
+@contextlib.contextmanager
+def _only_download(raw: Path, dataset: str):
+    """Hold the data folder's download lock (an flock, so other server processes on the folder see it too);
+    raises DownloadRunning when it is held."""
+    import fcntl
+
+    with open(raw / ".download.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DownloadRunning(f"a download of {DATASET_INFO[dataset].display_name} is already running on this "
+                                  "server; its files appear when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _download_files(dataset: str, root: Path, counter: _Progress, timeout: float) -> None:
+    """Each file not yet here and intact, from the first of torchvision's mirrors that delivers it; then unpacked."""
+    from torchvision.datasets.utils import check_integrity
+
+    cls, raw = _torchvision_class(dataset), raw_folder(root, dataset)
     for filename, md5 in cls.resources:
         target = raw / filename
         if check_integrity(target, md5):
@@ -197,10 +234,10 @@ def download(root: str | Path, dataset: str = "mnist",
                 break
             errors.append(error)
         else:
-            raise DatasetNotFoundError(_missing_message(dataset, Path(root), OSError("; ".join(errors))))
+            reason = "; ".join(errors)
+            raise DatasetNotFoundError(_missing_message(dataset, root, OSError(reason)), reason)
     _extract_local_archives(raw)
     counter.finish()
-    return raw
 
 
 class _Progress:
@@ -223,9 +260,10 @@ def _fetch(url: str, md5: str, target: Path, counter: _Progress, timeout: float)
     """One file from one mirror into `target` (via a .part file); None on success, else why not."""
     from torchvision.datasets.utils import check_integrity
 
-    tmp = target.with_name(target.name + ".part")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             while chunk := response.read(1 << 16):
                 out.write(chunk)
                 counter.add(len(chunk))
@@ -235,4 +273,5 @@ def _fetch(url: str, md5: str, target: Path, counter: _Progress, timeout: float)
         return None
     except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
         tmp.unlink(missing_ok=True)
-        return f"{url}: {exc}"
+        # A file-system error names its file (a server path): only its reason is kept.
+        return f"{url}: {exc.strerror if exc.filename else exc}"

@@ -1,10 +1,12 @@
 """Save and load models as `{"config", "state_dict", "metrics"}` without pickled code."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import tempfile
+import time
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -63,6 +65,19 @@ def remove_stale_temporaries(folder: str | Path, names: list[str]) -> list[Path]
         if tmp.is_file() and not tmp.is_symlink():
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
+    return removed
+
+
+def remove_leftovers(folder: str | Path, min_age_seconds: float = 600) -> list[Path]:
+    """Delete every temporary file a killed save left in `folder` (`stage` names them .NAME.*.tmp), whatever
+    its name, once it is older than `min_age_seconds` (a save in progress, here or in another process on
+    the same folder, stages its files for well under a minute). Returns what was removed."""
+    removed, now = [], time.time()
+    for tmp in Path(folder).glob(f".*{TMP_SUFFIX}"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+            if tmp.is_file() and not tmp.is_symlink() and now - tmp.stat().st_mtime > min_age_seconds:
+                tmp.unlink()
+                removed.append(tmp)
     return removed
 
 

@@ -13,6 +13,7 @@ readable unique name; a cancelled, failed or timed-out run writes nothing.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_core.data.datasets import read_labels
+from vae_core.data.datasets import DatasetNotFoundError, read_labels
 from vae_core.storage import store
 from vae_core.storage.settings import ServingLimits
 from vae_core.training.budget import refusal
@@ -35,6 +36,10 @@ RUNNING, SAVING, DONE, CANCELLED, FAILED = "running", "saving", "done", "cancell
 
 class TrainingBusy(RuntimeError):
     """A training is already running on this server."""
+
+
+class TrainingSaveFailed(RuntimeError):
+    """The run ended but its files could not be written (a read-only folder, a full disk): said as a sentence."""
 
 
 class TrainingRefused(ValueError):
@@ -156,11 +161,22 @@ class TrainingJobs:
                                  should_stop=lambda: self._stop.is_set() or time.monotonic() > deadline, watch=rows)
             self._update(state=SAVING)
             name = model_name_for(settings, datetime.now(), self.models_dir)
-            store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root)
+            try:
+                store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root)
+            except (OSError, RuntimeError) as exc:  # torch.save says only "unexpected pos" when the disk is full
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the disk may be full"
+                raise TrainingSaveFailed(f"the model could not be saved: the models folder on this server refused "
+                                         f"it ({why})") from exc
             self._update(state=DONE, model_name=name, finished=time.time())
         except TrainingCancelled as exc:
             message = str(exc) if self._stop.is_set() else str(exc).replace(
                 "cancelled", f"stopped at this server's {self.limits.run_time_limit_minutes:g}-minute limit", 1)
             self._update(state=CANCELLED, message=message, finished=time.time())
-        except Exception as exc:  # a thread has nobody to raise to: the page shows the reason
-            self._update(state=FAILED, message=f"{type(exc).__name__}: {exc}", finished=time.time())
+        except (TrainingSaveFailed, DatasetNotFoundError) as exc:
+            message = str(exc) if isinstance(exc, TrainingSaveFailed) else (
+                f"the {settings.dataset} files are not in this server's data folder")
+            self._update(state=FAILED, message=message, finished=time.time())
+        except Exception as exc:  # a thread has nobody to raise to: the page shows a sentence, the log the details
+            logging.getLogger(__name__).exception("training failed")
+            self._update(state=FAILED, message=f"the run failed unexpectedly ({type(exc).__name__}); the server's "
+                                               "log has the details", finished=time.time())
