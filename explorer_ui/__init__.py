@@ -12,6 +12,7 @@ from vae_core.storage.checkpoint import CheckpointError
 from vae_core.storage.settings import REPO, data_root, models_dir
 from vae_core.uploads.preprocess import ImageDecodeError
 
+from .access import Visitor, ask_the_browser, may_cancel, may_delete, sign_in_available, visitor, why_not_train
 from .dataset import offer_dataset_download
 from .images import (
     DIGIT_PX,
@@ -76,7 +77,7 @@ from .plots import (
     union_extent,
 )
 from .text import plain, plural
-from .training import SHIPPED_MODELS, deletable_models, delete_model, session_token, training_jobs
+from .training import SHIPPED_MODELS, delete_model, trained_models, training_jobs
 
 __all__ = [
     "plain", "plural",
@@ -85,7 +86,8 @@ __all__ = [
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
     "PRIOR_SAMPLES", "classify", "describe_model", "group_by_recipe", "prior_verdict", "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
-    "SHIPPED_MODELS", "delete_model", "deletable_models", "session_token", "training_jobs",
+    "SHIPPED_MODELS", "delete_model", "trained_models", "training_jobs",
+    "Visitor", "ask_the_browser", "may_cancel", "may_delete", "sign_in_available", "visitor", "why_not_train",
     "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
     "param_z", "seed_button", "set_params",
     "sidebar_model",

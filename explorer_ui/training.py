@@ -1,7 +1,5 @@
-"""The Train page's server-wide parts: the one training slot, who owns a run, and which models may be deleted."""
+"""The Train page's server-wide parts: the one training slot and the models trained here (who may delete them)."""
 from __future__ import annotations
-
-import uuid
 
 import streamlit as st
 
@@ -9,6 +7,7 @@ from vae_core.storage import store
 from vae_core.storage.settings import ServingLimits, data_root, models_dir, serving_limits
 from vae_core.training.jobs import TrainingJobs
 
+from .access import Visitor, may_delete
 from .loading import list_models
 
 SHIPPED_MODELS = store.SHIPPED_MODELS
@@ -24,22 +23,21 @@ def training_jobs() -> TrainingJobs:
     return _jobs(str(models_dir()), str(data_root()), serving_limits())
 
 
-def session_token() -> str:
-    """This session's token: the run it starts is its own (only it can cancel the run)."""
-    if "_train_owner" not in st.session_state:
-        st.session_state["_train_owner"] = uuid.uuid4().hex
-    return st.session_state["_train_owner"]
+def trained_models() -> list[tuple[str, str]]:
+    """(name, owner) of the models the app's own training saved here (their record says so), newest name last;
+    never a shipped model, an imported one or a file the operator copied in."""
+    folder = models_dir()
+    records = ((name, store.read_record(store.model_files(name, folder))) for name in list_models())
+    return [(name, record["owner"]) for name, record in records if record is not None and name not in SHIPPED_MODELS]
 
 
-def deletable_models() -> list[str]:
-    """Models the Train page wrote (named by store.trained_name): not the shipped ones, not imported ones."""
-    return [name for name in list_models() if store.trained_here(name)]
-
-
-def delete_model(name: str) -> None:
-    """Delete a model that did not come with the app, with its latent caches; refuses a shipped one."""
-    if name not in deletable_models():
-        raise ValueError(f"{name} is not a model trained here; it is not deleted")  # shipped or imported
+def delete_model(name: str, visitor: Visitor) -> None:
+    """Delete a model trained here with its caches, if this visitor may (its owner, or an admin); else ValueError."""
+    owners = dict(trained_models())
+    if name not in owners:
+        raise ValueError(f"{name} is not a model trained here; it is not deleted")  # shipped, imported, copied in
+    if not may_delete(visitor, owners[name]):
+        raise ValueError(f"{name} was trained by another visitor; only they (or an admin) may delete it")
     try:
         store.delete(store.model_files(name))
     except OSError as exc:  # read-only folder, permissions: a sentence, never the server's path

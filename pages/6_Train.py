@@ -19,7 +19,8 @@ BATCH_SIZES = [32, 64, 128, 256, 512]
 
 m = ui.sidebar_model()
 jobs = ui.training_jobs()
-me = ui.session_token()
+visitor = ui.visitor()
+me = visitor.owner  # None until the browser has said who it is (the page's first run asks it)
 st.title("Train a model")
 st.caption(
     "Train a VAE or a plain autoencoder here and watch its latent space form: after every epoch the means of "
@@ -27,6 +28,10 @@ st.caption(
     "small share of the data and see the test curves part from the training ones. The finished model is saved "
     "under models/ and appears in the model selector of every page. One training runs at a time on this server."
 )
+if me is None:  # the browser says who it is first: its answer reruns the page, which must not disturb a form
+    st.caption("Asking this browser who it is…")
+    ui.ask_the_browser()
+    st.stop()
 
 
 def clock(seconds: float | None) -> str:
@@ -172,17 +177,17 @@ def progress_panel(epochs_drawn: int) -> None:
         st.progress(1.0, text="Saving the model and its latent caches…")
     st.caption(f"Training on: {view.device} · estimated before it started: about {clock(estimate_seconds(view.settings))} "
                f"in all; this server stops any run after {jobs.limits.run_time_limit_minutes:g} minutes")
-    if view.owner == me:
+    if ui.may_cancel(visitor, view.owner):
         if st.button("Cancel training", icon=":material/stop:", disabled=view.state != RUNNING, key="tr_cancel"):
-            jobs.cancel(me)
+            jobs.cancel(me, admin=visitor.admin)
             st.rerun(scope="app")
     else:
-        st.caption("Only the session that started it can cancel it; a new run can start when it ends.")
+        st.caption("Only whoever started it (or an admin) can cancel it; a new run can start when it ends.")
 
 
 def live(view: JobView) -> None:
     """The run in progress, as any session sees it."""
-    st.subheader("Training" + (" (started in this session)" if view.owner == me else " (started in another session)"))
+    st.subheader("Training" + (" (started by you)" if view.owner == me else " (started by another visitor)"))
     st.text(describe_settings(view.settings))  # settings are shown as plain text
     progress_panel(len(view.history))
     show_run(view, "tr_live")
@@ -208,20 +213,24 @@ def result(view: JobView) -> None:
 
 
 def manage_models() -> None:
-    """Models trained here (not the shipped ones) and a way to delete them."""
+    """Models the app trained here (not the shipped ones, not imported ones) and a way to delete one's own."""
     st.subheader("Models trained here")
-    names = ui.deletable_models()
-    if not names:
-        st.caption("None yet. The models that came with the app cannot be deleted here.")
+    trained = ui.trained_models()
+    if not trained:
+        st.caption("None yet. The models that came with the app, imported ones and files copied into models/ "
+                   "cannot be deleted here.")
         return
-    for name in names:
+    for name, owner in trained:
         label, button = st.columns([4, 1], vertical_alignment="center")
         label.text(f"{ui.describe_model(name)}  ({name}.pt)")
+        if not ui.may_delete(visitor, owner):
+            button.caption("yours" if owner == me else "another visitor's")
+            continue
         with button.popover("Delete", icon=":material/delete:", key=f"tr_del_{name}"):
             st.text(f"Delete {name}.pt and its latent caches?")
             if st.button("Delete for good", type="primary", key=f"tr_del_yes_{name}"):
                 try:
-                    ui.delete_model(name)
+                    ui.delete_model(name, visitor)
                 except ValueError as exc:
                     st.error(ui.plain(str(exc)))
                     return
@@ -229,7 +238,8 @@ def manage_models() -> None:
                     st.session_state.pop("_model", None)
                     ui.set_params(model=None)
                 st.rerun()
-    st.caption("The models that came with the app cannot be deleted here.")
+    st.caption("You can delete the models you trained here; the models that came with the app, imported ones and "
+               "files copied into models/ cannot be deleted here.")
 
 
 view = jobs.view()
@@ -238,8 +248,15 @@ if view is not None and view.active:
 else:
     if view is not None:
         result(view)
-    fill_form(view)
-    chosen = settings_form()
-    if chosen is not None:
-        start(chosen)
+    refusal = ui.why_not_train(visitor)
+    if refusal is None:
+        fill_form(view)
+        chosen = settings_form()
+        if chosen is not None:
+            start(chosen)
+    else:
+        st.info(refusal, icon=":material/lock:")
+        if ui.sign_in_available() and not visitor.signed_in:
+            st.button("Sign in", icon=":material/login:", on_click=st.login, key="tr_sign_in")
 manage_models()
+ui.ask_the_browser()

@@ -60,12 +60,16 @@ def test_a_tiny_run_updates_its_curves_and_map_and_joins_every_selector(browser,
         slider.press("ArrowRight")  # 30 %: 18,000 images, a few seconds an epoch
     expect(slider).to_have_attribute("aria-valuetext", "30%")
     pg.get_by_role("button", name="Start training").click()
-    expect(pg.get_by_text("Training (started in this session)")).to_be_visible(timeout=T)
+    expect(pg.get_by_text("Training (started by you)")).to_be_visible(timeout=T)
     expect(pg.get_by_text("Training on: CPU", exact=False)).to_be_visible()
+    # A reload is a new session of the same browser: the run is still this visitor's, with its Cancel.
+    pg.reload()
+    expect(pg.get_by_text("Training (started by you)")).to_be_visible(timeout=T)
+    expect(pg.get_by_role("button", name="Cancel training")).to_be_visible()
     expect(pg.get_by_text("Means of 2,000 test images after epoch 1", exact=False)).to_be_visible(timeout=T)
     # A second tab sees the run and cannot start another.
     watcher = open_page(browser, f"{server}/Train", viewport=(390, 844))
-    expect(watcher.get_by_text("Training (started in another session)")).to_be_visible(timeout=T)
+    expect(watcher.get_by_text("Training (started by another visitor)")).to_be_visible(timeout=T)
     assert watcher.get_by_role("button", name="Start training").count() == 0
     assert watcher.get_by_role("button", name="Cancel training").count() == 0
     watcher.close()
@@ -77,6 +81,12 @@ def test_a_tiny_run_updates_its_curves_and_map_and_joins_every_selector(browser,
     assert curve_points(pg) == 4
     trained = sorted(p.stem for p in models.glob("*.pt") if p.stem != DEFAULT.stem)
     assert len(trained) == 1
+    # Another browser lists it but may not delete it; this one may.
+    stranger = open_page(browser, f"{server}/Train")
+    expect(stranger.get_by_text("another visitor's", exact=True)).to_be_visible(timeout=T)
+    assert stranger.get_by_role("button", name="Delete").count() == 0
+    stranger.close()
+    expect(pg.get_by_role("button", name="Delete")).to_have_count(1)
     for size in ((1400, 1000), (390, 844)):  # the finished run's curves and map beside (or above) the form
         view = open_page(browser, f"{server}/Train", viewport=size)
         view.get_by_text("it is now in the model selector", exact=False).wait_for()

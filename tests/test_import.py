@@ -3,6 +3,7 @@ few batches on MNIST, imported through the command, checked against their own co
 message when they are not what they say."""
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -216,6 +217,18 @@ def test_a_source_file_that_fails_is_refused_with_its_error(tmp_path, data_root)
         importer.main([str(a) for a in argv])
 
 
-def test_only_models_trained_here_can_be_deleted():
-    assert store.trained_here("mnist_vae_z2_beta4_20261123-0912-2")
-    assert not any(store.trained_here(n) for n in ("mnist_vae_z2", "mnist_conv_vae_z2", "examples_z2", "my_vae"))
+def test_only_models_the_app_trained_count_as_trained_here(tmp_path):
+    # The record the app's training writes beside a model, of this very file; a name alone proves nothing.
+    def model(name: str, record: dict | None) -> None:
+        (tmp_path / f"{name}.pt").write_bytes(name.encode())
+        if record is not None:
+            (tmp_path / f"{name}.trained.json").write_text(json.dumps(record))
+
+    digest = lambda name: hashlib.sha256(name.encode()).hexdigest()  # noqa: E731
+    model("mnist_vae_z2_beta4_20261123-0912", {"owner": "x", "model_sha256": digest("mnist_vae_z2_beta4_20261123-0912")})
+    model("mnist_vae_z2_beta4_20261123-0913", None)  # named like a trained one, copied in by the operator
+    model("my_vae", {"owner": "x", "model_sha256": digest("my_vae")})  # any name the app saved under
+    model("replaced", {"owner": "x", "model_sha256": digest("the file it was made for")})
+    model("mnist_vae_z2", {"owner": "x", "model_sha256": digest("mnist_vae_z2")})  # a shipped model: never
+    assert [n for n in store.list_models(tmp_path) if store.trained_here(n, tmp_path)] == [
+        "mnist_vae_z2_beta4_20261123-0912", "my_vae"]

@@ -108,7 +108,8 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
     files = model_files(view.model_name, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name])
+        [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name, files.record.name])
+    assert store.read_record(files)["owner"] == "a", "the run's owner is recorded with the model it saved"
     summary = read_summary(files.summary, file_sha256(path))
     assert summary["prior_verdict"]["n"] == 4000 and len(summary["test_terms"]) == 2, "measured when saved"
     delete(files_for_path(path))
@@ -150,6 +151,7 @@ def test_a_save_the_folder_refuses_is_a_sentence(tmp_path, data_root, monkeypatc
     assert jobs.view().message == f"the model could not be saved: the models folder on this server refused it {why}"
 
 
+@pytest.mark.slow
 def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):
     out = tmp_path / "m.pt"
     cli = [sys.executable, "-m", "vae_core.training.train", "--data-root", str(data_root), "--epochs", "1", "--limit", "256",

@@ -26,8 +26,12 @@ def models(tmp_path, monkeypatch, data_root):
     return folder
 
 
-def session() -> AppTest:
+OWNER, OTHER = "a" * 32, "b" * 32  # two browsers' ids (the visitor component's answer; AppTest runs no JavaScript)
+
+
+def session(token: str = OWNER) -> AppTest:
     at = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=60)
+    at.session_state["visitor_token"] = {"token": token}
     at.run()
     at.switch_page(PAGE)
     return at.run()
@@ -69,7 +73,8 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     new = sorted(files(models) - {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                                   f"{ui.DEFAULT_MODEL}.train_latents.npz"})
     name = new[0].split(".")[0]
-    assert new == [f"{name}{suffix}" for suffix in (".latents.npz", ".pt", ".summary.json", ".train_latents.npz")], new
+    assert new == [f"{name}{suffix}" for suffix in (".latents.npz", ".pt", ".summary.json", ".train_latents.npz",
+                                                    ".trained.json")], new
     assert name.startswith("mnist_vae_z2_beta1_") and name in re.sub(r"\\(.)", r"\1", at.success[0].value)
     assert name in at.sidebar.selectbox[0].options or ui.describe_model(name) in at.sidebar.selectbox[0].options
     assert len(at.get("plotly_chart")) == 2  # the finished run's curves and map stay on view
@@ -81,26 +86,33 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     other.query_params["model"] = name
     other.run()
     assert not other.exception and other.sidebar.selectbox[0].value == name
-    # Deleting it: the files go, the shipped default stays and cannot be deleted.
+    # Another browser sees it listed but cannot delete it, not even by calling the page's own function.
+    stranger = session(OTHER)
+    assert not stranger.get("popover") and any(c.value == "another visitor's" for c in stranger.caption)
+    with pytest.raises(ValueError, match="trained by another visitor"):
+        ui.delete_model(name, ui.Visitor("someone else"))
+    # Its owner deletes it: the files go, the shipped default stays and cannot be deleted.
     at.run()
     assert len(at.get("popover")) == 1  # the trained model only: the shipped default has no Delete
     next(b for b in at.button if b.label == "Delete for good").click().run()
     assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                              f"{ui.DEFAULT_MODEL}.train_latents.npz"}
-    with pytest.raises(ValueError):
-        ui.delete_model(ui.DEFAULT_MODEL)
+    with pytest.raises(ValueError, match="not a model trained here"):
+        ui.delete_model(ui.DEFAULT_MODEL, ui.Visitor("anyone", "admin@example.org", admin=True))
 
 
 def test_a_second_session_watches_and_cancel_leaves_the_folder_unchanged(models):
     before = files(models)
     owner = fill(session(), epochs=200, share=20)
     until(owner, lambda a: any(t.startswith("Epoch") for t in progress_texts(a)))
-    watcher = session()
-    assert "another session" in watcher.subheader[0].value
+    watcher = session(OTHER)
+    assert "another visitor" in watcher.subheader[0].value
     assert not [b for b in watcher.button if b.label in ("Start training", "Cancel training")]
     assert any("Share" not in t.value and "200 epochs" in t.value for t in watcher.text)  # the owner's settings
     assert progress_texts(watcher)
-    assert "this session" in owner.subheader[0].value
+    assert "by you" in owner.subheader[0].value
+    owner = session(OWNER)  # the owner reloads the page (a new session, the same browser): Cancel is still theirs
+    assert "by you" in owner.subheader[0].value
     owner.button(key="tr_cancel").click().run()
     until(owner, lambda a: a.info and "cancelled" in a.info[0].value)
     assert "nothing was written" in owner.info[0].value
@@ -134,3 +146,10 @@ def test_an_over_budget_run_and_a_model_too_big_to_show_are_refused_before_they_
         c.value for c in at.caption)
     assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                              f"{ui.DEFAULT_MODEL}.train_latents.npz"}
+
+
+def test_training_turned_off_by_the_operator_shows_no_form(models, monkeypatch):
+    monkeypatch.setenv("LATENT_EXPLORER_TRAINING", "off")
+    at = session()
+    assert not at.exception and [i.value for i in at.info] == ["Training is turned off on this server."]
+    assert not [b for b in at.button if b.label in ("Start training", "Sign in")]

@@ -1,6 +1,8 @@
 """On a shared server no visitor sees a server path or a traceback, and what killed saves left is cleaned up:
 file-system errors on delete become sentences, the app's config hides error details, leftovers go at start-up."""
 import errno
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -28,13 +30,15 @@ def test_visitors_never_get_error_details():
 def test_a_folder_that_refuses_a_delete_gives_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     (tmp_path / f"{TRAINED}.pt").write_bytes(b"weights")
+    record = {"owner": "me", "model_sha256": hashlib.sha256(b"weights").hexdigest()}
+    (tmp_path / f"{TRAINED}.trained.json").write_text(json.dumps(record))
 
     def read_only(files):
         raise OSError(errno.EROFS, "Read-only file system", str(files.main))
 
     monkeypatch.setattr(store, "delete", read_only)
     with pytest.raises(ValueError) as refused:
-        ui.delete_model(TRAINED)
+        ui.delete_model(TRAINED, ui.Visitor("me"))
     assert str(refused.value) == (f"{TRAINED} could not be deleted: the models folder on this server refused it "
                                   "(Read-only file system)")
     assert (tmp_path / f"{TRAINED}.pt").exists()

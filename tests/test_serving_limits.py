@@ -1,5 +1,8 @@
 """What one visitor may spend on a shared server: a run's estimated time, a wall-clock limit, the trained
 models' number and size, and a model the map could not send (vae_core.training.budget, ServingLimits)."""
+import hashlib
+import json
+
 import pytest
 
 from vae_core.models.config import MAX_PARAMETERS, VAEConfig
@@ -53,16 +56,20 @@ def test_an_over_budget_run_is_refused_with_its_estimate(tmp_path):
 
 
 def trained_files(folder, n: int, size: int) -> None:
+    """n models as the app's training saves them: the checkpoint and the record of who trained it."""
     for i in range(n):
-        (folder / f"mnist_vae_z2_beta1_20261201-{1000 + i}.pt").write_bytes(b"\0" * size)
+        checkpoint = folder / f"mnist_vae_z2_beta1_20261201-{1000 + i}.pt"
+        checkpoint.write_bytes(bytes([i]) * size)
+        record = {"owner": "x", "model_sha256": hashlib.sha256(checkpoint.read_bytes()).hexdigest()}
+        checkpoint.with_name(f"{checkpoint.stem}.trained.json").write_text(json.dumps(record))
 
 
 def test_the_number_and_size_of_trained_models_are_bounded(tmp_path):
     (tmp_path / "mnist_vae_z2.pt").write_bytes(b"\0" * 3_000_000)  # a shipped model's name: not counted
-    (tmp_path / "operator_copy.pt").write_bytes(b"\0" * 3_000_000)  # not named by the trainer: not counted
+    (tmp_path / "operator_copy.pt").write_bytes(b"\0" * 3_000_000)  # no record of the app's training: not counted
     trained_files(tmp_path, 3, 1_000_000)
     usage = trained_usage(tmp_path)
-    assert usage.count == 3 and usage.mb == pytest.approx(3.0)
+    assert usage.count == 3 and usage.mb == pytest.approx(3.0, abs=0.01)  # with the small records
     small = TrainSettings(hidden_dims=(16,), epochs=1)
     assert refusal(small, tmp_path, ServingLimits(max_trained_models=4)) is None
     assert "already holds 3 trained models" in refusal(small, tmp_path, ServingLimits(max_trained_models=3))

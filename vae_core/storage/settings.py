@@ -2,7 +2,7 @@
 
     MNIST_DATA_ROOT          folder holding MNIST/raw (and FashionMNIST/raw); default <repo>/../shared/data
     LATENT_EXPLORER_MODELS   folder of checkpoints and latent caches; default <repo>/models
-    LATENT_EXPLORER_*        what a server lets its visitors spend (ServingLimits)
+    LATENT_EXPLORER_*        what a server lets its visitors spend (ServingLimits) and do (AccessRules)
 
 The defaults hang off the repository, not the working directory, so a command
 run from any folder finds the same files.
@@ -65,3 +65,38 @@ def serving_limits() -> ServingLimits:
             raise ValueError(f"{variable} must be a positive {'whole ' if kind is int else ''}number, got {text!r}")
         values[field_name] = value
     return ServingLimits(**values)
+
+
+WHO = ("off", "everyone", "signed-in", "admins")
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    """Who may train and who may delete on this server, set by the operator in the environment.
+
+    LATENT_EXPLORER_TRAINING   off | everyone | signed-in | admins     (everyone)
+    LATENT_EXPLORER_DELETING   off | everyone | signed-in | admins     (everyone: each their own models)
+    LATENT_EXPLORER_ADMINS     comma-separated e-mail addresses of signed-in admins (none)
+
+    A run and the models it saved belong to whoever started it (a signed-in account, else the browser);
+    only its owner or an admin may cancel or delete them. "signed-in" and "admins" need Streamlit's sign-in
+    (an [auth] section in .streamlit/secrets.toml); without it they mean no one.
+    """
+
+    training: str = "everyone"
+    deleting: str = "everyone"
+    admins: tuple[str, ...] = ()
+
+
+def access_rules() -> AccessRules:
+    """The rules from the environment; a value outside WHO is an operator's error, said plainly."""
+    values = {}
+    for field_name, variable in (("training", "LATENT_EXPLORER_TRAINING"), ("deleting", "LATENT_EXPLORER_DELETING")):
+        text = os.environ.get(variable, "").strip().lower()
+        if text and text not in WHO:
+            raise ValueError(f"{variable} must be one of {', '.join(WHO)}, got {text!r}")
+        if text:
+            values[field_name] = text
+    admins = os.environ.get("LATENT_EXPLORER_ADMINS", "")
+    values["admins"] = tuple(sorted({a.strip().lower() for a in admins.split(",") if a.strip()}))
+    return AccessRules(**values)

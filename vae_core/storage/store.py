@@ -12,6 +12,7 @@ so a cache and its model are one unit: a cache made from another file is refused
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -74,14 +75,19 @@ class ModelFiles:
         return self.folder / f"{self.name}.summary.json"
 
     @property
+    def record(self) -> Path:
+        """Written only by the app's own training when it saves: who trained it (vae_core.storage.store.read_record)."""
+        return self.folder / f"{self.name}.trained.json"
+
+    @property
     def all_files(self) -> list[Path]:
-        return [*self.weights, self.cache(), self.cache(train=True), self.summary]
+        return [*self.weights, self.cache(), self.cache(train=True), self.summary, self.record]
 
     @property
     def every_name(self) -> list[Path]:
         """Every file a model of this name can have, in either format."""
         onnx = [self.folder / f"{self.name}{suffix}" for suffix in (MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX)]
-        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True), self.summary]
+        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True), self.summary, self.record]
 
     def stamp(self) -> int:
         """A number that changes whenever any of the model's weight files changes (sum of mtimes in ns)."""
@@ -145,7 +151,8 @@ def load_cache(files: ModelFiles, model: LatentModel, main_sha256: str, train: b
     return cache
 
 
-def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: LatentModel, data_root: Path) -> None:
+def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: LatentModel, data_root: Path,
+              record: dict | None = None) -> None:
     """Write a model's files (`writers`: (final path, write(tmp_path)); the first is `files.main`), both
     latent caches and its summary as one unit.
 
@@ -168,6 +175,9 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
             staged.insert(0, (stage(files.cache(train), lambda tmp, c=cache: save_npz(tmp, c)), files.cache(train)))
         summary = build_summary(model, digest, data_root)
         staged.insert(0, (stage(files.summary, lambda tmp: write_summary(tmp, summary)), files.summary))
+        if record is not None:
+            text = json.dumps({**record, "model_sha256": digest})
+            staged.insert(0, (stage(files.record, lambda tmp: Path(tmp).write_text(text)), files.record))
         main = staged[len(staged) - len(writers)]
         for tmp, final in [*(pair for pair in staged if pair is not main), main]:  # the main file last
             os.replace(tmp, final)
@@ -176,12 +186,14 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
             tmp.unlink(missing_ok=True)
 
 
-def save_native(model: torch.nn.Module, files: ModelFiles, metrics: dict, data_root: Path) -> None:
-    """A native checkpoint (config, weights, metrics) and its caches, as one unit."""
+def save_native(model: torch.nn.Module, files: ModelFiles, metrics: dict, data_root: Path,
+                record: dict | None = None) -> None:
+    """A native checkpoint (config, weights, metrics) and its caches, as one unit; `record` (the app's
+    training only: {"owner": ...}) marks it as trained here."""
     from vae_core.storage.checkpoint import checkpoint_payload
 
     payload = checkpoint_payload(model, metrics)
-    save_unit(files, [(files.checkpoint, lambda tmp: torch.save(payload, tmp))], model, data_root)
+    save_unit(files, [(files.checkpoint, lambda tmp: torch.save(payload, tmp))], model, data_root, record)
 
 
 def delete(files: ModelFiles) -> None:
@@ -210,10 +222,28 @@ _NAME = re.compile(r"(?P<data>mnist|fashion)_(?P<kind>vae|ae)_z(?P<dim>\d+)(?:_b
                    r"(?:_(?P<day>\d{8})-(?P<time>\d{4})(?:-(?P<n>\d+))?)?")
 
 
-def trained_here(name: str) -> bool:
-    """Whether `name` is one `trained_name` gives (a model the Train page wrote), not a shipped or imported one."""
-    match = _NAME.fullmatch(name)
-    return match is not None and match["day"] is not None and name not in SHIPPED_MODELS
+MAX_RECORD_BYTES = 4096
+
+
+def read_record(files: ModelFiles) -> dict | None:
+    """The record the app's training wrote beside the model ({"owner", "model_sha256", ...}), or None: a model
+    without one (shipped, imported, copied in by the operator) was not trained here. A record of another file
+    (the model was replaced) does not count."""
+    path = files.record
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_RECORD_BYTES:
+            return None
+        record = json.loads(path.read_text())
+        if not isinstance(record, dict) or not isinstance(record.get("owner"), str):
+            return None
+        return record if record.get("model_sha256") == file_sha256(files.main) else None
+    except (OSError, ValueError):
+        return None
+
+
+def trained_here(name: str, folder: Path | None = None) -> bool:
+    """Whether the app's own training saved `name` (its record says so), never a shipped model."""
+    return name not in SHIPPED_MODELS and read_record(model_files(name, folder)) is not None
 
 
 def describe_name(name: str, folder: Path | None = None) -> str:

@@ -43,7 +43,7 @@ class TrainedUsage:
 
 
 def trained_usage(folder: Path) -> TrainedUsage:
-    names = [name for name in store.list_models(folder) if store.trained_here(name)]
+    names = [name for name in store.list_models(folder) if store.trained_here(name, folder)]
     size = sum(p.stat().st_size for name in names for p in store.model_files(name, folder).all_files if p.is_file())
     return TrainedUsage(len(names), size / 1e6)
 

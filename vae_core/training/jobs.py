@@ -119,10 +119,10 @@ class TrainingJobs:
             self._thread.start()
             return self._view
 
-    def cancel(self, owner: str) -> bool:
-        """Ask the run to stop before its next batch; only the session that started it may. True if asked."""
+    def cancel(self, owner: str, admin: bool = False) -> bool:
+        """Ask the run to stop before its next batch; only whoever started it (or an admin) may. True if asked."""
         with self._lock:
-            if self._view is None or self._view.owner != owner or self._view.state != RUNNING:
+            if self._view is None or (self._view.owner != owner and not admin) or self._view.state != RUNNING:
                 return False
             self._stop.set()
             return True
@@ -162,7 +162,8 @@ class TrainingJobs:
             self._update(state=SAVING)
             name = model_name_for(settings, datetime.now(), self.models_dir)
             try:
-                store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root)
+                store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root,
+                                  record={"owner": self._view.owner, "saved": datetime.now().isoformat(timespec="seconds")})
             except (OSError, RuntimeError) as exc:  # torch.save says only "unexpected pos" when the disk is full
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the disk may be full"
                 raise TrainingSaveFailed(f"the model could not be saved: the models folder on this server refused "
