@@ -24,6 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = dict(hidden_dims=(16,), epochs=2, batch_size=64, train_share=0.01)
 
 
+def written(folder: Path) -> list[str]:
+    """What a run left in the models folder, besides the lock file that keeps runs one at a time."""
+    return [p.name for p in folder.iterdir() if p.name != ".training.lock"]
+
+
 @pytest.fixture(scope="module")
 def mnist(data_root):
     return load_split(data_root, "mnist", train=True)[0][:640], load_split(data_root, "mnist", train=False)[0][:300]
@@ -107,13 +112,13 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert len(load_latent_cache(cache_path_for(path)).mu) == 10_000
     assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
     files = model_files(view.model_name, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert sorted(written(tmp_path)) == sorted(
         [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name, files.record.name])
     assert store.read_record(files)["owner"] == "a", "the run's owner is recorded with the model it saved"
     summary = read_summary(files.summary, file_sha256(path))
     assert summary["prior_verdict"]["n"] == 4000 and len(summary["test_terms"]) == 2, "measured when saved"
     delete(files_for_path(path))
-    assert not any(tmp_path.iterdir())
+    assert not written(tmp_path)
 
 
 def test_only_the_owner_cancels_and_a_cancelled_run_writes_nothing(tmp_path, data_root):
@@ -123,7 +128,7 @@ def test_only_the_owner_cancels_and_a_cancelled_run_writes_nothing(tmp_path, dat
     assert not jobs.cancel("b")
     assert jobs.cancel("a") and jobs.wait(120)
     assert jobs.view().state == CANCELLED and "cancelled" in jobs.view().message
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+    assert written(tmp_path) == ["keep.txt"]
     jobs.start(TrainSettings(**TINY), owner="b")  # the slot is free again
     assert jobs.wait(300) and jobs.view().state == DONE
 
@@ -133,7 +138,7 @@ def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
     jobs.start(TrainSettings(**TINY), owner="a")
     assert jobs.wait(60)
     assert jobs.view().message == "the mnist files are not in this server's data folder"  # no server path
-    assert jobs.view().state == FAILED and not (tmp_path / "models").exists()
+    assert jobs.view().state == FAILED and not written(tmp_path / "models")
 
 
 @pytest.mark.parametrize("error, why", [
@@ -162,3 +167,23 @@ def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):
     if not torch.cuda.is_available():
         refused = subprocess.run([*cli, "--device", "cuda"], cwd=REPO, capture_output=True, text=True, timeout=300)
         assert refused.returncode != 0 and "not available" in refused.stderr
+
+
+def test_two_servers_on_one_models_folder_train_one_run_at_a_time(tmp_path, data_root):
+    # Replicas behind a load balancer share the models folder: a run in another process holds its lock.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time\n"
+        f"handle = open({str(tmp_path / '.training.lock')!r}, 'w')\n"
+        "fcntl.flock(handle, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        jobs = TrainingJobs(tmp_path, data_root, threads=1)
+        with pytest.raises(TrainingBusy, match="another server of this app"):
+            jobs.start(TrainSettings(**TINY), owner="a")
+        assert jobs.view() is None
+    finally:
+        holder.kill()
+        holder.wait()
+    jobs.start(TrainSettings(**TINY), owner="a")  # the other server's run ended: the folder is free
+    assert jobs.wait(300) and jobs.view().state == DONE

@@ -52,7 +52,7 @@ def test_an_over_budget_run_is_refused_with_its_estimate(tmp_path):
     jobs = TrainingJobs(tmp_path, tmp_path, ServingLimits(max_run_minutes=1), threads=1)
     with pytest.raises(TrainingRefused, match="up to 1 minute[.]"):
         jobs.start(TrainSettings(hidden_dims=(256, 128), epochs=60), owner="a")
-    assert jobs.view() is None and not any(tmp_path.iterdir()), "nothing started, nothing written"
+    assert jobs.view() is None and not any(tmp_path.iterdir()), "nothing started, nothing written, no lock taken"
 
 
 def trained_files(folder, n: int, size: int) -> None:
@@ -98,4 +98,4 @@ def test_every_run_stops_at_the_wall_clock_limit_and_writes_nothing(tmp_path, da
     view = jobs.view()
     assert view.state == CANCELLED and "stopped at this server's 0.05-minute limit in epoch" in view.message
     assert 2.5 < view.finished - view.started < 30
-    assert not any(tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == [".training.lock"]  # the lock that keeps runs one at a time

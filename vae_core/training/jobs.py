@@ -84,6 +84,22 @@ def watched_rows(n_test: int, count: int = WATCHED) -> np.ndarray:
     return np.sort(np.random.default_rng(0).permutation(n_test)[: min(count, n_test)])
 
 
+def _folder_lock(folder: Path):
+    """An open lock file in `folder` holding an exclusive flock: two servers on one models folder (replicas on a
+    shared volume) train one run at a time. Raises TrainingBusy when another process holds it."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / ".training.lock", "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise TrainingBusy("a training is already running on another server of this app (it shares this models "
+                           "folder)") from None
+    return handle
+
+
 class TrainingJobs:
     """The server's one training slot. Every method is safe to call from any session's thread."""
 
@@ -112,9 +128,10 @@ class TrainingJobs:
             why = refusal(settings, self.models_dir, self.limits)
             if why is not None:
                 raise TrainingRefused(why)
+            lock = _folder_lock(self.models_dir)  # one run per models folder, whichever server process asks
             self._stop.clear()
             self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
-            self._thread = threading.Thread(target=self._run, args=(settings,), name="latent-explorer-training",
+            self._thread = threading.Thread(target=self._run, args=(settings, lock), name="latent-explorer-training",
                                             daemon=True)
             self._thread.start()
             return self._view
@@ -147,7 +164,11 @@ class TrainingJobs:
             self._view = replace(self._view, progress=progress, history=(*self._view.history, progress.entry),
                                  watch_mu=progress.watch_mu)
 
-    def _run(self, settings: TrainSettings) -> None:
+    def _run(self, settings: TrainSettings, lock) -> None:
+        with lock:  # released (closed) when the run ends, however it ends
+            self._train(settings)
+
+    def _train(self, settings: TrainSettings) -> None:
         torch.set_num_threads(self.threads)  # this thread's own pool (OpenMP), not the server's
         if hasattr(os, "setpriority"):  # Linux: a thread is a task with its own nice value; the pages come first
             with contextlib.suppress(OSError):
