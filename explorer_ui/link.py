@@ -20,11 +20,15 @@ class Parsed:
     used: str | None = None  # what was used instead, for the message
 
 
+MAX_LISTED = 12  # a warning names at most this many choices (a models folder may hold thousands)
+
+
 def parse_choice(text: str | None, choices: list[str], default: str) -> Parsed:
     """`text` if it is one of `choices`; absent -> default; else default with a reason."""
     if text is None or text in choices:
         return Parsed(default if text is None else text)
-    return Parsed(default, f"expected one of {', '.join(choices)}", default)
+    listed = ", ".join(choices[:MAX_LISTED]) + (f" and {len(choices) - MAX_LISTED:,} more" if len(choices) > MAX_LISTED else "")
+    return Parsed(default, f"expected one of {listed}", default)
 
 
 def parse_number(text: str | None, lo: float, hi: float, default: Any, integer: bool = False) -> Parsed:

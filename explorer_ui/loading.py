@@ -26,8 +26,15 @@ from .text import plain
 DEFAULT_MODEL, VAE_MODEL, AE_MODEL = store.DEFAULT_MODEL, store.VAE_MODEL, store.AE_MODEL
 
 def list_models() -> list[str]:
-    """Names of the models in the models folder (native and imported), the default first."""
-    return store.list_models()
+    """Names of the models in the models folder (native and imported), the default first; read again
+    whenever the folder changes (a file added, removed or renamed changes its modification time)."""
+    folder = models_dir()
+    return list(_list_models(str(folder), file_stamp(folder)))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _list_models(folder: str, stamp: int) -> tuple[str, ...]:
+    return tuple(store.list_models(Path(folder)))
 
 
 def describe_model(name: str) -> str:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from vae_core.data.datasets import DISPLAY_NAME
 from vae_core.storage.settings import models_dir
+from vae_core.storage.store import SHIPPED_MODELS
 
 from .link import Parsed, parse_choice, parse_number, parse_z
 from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error
@@ -73,9 +74,13 @@ def sidebar_model() -> Loaded:
     default = remembered if remembered in names else (DEFAULT_MODEL if DEFAULT_MODEL in names else names[0])
     name = param_choice("model", names, default)
     st.session_state["_model"] = st.session_state["model_select"] = name
-    st.sidebar.selectbox("Model", names, key="model_select", format_func=describe_model, on_change=_on_model_change,
+    listed = _listed(names, name)
+    st.sidebar.selectbox("Model", listed, key="model_select", format_func=describe_model, on_change=_on_model_change,
                          help="Checkpoints in models/. Every page uses this model "
                               "(the prior page compares it with the other kind).")
+    if len(listed) < len(names):
+        st.sidebar.caption(f"{len(names) - len(listed):,} more models in this server's folder are not listed here; "
+                           "open one with its link (?model=NAME).")
     if st.query_params.get("model") in (None, *names):
         set_params(model=name)  # a nonsense value stays, and keeps its warning on every run, like the others
     loaded = load_or_error(name)
@@ -83,6 +88,16 @@ def sidebar_model() -> Loaded:
         st.stop()
     _model_card(loaded)
     return loaded
+
+
+MAX_IN_SELECTOR = 100  # a selector of 10,000 names would be slow to send and useless to scroll
+
+
+def _listed(names: list[str], chosen: str) -> list[str]:
+    """The selector's names: the shipped models first, then the others up to MAX_IN_SELECTOR, and the chosen one."""
+    shipped = [n for n in names if n in SHIPPED_MODELS]
+    listed = shipped + [n for n in names if n not in SHIPPED_MODELS][: max(0, MAX_IN_SELECTOR - len(shipped))]
+    return listed if chosen in listed else [*listed, chosen]
 
 
 def _model_card(m: Loaded) -> None:

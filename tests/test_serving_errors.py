@@ -69,3 +69,25 @@ def test_the_app_removes_them_when_it_starts(tmp_path, monkeypatch, data_root):
     monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
     at = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=60).run()
     assert not at.exception and not leftover.exists()
+
+
+def test_ten_thousand_files_in_the_models_folder_keep_the_pages_short(tmp_path, monkeypatch, data_root):
+    source = REPO / "models" / f"{ui.DEFAULT_MODEL}.pt"
+    for path in (source, cache_path_for(source), cache_path_for(source, True)):
+        shutil.copy2(path, tmp_path / path.name)
+    for i in range(10_000):
+        (tmp_path / f"copied_{i:05d}.pt").write_bytes(b"not a checkpoint")
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(tmp_path))
+    at = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=60)
+    at.query_params["model"] = "bogus"
+    at.run()
+    assert not at.exception
+    options = at.sidebar.selectbox[0].options
+    assert len(options) == 100 and at.sidebar.selectbox[0].value == ui.DEFAULT_MODEL
+    assert any("9,901 more models in this server" in c.value for c in at.sidebar.caption)
+    warning = " ".join(w.value for w in at.warning)
+    assert "and 9,989 more" in warning and len(warning) < 1000, len(warning)
+    # A model beyond the list opens from its link, and the selector shows it.
+    at.query_params["model"] = "copied_09999"
+    at.run()
+    assert at.sidebar.selectbox[0].value == "copied_09999" and len(at.sidebar.selectbox[0].options) == 101

@@ -117,10 +117,23 @@ def cache_path_for(path: str | Path, train: bool = False) -> Path:
 
 
 def list_models(folder: Path | None = None) -> list[str]:
-    """Names of the models in the folder (native and imported), sorted, the default first."""
+    """Names of the models in the folder (native and imported), sorted, the default first.
+
+    One read of the folder: a model's files are resolved (a link out of the folder is not followed) only
+    when one of them is a link, so 10,000 files list in a fraction of a second."""
     folder = Path(folder) if folder is not None else models_dir()
-    stems = {p.stem for p in folder.glob("*.pt")} | {p.name[: -len(MANIFEST_SUFFIX)] for p in folder.glob(f"*{MANIFEST_SUFFIX}")}
-    names = sorted(n for n in stems if VALID_NAME.fullmatch(n) and ModelFiles(folder, n).inside_folder())
+    try:
+        with os.scandir(folder) as entries:
+            links = {e.name: e.is_symlink() for e in entries}
+    except OSError:
+        return []
+    stems = ({n[: -len(".pt")] for n in links if n.endswith(".pt")}
+             | {n[: -len(MANIFEST_SUFFIX)] for n in links if n.endswith(MANIFEST_SUFFIX)})
+    names = []
+    for name in sorted(n for n in stems if VALID_NAME.fullmatch(n)):
+        files = ModelFiles(folder, name)
+        if not any(links.get(p.name) for p in files.every_name) or files.inside_folder():
+            names.append(name)
     return sorted(names, key=lambda n: n != DEFAULT_MODEL)
 
 
