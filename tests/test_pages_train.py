@@ -143,7 +143,7 @@ def test_an_over_budget_run_and_a_model_too_big_to_show_are_refused_before_they_
     next(b for b in at.button if b.label == "Start training").click().run()
     refused = at.error[0].value.replace("\\", "")  # the message is shown as plain text: Markdown escaped
     assert "107.1 M parameters; the app shows models of at most 16 M" in refused and not at.get("progress")
-    assert "this server takes runs of up to about 15 minutes and stops any run after 30" in " ".join(
+    assert "This server takes runs of up to about 15 minutes and stops any run after 30" in " ".join(
         c.value for c in at.caption)
     assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                              f"{ui.DEFAULT_MODEL}.train_latents.npz"}
