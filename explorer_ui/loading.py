@@ -32,7 +32,9 @@ def list_models() -> list[str]:
     return list(_list_models(str(folder), file_stamp(folder)))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+# ttl: a folder's time stamp moves in clock ticks (coarser on network volumes), so two renames in one tick
+# could leave the list stale until the next change; it is read again after a few seconds in any case.
+@st.cache_data(show_spinner=False, max_entries=4, ttl=5)
 def _list_models(folder: str, stamp: int) -> tuple[str, ...]:
     return tuple(store.list_models(Path(folder)))
 

@@ -2,6 +2,7 @@
 models' number and size, and a model the map could not send (vae_core.training.budget, ServingLimits)."""
 import hashlib
 import json
+import threading
 
 import pytest
 
@@ -10,7 +11,7 @@ from vae_core.models.model import VAE
 from vae_core.storage.checkpoint import CheckpointError, build_from_payload
 from vae_core.storage.settings import ServingLimits, serving_limits
 from vae_core.training.budget import estimate_seconds, refusal, trained_usage
-from vae_core.training.jobs import CANCELLED, TrainingJobs, TrainingRefused
+from vae_core.training.jobs import CANCELLED, TrainingJobs, TrainingRefused, _folder_lock
 from vae_core.training.train import TrainSettings
 
 
@@ -87,6 +88,9 @@ def test_the_operator_sets_the_limits_in_the_environment(monkeypatch):
         with pytest.raises(ValueError, match=variable):
             serving_limits()
         monkeypatch.delenv(variable)
+    monkeypatch.setenv("LATENT_EXPLORER_RUN_TIME_LIMIT", "4")  # under the 5-minute runs it would accept
+    with pytest.raises(ValueError, match="RUN_TIME_LIMIT must be at least LATENT_EXPLORER_MAX_RUN_MINUTES"):
+        serving_limits()
 
 
 @pytest.mark.slow
@@ -99,3 +103,25 @@ def test_every_run_stops_at_the_wall_clock_limit_and_writes_nothing(tmp_path, da
     assert view.state == CANCELLED and "stopped at this server's 0.05-minute limit in epoch" in view.message
     assert 2.5 < view.finished - view.started < 30
     assert [p.name for p in tmp_path.iterdir()] == [".training.lock"]  # the lock that keeps runs one at a time
+
+
+def test_a_run_that_cannot_start_leaves_the_slot_and_the_folder_free(tmp_path, monkeypatch):
+    jobs = TrainingJobs(tmp_path, tmp_path, threads=1)
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    with pytest.raises(RuntimeError):
+        jobs.start(TrainSettings(hidden_dims=(16,), epochs=1), owner="a")
+    assert jobs.view() is None
+    _folder_lock(tmp_path).close()  # nobody holds the folder's lock
+
+
+def test_a_models_folder_that_cannot_be_written_refuses_in_a_sentence(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    jobs = TrainingJobs(tmp_path / "a-file" / "models", tmp_path, threads=1)
+    with pytest.raises(TrainingRefused) as refused:
+        jobs.start(TrainSettings(hidden_dims=(16,), epochs=1), owner="a")
+    assert str(refused.value) == ("the models folder on this server cannot be written to (Not a directory); "
+                                  "nothing can be trained here")

@@ -262,7 +262,7 @@ export class MapView {
 
   /** Once per figure: the switch and a rerun's update may both ask while the payload is on its way. */
   addTrain() {
-    this.trainAdded ??= this.insertTrain();
+    this.trainAdded ??= this.insertTrain().catch((err) => { this.trainAdded = null; throw err; }); // a failure may retry
     return this.trainAdded;
   }
 

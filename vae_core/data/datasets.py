@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import http.client
 import os
 import shutil
 import struct
@@ -271,7 +272,8 @@ def _fetch(url: str, md5: str, target: Path, counter: _Progress, timeout: float)
             raise OSError(f"{target.name} from {url} failed its MD5 check")
         tmp.replace(target)
         return None
-    except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
-        tmp.unlink(missing_ok=True)
+    except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, refusals; a connection cut short
         # A file-system error names its file (a server path): only its reason is kept.
-        return f"{url}: {exc.strerror if exc.filename else exc}"
+        return f"{url}: {exc.strerror if isinstance(exc, OSError) and exc.filename else exc or type(exc).__name__}"
+    finally:  # whatever ended it (an error, or the visitor's next click interrupting the page's download)
+        tmp.unlink(missing_ok=True)

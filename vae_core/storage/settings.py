@@ -64,7 +64,11 @@ def serving_limits() -> ServingLimits:
         if not value > 0 or value == float("inf"):
             raise ValueError(f"{variable} must be a positive {'whole ' if kind is int else ''}number, got {text!r}")
         values[field_name] = value
-    return ServingLimits(**values)
+    limits = ServingLimits(**values)
+    if limits.run_time_limit_minutes < limits.max_run_minutes:  # runs it accepts would be stopped unfinished
+        raise ValueError("LATENT_EXPLORER_RUN_TIME_LIMIT must be at least LATENT_EXPLORER_MAX_RUN_MINUTES "
+                         f"({limits.run_time_limit_minutes:g} < {limits.max_run_minutes:g})")
+    return limits
 
 
 WHO = ("off", "everyone", "signed-in", "admins")

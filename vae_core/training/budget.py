@@ -44,8 +44,15 @@ class TrainedUsage:
 
 def trained_usage(folder: Path) -> TrainedUsage:
     names = [name for name in store.list_models(folder) if store.trained_here(name, folder)]
-    size = sum(p.stat().st_size for name in names for p in store.model_files(name, folder).all_files if p.is_file())
+    size = sum(_size(p) for name in names for p in store.model_files(name, folder).all_files)
     return TrainedUsage(len(names), size / 1e6)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # absent, or deleted meanwhile
+        return 0
 
 
 def refusal(settings: TrainSettings, folder: Path, limits: ServingLimits) -> str | None:

@@ -89,8 +89,12 @@ def _folder_lock(folder: Path):
     shared volume) train one run at a time. Raises TrainingBusy when another process holds it."""
     import fcntl
 
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / ".training.lock", "w")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".training.lock", "w")
+    except OSError as exc:  # a read-only or missing volume: a sentence, never the server's path
+        raise TrainingRefused(f"the models folder on this server cannot be written to "
+                              f"({exc.strerror or type(exc).__name__}); nothing can be trained here") from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -129,11 +133,17 @@ class TrainingJobs:
             if why is not None:
                 raise TrainingRefused(why)
             lock = _folder_lock(self.models_dir)  # one run per models folder, whichever server process asks
-            self._stop.clear()
-            self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
-            self._thread = threading.Thread(target=self._run, args=(settings, lock), name="latent-explorer-training",
-                                            daemon=True)
-            self._thread.start()
+            previous = self._view
+            try:
+                self._stop.clear()
+                self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
+                self._thread = threading.Thread(target=self._run, args=(settings, lock),
+                                                name="latent-explorer-training", daemon=True)
+                self._thread.start()
+            except BaseException:  # no run after all: the slot and the folder are free again
+                lock.close()
+                self._view, self._thread = previous, None
+                raise
             return self._view
 
     def cancel(self, owner: str, admin: bool = False) -> bool:
