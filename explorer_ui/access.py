@@ -29,15 +29,13 @@ export default function ({ setStateValue }) {
 @dataclass(frozen=True)
 class Visitor:
     """owner: the id a run and its models are recorded under (a hash of the account or the browser's id;
-    None until the browser has said who it is); email: the signed-in account, if any; admin: listed by the operator."""
+    None until the browser has said who it is); email: the signed-in account's e-mail, if any; admin: that e-mail
+    is on the operator's list and the provider verified it."""
 
     owner: str | None
     email: str | None = None
     admin: bool = False
-
-    @property
-    def signed_in(self) -> bool:
-        return self.email is not None
+    signed_in: bool = False
 
 
 def sign_in_available() -> bool:
@@ -54,21 +52,32 @@ def ask_the_browser() -> None:
     _token(key=_KEY, height="content", on_token_change=lambda: None)
 
 
+def _account() -> tuple[str | None, str | None, bool]:
+    """(a stable id of the signed-in account, its e-mail, whether the provider verified that e-mail); all empty
+    when nobody is signed in. The id is the provider's subject, not the e-mail: some providers let a user type any
+    e-mail, so an e-mail alone must neither own another's models nor make an admin."""
+    if not (sign_in_available() and st.user.is_logged_in):
+        return None, None, False
+    email = str(st.user.get("email") or "").strip().lower() or None
+    subject = str(st.user.get("sub") or "")
+    account = f"{st.user.get('iss') or ''}|{subject}" if subject else (f"email:{email}" if email else None)
+    return account, email, st.user.get("email_verified") is True
+
+
 def visitor() -> Visitor:
     """This visitor, as far as known: the page must also call `ask_the_browser()` in every run."""
-    email = None
-    if sign_in_available() and st.user.is_logged_in:
-        email = str(st.user.get("email") or "").strip().lower() or None
+    account, email, verified = _account()
     raw = st.session_state.get(_KEY)
     token = raw.get("token") if hasattr(raw, "get") else None
-    if email is not None:
-        identity = f"account:{email}"
+    if account is not None:
+        identity = f"account:{account}"
     elif isinstance(token, str) and re.fullmatch(r"[0-9a-f]{32}", token):
         identity = f"browser:{token}"
     else:
         identity = None
     owner = hashlib.sha256(identity.encode()).hexdigest()[:32] if identity else None
-    return Visitor(owner, email, email is not None and email in access_rules().admins)
+    return Visitor(owner, email if account else None, verified and email in access_rules().admins,
+                   signed_in=account is not None)
 
 
 def _admits(who: str, visitor: Visitor) -> bool:

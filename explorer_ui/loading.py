@@ -4,6 +4,7 @@ Where the models and the dataset live is vae_core.storage.settings' business.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +19,8 @@ from vae_core.models.latent_model import LatentModel, ModelInfo
 from vae_core.storage import store
 from vae_core.storage.checkpoint import CheckpointError, file_sha256, remove_leftovers
 from vae_core.storage.latents import LatentCache
-from vae_core.storage.settings import data_root, models_dir
+from vae_core.storage.memory import BytesBoundedCache
+from vae_core.storage.settings import data_root, models_dir, serving_limits
 from vae_core.uploads.preprocess import load_image, prepare, preview
 
 from .text import plain
@@ -62,14 +64,28 @@ def file_stamp(path: Path) -> int:
 # The loaders return a refusal instead of raising it: Streamlit caches only results, and a bad
 # file must be refused once per file stamp, cheaply, not re-read on every view.
 # (Only the message is kept: a cached exception object would carry every rerun's frames in its traceback.)
-# A model the app reads is at most 96 MB of files (MAX_CHECKPOINT_BYTES; two ONNX files of MAX_ONNX_BYTES),
-# so 6 entries hold at most about 600 MB, whatever files a visitor can point the app at.
-@st.cache_resource(show_spinner="Loading model…", max_entries=6)
+@st.cache_resource(show_spinner=False)
+def _models_in_memory(budget_mb: float) -> BytesBoundedCache:
+    """The server's loaded models, bounded by their files' bytes (LATENT_EXPLORER_MODEL_MEMORY_MB)."""
+    return BytesBoundedCache(int(budget_mb * 2**20))
+
+
+def _loaded_models() -> BytesBoundedCache:
+    return _models_in_memory(serving_limits().model_memory_mb)
+
+
 def _load_model(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict] | str:
-    try:
-        return store.load_model(store.model_files(name, Path(folder)))
-    except CheckpointError as exc:
-        return str(exc)
+    """The model and its metrics from memory, else read (a weight file's size is about what its tensors take)."""
+    key = (folder, name, stamp)
+    loaded = _loaded_models().get(key)
+    if loaded is None:
+        files = store.model_files(name, Path(folder))
+        try:
+            loaded = store.load_model(files)
+        except CheckpointError as exc:
+            loaded = str(exc)
+        _loaded_models().put(key, loaded, sum(p.stat().st_size for p in files.weights if p.exists()))
+    return loaded
 
 
 @st.cache_data(show_spinner="Loading latent cache…", max_entries=16)
@@ -198,7 +214,9 @@ def load(name: str) -> Loaded:
     if not files.inside_folder():
         raise CheckpointError(f"model {name} links to a file outside the models folder; it is not read")
     stamp = files.stamp()
-    loaded = _load_model(str(files.folder), name, stamp)
+    key = (str(files.folder), name, stamp)
+    with st.spinner("Loading model…") if _loaded_models().get(key) is None else contextlib.nullcontext():
+        loaded = _load_model(*key)
     if isinstance(loaded, str):
         raise CheckpointError(loaded)
     model, metrics = loaded

@@ -28,6 +28,11 @@ st.caption(
     "small share of the data and see the test curves part from the training ones. The finished model is saved "
     "under models/ and appears in the model selector of every page. One training runs at a time on this server."
 )
+if visitor.signed_in:
+    account, sign_out = st.columns([4, 1], vertical_alignment="center")
+    account.caption(f"Signed in as {ui.plain(visitor.email or 'an account without an e-mail')}"
+                    + (" (an admin of this server)" if visitor.admin else ""))
+    sign_out.button("Sign out", icon=":material/logout:", on_click=st.logout, key="tr_sign_out")
 if me is None:  # the browser says who it is first: its answer reruns the page, which must not disturb a form
     st.caption("Asking this browser who it is…")
     ui.ask_the_browser()
@@ -251,7 +256,11 @@ else:
     if view is not None:
         result(view)
     refusal = ui.why_not_train(visitor)
-    if refusal is None:
+    if refusal is None and jobs.elsewhere():
+        st.info("A training is running on another server of this app (they share this models folder); one runs at "
+                "a time. Start yours when it has ended.", icon=":material/hourglass_top:")
+        st.button("Check again", icon=":material/refresh:", key="tr_check_again")
+    elif refusal is None:
         fill_form(view)
         chosen = settings_form()
         if chosen is not None:

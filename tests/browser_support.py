@@ -28,21 +28,22 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None,
-                     port: int | None = None) -> Iterator[str]:
-    """Yield the base URL of a running `streamlit run script` (on `port`, else a free one); stop it afterwards."""
-    with streamlit_process(script, cwd, timeout, env, port) as (url, _):
+                     port: int | None = None, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """Yield the base URL of a running `streamlit run script` (on `port`, else a free one; more command-line
+    `options` such as ("--secrets.files", path)); stop it afterwards."""
+    with streamlit_process(script, cwd, timeout, env, port, options) as (url, _):
         yield url
 
 
 @contextlib.contextmanager
 def streamlit_process(script: str | Path, cwd: str | Path, timeout: float = 60.0, env: dict | None = None,
-                      port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+                      port: int | None = None, options: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
     """`streamlit_server`, yielding (base URL, the server process) for those who measure it."""
     port = port or free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        "--server.fileWatcherType", "none", *options,
     ]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "w+")
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})

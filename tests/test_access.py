@@ -7,8 +7,8 @@ from vae_core.storage.settings import AccessRules, access_rules
 
 BROWSER = ui.Visitor("owner-a")
 OTHER_BROWSER = ui.Visitor("owner-b")
-SIGNED_IN = ui.Visitor("owner-c", "student@example.org")
-ADMIN = ui.Visitor("owner-d", "teacher@example.org", admin=True)
+SIGNED_IN = ui.Visitor("owner-c", "student@example.org", signed_in=True)
+ADMIN = ui.Visitor("owner-d", "teacher@example.org", admin=True, signed_in=True)
 UNKNOWN = ui.Visitor(None)  # before the browser has said who it is
 
 

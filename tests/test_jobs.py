@@ -1,8 +1,12 @@
 """The training engine's progress callback, cancel flag and device choice, and the server's one training slot
 (vae_core.training.jobs) on real MNIST."""
 import errno
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -16,9 +20,11 @@ from vae_core.models.config import VAEConfig
 from vae_core.storage import store
 from vae_core.storage.checkpoint import file_sha256, load_checkpoint
 from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.settings import ServingLimits
 from vae_core.storage.store import cache_path_for, delete, files_for_path, model_files
-from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, model_name_for, watched_rows
-from vae_core.training.train import TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
+from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs
+from vae_core.training.train import Progress, TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
+from vae_core.training.worker import decode, encode, model_name_for, train_and_save, watched_rows
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = dict(hidden_dims=(16,), epochs=2, batch_size=64, train_share=0.01)
@@ -145,15 +151,55 @@ def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
     (OSError(errno.EROFS, "Read-only file system", "/srv/app/models/x.pt"), "(Read-only file system)"),
     (RuntimeError("[enforce fail at inline_container.cc:672] unexpected pos 4096 vs 4010"), "(the disk may be full)")])
 def test_a_save_the_folder_refuses_is_a_sentence(tmp_path, data_root, monkeypatch, error, why):
+    # The child's own function, run here so that the save can be made to fail.
     def refuse(*args, **kwargs):
         raise error
 
     monkeypatch.setattr(store, "save_native", refuse)
+    request = {"settings": TrainSettings(**TINY).to_dict(), "models_dir": str(tmp_path), "data_root": str(data_root),
+               "limits": vars(ServingLimits()), "owner": "a", "threads": 1}
+    reports = []
+    train_and_save(request, reports.append, lambda: False)
+    assert reports[-2:] == [{"update": {"state": "saving"}}, {"update": {
+        "state": FAILED, "message": f"the model could not be saved: the models folder on this server refused it {why}"}}]
+
+
+def test_reports_cross_the_pipe_as_json_and_come_back_equal():
+    mu = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    progress = Progress(2, 3, 10, 10, 4.5, {"epoch": 2, "loss": 140.25, "test_kl": float("nan")}, mu)
+    back = decode(encode({"progress": progress}))["progress"]
+    assert (back.epoch, back.steps, back.elapsed, back.entry["loss"]) == (2, 10, 4.5, 140.25)
+    assert np.isnan(back.entry["test_kl"]) and np.array_equal(back.watch_mu, mu) and back.watch_mu.dtype == np.float32
+    assert decode(encode({"labels": np.array([3, 1])}))["labels"].tolist() == [3, 1]
+    assert decode(encode({"update": {"state": "done", "model_name": "m"}})) == {"update": {"state": "done", "model_name": "m"}}
+    with pytest.raises(TypeError):
+        encode({"update": {"state": object()}})
+
+
+def test_the_run_is_a_child_process_and_the_server_keeps_its_memory(tmp_path, data_root):
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    threads_before = threading.active_count()
     jobs.start(TrainSettings(**TINY), owner="a")
-    assert jobs.wait(300)
-    assert jobs.view().state == FAILED
-    assert jobs.view().message == f"the model could not be saved: the models folder on this server refused it {why}"
+    child = jobs._child
+    assert child.pid != os.getpid() and child.poll() is None, "the run is a process of its own"
+    while jobs.view().watch_labels is None and child.poll() is None:  # past its start: its priority is set
+        time.sleep(0.05)
+    assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+    # In the server's own session: Linux shares the CPU fairly between sessions before nice values count.
+    assert os.getsid(child.pid) == os.getsid(0)
+    assert jobs.wait(300) and jobs.view().state == DONE
+    assert child.returncode == 0 and threading.active_count() == threads_before, "nothing of the run stays behind"
+
+
+def test_a_child_that_dies_is_a_failed_run_and_frees_the_slot(tmp_path, data_root):
+    jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    jobs.start(TrainSettings(hidden_dims=(16,), epochs=200, batch_size=32, train_share=0.05), owner="a")
+    jobs._child.kill()  # the kernel's OOM killer, or an operator's kill -9
+    assert jobs.wait(60)
+    assert jobs.view().state == FAILED and jobs.view().message.startswith("the training process ended unexpectedly")
+    assert written(tmp_path) == []
+    jobs.start(TrainSettings(**TINY), owner="b")  # the slot and the folder's lock are free again
+    assert jobs.wait(300) and jobs.view().state == DONE
 
 
 @pytest.mark.slow
@@ -187,3 +233,46 @@ def test_two_servers_on_one_models_folder_train_one_run_at_a_time(tmp_path, data
         holder.wait()
     jobs.start(TrainSettings(**TINY), owner="a")  # the other server's run ended: the folder is free
     assert jobs.wait(300) and jobs.view().state == DONE
+
+
+def _ended(pid: int) -> bool:
+    """True once `pid` has exited (gone, or a zombie nobody has reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_a_server_that_exits_ends_its_run_and_nothing_is_written(tmp_path, data_root, how):
+    server = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from vae_core.training.jobs import TrainingJobs\n"
+        "from vae_core.training.train import TrainSettings\n"
+        f"jobs = TrainingJobs({str(tmp_path)!r}, {str(data_root)!r}, threads=1)\n"
+        "jobs.start(TrainSettings(hidden_dims=(16,), epochs=200, batch_size=32, train_share=0.05), owner='a')\n"
+        "while jobs.view().progress is None:\n    time.sleep(0.1)\n"
+        "print(jobs._child.pid, flush=True)\ntime.sleep(600)\n")], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(server.stdout.readline())  # the run is past its first batches
+        server.send_signal(how)
+        server.wait(30)
+        deadline = time.monotonic() + 30
+        while not _ended(child) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _ended(child), "the run ended with the server"
+    finally:
+        server.kill()
+    assert written(tmp_path) == []
+
+
+def test_a_server_sees_that_another_one_is_training(tmp_path, data_root):
+    other, this = TrainingJobs(tmp_path, data_root, threads=1), TrainingJobs(tmp_path, data_root, threads=1)
+    assert not this.elsewhere()
+    other.start(TrainSettings(hidden_dims=(16,), epochs=200, batch_size=32, train_share=0.05), owner="a")
+    try:
+        assert this.elsewhere() and not other.elsewhere(), "the one training knows it is its own run"
+    finally:
+        other.cancel("a")
+        other.wait(60)
+    assert not this.elsewhere()

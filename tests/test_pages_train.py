@@ -99,7 +99,7 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     assert files(models) == {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                              f"{ui.DEFAULT_MODEL}.train_latents.npz"}
     with pytest.raises(ValueError, match="not a model trained here"):
-        ui.delete_model(ui.DEFAULT_MODEL, ui.Visitor("anyone", "admin@example.org", admin=True))
+        ui.delete_model(ui.DEFAULT_MODEL, ui.Visitor("anyone", "admin@example.org", admin=True, signed_in=True))
 
 
 def test_a_second_session_watches_and_cancel_leaves_the_folder_unchanged(models):

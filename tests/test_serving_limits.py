@@ -1,7 +1,9 @@
 """What one visitor may spend on a shared server: a run's estimated time, a wall-clock limit, the trained
 models' number and size, and a model the map could not send (vae_core.training.budget, ServingLimits)."""
+import errno
 import hashlib
 import json
+import subprocess
 import threading
 
 import pytest
@@ -9,10 +11,14 @@ import pytest
 from vae_core.models.config import MAX_PARAMETERS, VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage.checkpoint import CheckpointError, build_from_payload
-from vae_core.storage.settings import ServingLimits, serving_limits
+from vae_core.storage.memory import MIN_ENTRY_BYTES, BytesBoundedCache
+from vae_core.storage.settings import ServingLimits, models_dir, serving_limits
+from vae_core.storage.store import model_files
 from vae_core.training.budget import estimate_seconds, refusal, trained_usage
 from vae_core.training.jobs import CANCELLED, TrainingJobs, TrainingRefused, _folder_lock
 from vae_core.training.train import TrainSettings
+
+MB = 2**20
 
 
 @pytest.mark.parametrize("config", [VAEConfig(), VAEConfig(kind="ae"), VAEConfig(hidden_dims=(7,)),
@@ -105,17 +111,33 @@ def test_every_run_stops_at_the_wall_clock_limit_and_writes_nothing(tmp_path, da
     assert [p.name for p in tmp_path.iterdir()] == [".training.lock"]  # the lock that keeps runs one at a time
 
 
-def test_a_run_that_cannot_start_leaves_the_slot_and_the_folder_free(tmp_path, monkeypatch):
+@pytest.mark.parametrize("what", ["process", "thread"])
+def test_a_run_that_cannot_start_leaves_the_slot_and_the_folder_free(tmp_path, monkeypatch, what):
     jobs = TrainingJobs(tmp_path, tmp_path, threads=1)
+    spawned = []
+
+    class RecordedPopen(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            spawned.append(self)
+
+    def no_process(*args, **kwargs):
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")  # fork() at the process limit
 
     def no_thread(self):
         raise RuntimeError("can't start new thread")
 
-    monkeypatch.setattr(threading.Thread, "start", no_thread)
-    with pytest.raises(RuntimeError):
+    if what == "process":
+        monkeypatch.setattr(subprocess, "Popen", no_process)
+    else:
+        monkeypatch.setattr(subprocess, "Popen", RecordedPopen)
+        monkeypatch.setattr(threading.Thread, "start", no_thread)
+    with pytest.raises((OSError, RuntimeError)):
         jobs.start(TrainSettings(hidden_dims=(16,), epochs=1), owner="a")
     assert jobs.view() is None
     _folder_lock(tmp_path).close()  # nobody holds the folder's lock
+    assert all(child.poll() is not None for child in spawned), "a child whose follower never started is ended"
+    assert len(spawned) == (what == "thread")
 
 
 def test_a_models_folder_that_cannot_be_written_refuses_in_a_sentence(tmp_path):
@@ -125,3 +147,33 @@ def test_a_models_folder_that_cannot_be_written_refuses_in_a_sentence(tmp_path):
         jobs.start(TrainSettings(hidden_dims=(16,), epochs=1), owner="a")
     assert str(refused.value) == ("the models folder on this server cannot be written to (Not a directory); "
                                   "nothing can be trained here")
+
+
+def test_the_model_cache_is_bounded_by_bytes_least_recently_used_first():
+    cache = BytesBoundedCache(10 * MB)
+    for name in "abc":
+        cache.put(name, name.upper(), 4 * MB)  # c pushes out a: 12 MB > 10 MB
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, "B", "C") and cache.nbytes == 8 * MB
+    cache.get("b")  # b is now the most recently used: d pushes out c
+    cache.put("d", "D", 4 * MB)
+    assert cache.get("c") is None and cache.get("b") == "B"
+    cache.put("huge", "H", 50 * MB)  # over the budget alone: kept (the page needs it), alone
+    assert len(cache) == 1 and cache.get("huge") == "H"
+    tiny = BytesBoundedCache(MIN_ENTRY_BYTES * 3)
+    for k in range(10):
+        tiny.put(k, "a refusal", 10)  # a short string still counts MIN_ENTRY_BYTES: entries are bounded too
+    assert len(tiny) == 3
+
+
+def test_the_server_keeps_loaded_models_within_its_memory_setting(monkeypatch):
+    import explorer_ui as ui
+
+    monkeypatch.setenv("LATENT_EXPLORER_MODEL_MEMORY_MB", "10")  # two 4.3 MB checkpoints fit, not three
+    folder = str(models_dir())
+    names = ["mnist_vae_z2", "mnist_ae_z2", "mnist_vae_z2_beta4"]
+    for name in names:
+        ui.loading._load_model(folder, name, model_files(name).stamp())
+    memory = ui.loading._loaded_models()
+    assert memory.budget == 10 * MB and memory.nbytes <= 10 * MB
+    kept = [memory.get((folder, name, model_files(name).stamp())) is not None for name in names]
+    assert kept == [False, True, True]

@@ -35,18 +35,21 @@ class ServingLimits:
     LATENT_EXPLORER_RUN_TIME_LIMIT    minutes after which any run is stopped, nothing written (30)
     LATENT_EXPLORER_MAX_TRAINED       trained models the folder may hold before a new run is refused (20)
     LATENT_EXPLORER_MAX_TRAINED_MB    their total size in MB before a new run is refused (500)
+    LATENT_EXPLORER_MODEL_MEMORY_MB   loaded models kept in memory, by their files' size; least recently used go (600)
     """
 
     max_run_minutes: float = 15.0
     run_time_limit_minutes: float = 30.0
     max_trained_models: int = 20
     max_trained_mb: float = 500.0
+    model_memory_mb: float = 600.0
 
 
 _LIMIT_VARIABLES = {"max_run_minutes": "LATENT_EXPLORER_MAX_RUN_MINUTES",
                     "run_time_limit_minutes": "LATENT_EXPLORER_RUN_TIME_LIMIT",
                     "max_trained_models": "LATENT_EXPLORER_MAX_TRAINED",
-                    "max_trained_mb": "LATENT_EXPLORER_MAX_TRAINED_MB"}
+                    "max_trained_mb": "LATENT_EXPLORER_MAX_TRAINED_MB",
+                    "model_memory_mb": "LATENT_EXPLORER_MODEL_MEMORY_MB"}
 
 
 def serving_limits() -> ServingLimits:

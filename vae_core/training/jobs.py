@@ -1,45 +1,44 @@
-"""One training run at a time in the app's server process, on a thread of its own.
+"""One training run at a time per server, in a child process (`vae_core.training.worker`).
 
     jobs = TrainingJobs(models_dir(), data_root(), serving_limits())     # one per server (the app caches it)
     jobs.start(TrainSettings(epochs=8), owner="session token")   # refused over the server's limits
     jobs.view()        # a snapshot any session can draw: settings, progress, history, the watched means
     jobs.cancel("session token")
 
-The thread runs `vae_core.training.train.fit`, the CLI's own training, with a progress
-callback and a cancel flag. A finished model is saved with both latent caches
-as one unit (`store.save_native`: temporaries, then renames) under a
-readable unique name; a cancelled, failed or timed-out run writes nothing.
+The child runs `vae_core.training.train.fit`, the CLI's own training, and reports
+each batch and epoch as a line of JSON, which a thread here folds into the view.
+A finished model is saved with both latent caches as one unit (`store.save_native`:
+temporaries, then renames) under a readable unique name; a cancelled, failed or
+timed-out run writes nothing. The child stops when asked, at the server's time
+limit, and when the server exits (its stdin closes); one that overruns is killed.
 """
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from vae_core.data.datasets import DatasetNotFoundError, read_labels
-from vae_core.storage import store
 from vae_core.storage.settings import ServingLimits
+from vae_core.training import worker
 from vae_core.training.budget import refusal
-from vae_core.training.train import Progress, TrainingCancelled, TrainSettings, describe_device, fit, pick_device
+from vae_core.training.train import Progress, TrainSettings, describe_device, pick_device
+from vae_core.training.worker import CANCELLED, DONE, FAILED, RUNNING, SAVING
 
-WATCHED = 2000  # test images whose means are redrawn after every epoch
-RUNNING, SAVING, DONE, CANCELLED, FAILED = "running", "saving", "done", "cancelled", "failed"
+__all__ = ["CANCELLED", "DONE", "FAILED", "RUNNING", "SAVING", "JobView", "TrainingBusy", "TrainingJobs", "TrainingRefused"]
+KILL_GRACE_S = 60  # past its time limit, a child that has not stopped by itself (a hung save) is killed
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class TrainingBusy(RuntimeError):
     """A training is already running on this server."""
-
-
-class TrainingSaveFailed(RuntimeError):
-    """The run ended but its files could not be written (a read-only folder, a full disk): said as a sentence."""
 
 
 class TrainingRefused(ValueError):
@@ -74,16 +73,6 @@ class JobView:
         return self.state in (RUNNING, SAVING)
 
 
-def model_name_for(settings: TrainSettings, when: datetime, folder: Path) -> str:
-    """A readable name no file in `folder` has: mnist_vae_z2_beta4_20261123-0912 (then -2, -3, ...)."""
-    return store.trained_name(settings.dataset, settings.kind, settings.latent_dim, settings.beta, when, folder)
-
-
-def watched_rows(n_test: int, count: int = WATCHED) -> np.ndarray:
-    """The fixed test rows (count,) drawn in the live map: the same for every run, sorted."""
-    return np.sort(np.random.default_rng(0).permutation(n_test)[: min(count, n_test)])
-
-
 def _folder_lock(folder: Path):
     """An open lock file in `folder` holding an exclusive flock: two servers on one models folder (replicas on a
     shared volume) train one run at a time. Raises TrainingBusy when another process holds it."""
@@ -115,8 +104,8 @@ class TrainingJobs:
         self.threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self._lock = threading.Lock()
         self._view: JobView | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._child: subprocess.Popen | None = None
+        self._follower: threading.Thread | None = None
 
     def view(self) -> JobView | None:
         with self._lock:
@@ -133,82 +122,111 @@ class TrainingJobs:
             if why is not None:
                 raise TrainingRefused(why)
             lock = _folder_lock(self.models_dir)  # one run per models folder, whichever server process asks
-            previous = self._view
+            child = None
             try:
-                self._stop.clear()
-                self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
-                self._thread = threading.Thread(target=self._run, args=(settings, lock),
-                                                name="latent-explorer-training", daemon=True)
-                self._thread.start()
-            except BaseException:  # no run after all: the slot and the folder are free again
+                child = self._spawn(settings, owner)
+                follower = threading.Thread(target=self._follow, args=(child, lock), daemon=True,
+                                            name="latent-explorer-training")
+                follower.start()
+            except BaseException:  # no run after all (no process or no thread left): the folder is free again
+                if child is not None:
+                    child.kill()
+                    child.wait()
                 lock.close()
-                self._view, self._thread = previous, None
                 raise
+            self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
+            self._child, self._follower = child, follower
             return self._view
+
+    def elsewhere(self) -> bool:
+        """Whether another server process on this models folder is training now (it holds the folder's lock)."""
+        with self._lock:
+            if self._view is not None and self._view.active:
+                return False
+            try:
+                _folder_lock(self.models_dir).close()
+            except TrainingBusy:
+                return True
+            except TrainingRefused:  # an unwritable folder: `start` says so in a sentence
+                return False
+            return False
 
     def cancel(self, owner: str, admin: bool = False) -> bool:
         """Ask the run to stop before its next batch; only whoever started it (or an admin) may. True if asked."""
         with self._lock:
             if self._view is None or (self._view.owner != owner and not admin) or self._view.state != RUNNING:
                 return False
-            self._stop.set()
+            self._tell(self._child, "stop")
             return True
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the run's thread ends (tests, scripts); True if it has."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return thread is None or not thread.is_alive()
+        """Block until the run has ended and been folded into the view (tests, scripts); True if it has."""
+        follower = self._follower
+        if follower is not None:
+            follower.join(timeout)
+        return follower is None or not follower.is_alive()
 
-    # ---------------------------------------------------------------- the thread
-    def _update(self, **changes) -> None:
-        with self._lock:
-            self._view = replace(self._view, **changes)
+    # ---------------------------------------------------------------- the child
+    def _spawn(self, settings: TrainSettings, owner: str) -> subprocess.Popen:
+        request = {"settings": settings.to_dict(), "models_dir": str(self.models_dir.resolve()),
+                   "data_root": str(self.data_root.resolve()), "limits": vars(self.limits), "owner": owner,
+                   "threads": self.threads}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        # Not a session of its own: Linux shares CPU fairly between sessions ("autogroups") before nice values
+        # count, so a child in its own session would take half the machine whatever its nice. (The child ignores
+        # the terminal's Ctrl-C; the server's exit closes its stdin, and it stops between batches.)
+        child = subprocess.Popen([sys.executable, "-m", "vae_core.training.worker"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True, env=env)
+        self._tell(child, json.dumps(request))
+        return child
 
-    def _on_progress(self, progress: Progress) -> None:
-        if progress.entry is None:
-            self._update(progress=progress)
+    @staticmethod
+    def _tell(child: subprocess.Popen | None, line: str) -> None:
+        if child is None:
             return
-        with self._lock:
-            self._view = replace(self._view, progress=progress, history=(*self._view.history, progress.entry),
-                                 watch_mu=progress.watch_mu)
-
-    def _run(self, settings: TrainSettings, lock) -> None:
-        with lock:  # released (closed) when the run ends, however it ends
-            self._train(settings)
-
-    def _train(self, settings: TrainSettings) -> None:
-        torch.set_num_threads(self.threads)  # this thread's own pool (OpenMP), not the server's
-        if hasattr(os, "setpriority"):  # Linux: a thread is a task with its own nice value; the pages come first
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
-            labels = read_labels(self.data_root, settings.dataset, train=False)
-            rows = watched_rows(len(labels))
-            self._update(watch_labels=labels[rows])
-            deadline = time.monotonic() + 60 * self.limits.run_time_limit_minutes
-            model, metrics = fit(settings, self.data_root, progress=False, on_progress=self._on_progress,
-                                 should_stop=lambda: self._stop.is_set() or time.monotonic() > deadline, watch=rows)
-            self._update(state=SAVING)
-            name = model_name_for(settings, datetime.now(), self.models_dir)
-            try:
-                store.save_native(model, store.model_files(name, self.models_dir), metrics, self.data_root,
-                                  record={"owner": self._view.owner, "saved": datetime.now().isoformat(timespec="seconds")})
-            except (OSError, RuntimeError) as exc:  # torch.save says only "unexpected pos" when the disk is full
-                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the disk may be full"
-                raise TrainingSaveFailed(f"the model could not be saved: the models folder on this server refused "
-                                         f"it ({why})") from exc
-            self._update(state=DONE, model_name=name, finished=time.time())
-        except TrainingCancelled as exc:
-            message = str(exc) if self._stop.is_set() else str(exc).replace(
-                "cancelled", f"stopped at this server's {self.limits.run_time_limit_minutes:g}-minute limit", 1)
-            self._update(state=CANCELLED, message=message, finished=time.time())
-        except (TrainingSaveFailed, DatasetNotFoundError) as exc:
-            message = str(exc) if isinstance(exc, TrainingSaveFailed) else (
-                f"the {settings.dataset} files are not in this server's data folder")
-            self._update(state=FAILED, message=message, finished=time.time())
-        except Exception as exc:  # a thread has nobody to raise to: the page shows a sentence, the log the details
-            logging.getLogger(__name__).exception("training failed")
-            self._update(state=FAILED, message=f"the run failed unexpectedly ({type(exc).__name__}); the server's "
-                                               "log has the details", finished=time.time())
+            child.stdin.write(line + "\n")
+            child.stdin.flush()
+        except (BrokenPipeError, ValueError):  # it has ended (or is ending): nothing left to tell it
+            pass
+
+    def _follow(self, child: subprocess.Popen, lock) -> None:
+        """Fold the child's reports into the view until it ends; then free the slot and the folder."""
+        limit_s = 60 * self.limits.run_time_limit_minutes + KILL_GRACE_S
+        overrun = threading.Timer(limit_s, child.kill)
+        overrun.daemon = True
+        overrun.start()
+        try:
+            for line in child.stdout:
+                try:
+                    message = worker.decode(line)
+                except (ValueError, KeyError, TypeError):  # not a report: the log keeps it, the view does not
+                    logging.getLogger(__name__).warning("training process said: %s", line[:200])
+                    continue
+                self._apply(message)
+            child.wait()
+        finally:
+            overrun.cancel()
+            overrun.join()
+            with self._lock:
+                if self._view.active:  # it ended without saying how: killed, out of memory, a crash
+                    self._view = replace(self._view, state=FAILED, message=(
+                        f"the training process ended unexpectedly (exit code {child.returncode}); the server's log "
+                        "has the details"))
+                self._view = replace(self._view, finished=time.time())
+            if child.stdin:
+                child.stdin.close()
+            lock.close()
+
+    def _apply(self, message: dict) -> None:
+        with self._lock:
+            if "labels" in message:
+                self._view = replace(self._view, watch_labels=message["labels"])
+            elif "update" in message:
+                self._view = replace(self._view, **message["update"])
+            else:
+                progress: Progress = message["progress"]
+                changes = {"progress": progress}
+                if progress.entry is not None:
+                    changes.update(history=(*self._view.history, progress.entry), watch_mu=progress.watch_mu)
+                self._view = replace(self._view, **changes)
