@@ -60,8 +60,10 @@ def _account() -> tuple[str | None, str | None, bool]:
         return None, None, False
     email = str(st.user.get("email") or "").strip().lower() or None
     subject = str(st.user.get("sub") or "")
-    account = f"{st.user.get('iss') or ''}|{subject}" if subject else (f"email:{email}" if email else None)
-    return account, email, st.user.get("email_verified") is True
+    verified = email is not None and st.user.get("email_verified") is True
+    if subject:
+        return f"{st.user.get('iss') or ''}|{subject}", email, verified
+    return (f"email:{email}", email, True) if verified else (None, None, False)  # no subject: a verified e-mail or nobody
 
 
 def visitor() -> Visitor:

@@ -75,16 +75,22 @@ def _loaded_models() -> BytesBoundedCache:
 
 
 def _load_model(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict] | str:
-    """The model and its metrics from memory, else read (a weight file's size is about what its tensors take)."""
+    """The model and its metrics from memory, else read once however many sessions ask at the same time
+    (a weight file's size is about what its tensors take; a refusal counts as almost nothing)."""
     key = (folder, name, stamp)
-    loaded = _loaded_models().get(key)
-    if loaded is None:
-        files = store.model_files(name, Path(folder))
-        try:
-            loaded = store.load_model(files)
-        except CheckpointError as exc:
-            loaded = str(exc)
-        _loaded_models().put(key, loaded, sum(p.stat().st_size for p in files.weights if p.exists()))
+    memory = _loaded_models()
+    with memory.loading(key):
+        loaded = memory.get(key)
+        if loaded is None:
+            files = store.model_files(name, Path(folder))
+            try:
+                loaded = store.load_model(files)
+                nbytes = sum(p.stat().st_size for p in files.weights if p.exists())
+            except CheckpointError as exc:
+                loaded, nbytes = str(exc), 0
+            except FileNotFoundError:  # deleted while it was being read
+                loaded, nbytes = f"model {name} was deleted while it was being read", 0
+            memory.put(key, loaded, nbytes)
     return loaded
 
 

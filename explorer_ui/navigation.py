@@ -17,6 +17,7 @@ PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide"
 PAGES = [
     ("pages/0_Latent_map.py", "Latent map", ":material/scatter_plot:"),
     ("pages/1_Encode_a_digit.py", "Encode a digit", ":material/draw:"),
+    ("pages/7_Inside_the_encoder.py", "Inside the encoder", ":material/account_tree:"),
     ("pages/2_Manifold.py", "Manifold", ":material/grid_on:"),
     ("pages/3_Prior_vs_posterior.py", "Prior vs posterior", ":material/blur_circular:"),
     ("pages/4_Interpolate.py", "Interpolate", ":material/timeline:"),

@@ -128,6 +128,10 @@ def start(settings: TrainSettings) -> None:
     except (TrainingBusy, ValueError) as exc:
         st.error(f"Not started: {ui.plain(str(exc))}")
         return
+    except (OSError, RuntimeError) as exc:  # no process or thread left on the server: a sentence, the log has more
+        st.error(f"Not started: this server could not start a training process just now "
+                 f"({ui.plain(getattr(exc, 'strerror', None) or type(exc).__name__)}); try again later.")
+        return
     st.rerun()
 
 

@@ -22,7 +22,8 @@ from vae_core.storage.checkpoint import file_sha256, load_checkpoint
 from vae_core.storage.latents import load_latent_cache
 from vae_core.storage.settings import ServingLimits
 from vae_core.storage.store import cache_path_for, delete, files_for_path, model_files
-from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs
+from vae_core.training import jobs as jobs_module
+from vae_core.training.jobs import CANCELLED, DONE, FAILED, TrainingBusy, TrainingJobs, _folder_lock
 from vae_core.training.train import Progress, TrainingCancelled, TrainSettings, pick_device, train_model, training_subset
 from vae_core.training.worker import decode, encode, model_name_for, train_and_save, watched_rows
 
@@ -276,3 +277,23 @@ def test_a_server_sees_that_another_one_is_training(tmp_path, data_root):
         other.cancel("a")
         other.wait(60)
     assert not this.elsewhere()
+
+
+def test_a_run_that_has_ended_has_freed_the_folder(tmp_path, data_root):
+    # A page that sees the end (and offers the form again) must find the folder's lock free.
+    jobs = TrainingJobs(tmp_path, data_root, threads=1)
+    jobs.start(TrainSettings(**TINY), owner="a")
+    while jobs.view().active:
+        time.sleep(0.01)
+    _folder_lock(tmp_path).close()  # raises TrainingBusy while the lock is still held
+    assert jobs.view().state == DONE and not jobs.elsewhere()
+
+
+def test_a_child_past_its_time_limit_is_killed_and_said_so(tmp_path, data_root, monkeypatch):
+    monkeypatch.setattr(jobs_module, "KILL_GRACE_S", -2.9)  # 3 s limit: killed 0.1 s after the start
+    jobs = TrainingJobs(tmp_path, data_root, ServingLimits(max_run_minutes=0.05, run_time_limit_minutes=0.05), threads=1)
+    jobs.start(TrainSettings(**TINY), owner="a")
+    assert jobs.wait(60)
+    assert jobs.view().state == FAILED
+    assert jobs.view().message == "stopped at this server's 0.05-minute limit; it did not stop by itself"
+    assert written(tmp_path) == []

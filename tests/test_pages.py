@@ -24,7 +24,7 @@ from vae_core.analysis import explore
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
 PAGES = ["pages/0_Latent_map.py", "pages/1_Encode_a_digit.py", "pages/2_Manifold.py", "pages/3_Prior_vs_posterior.py",
-         "pages/4_Interpolate.py", "pages/5_Reconstruction_vs_KL.py", "pages/6_Train.py"]
+         "pages/4_Interpolate.py", "pages/5_Reconstruction_vs_KL.py", "pages/6_Train.py", "pages/7_Inside_the_encoder.py"]
 MODELS = [ui.VAE_MODEL, ui.AE_MODEL]
 TIMEOUT = 60
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -177,3 +178,28 @@ def test_the_server_keeps_loaded_models_within_its_memory_setting(monkeypatch):
     assert memory.budget == 10 * MB and memory.nbytes <= 10 * MB
     kept = [memory.get((folder, name, model_files(name).stamp())) is not None for name in names]
     assert kept == [False, True, True]
+
+
+def test_sessions_asking_for_one_model_at_once_load_it_once(monkeypatch):
+    import explorer_ui as ui
+    from vae_core.storage import store
+
+    monkeypatch.setenv("LATENT_EXPLORER_MODEL_MEMORY_MB", "11")  # a cache of its own, empty
+    calls = []
+
+    def slow_load(files):
+        calls.append(files.name)
+        time.sleep(0.3)
+        return real_load(files)
+
+    real_load = store.load_model
+    monkeypatch.setattr(store, "load_model", slow_load)
+    folder, name = str(models_dir()), "mnist_vae_z2"
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(ui.loading._load_model(folder, name, model_files(name).stamp())))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [name] and len({id(r) for r in results}) == 1

@@ -25,6 +25,12 @@ class BytesBoundedCache:
         self.budget = int(budget)
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading: dict[Hashable, threading.Lock] = {}
+
+    def loading(self, key: Hashable) -> threading.Lock:
+        """A lock for `key` alone: hold it while loading, so that callers asking at once load the value once."""
+        with self._lock:
+            return self._loading.setdefault(key, threading.Lock())
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
@@ -38,7 +44,8 @@ class BytesBoundedCache:
             self._entries[key] = (value, max(int(nbytes), MIN_ENTRY_BYTES))
             self._entries.move_to_end(key)
             while self.nbytes > self.budget and len(self._entries) > 1:
-                self._entries.popitem(last=False)
+                gone, _ = self._entries.popitem(last=False)
+                self._loading.pop(gone, None)
 
     @property
     def nbytes(self) -> int:

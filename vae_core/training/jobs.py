@@ -14,6 +14,7 @@ limit, and when the server exits (its stdin closes); one that overruns is killed
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,7 +34,10 @@ from vae_core.training.train import Progress, TrainSettings, describe_device, pi
 from vae_core.training.worker import CANCELLED, DONE, FAILED, RUNNING, SAVING
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "RUNNING", "SAVING", "JobView", "TrainingBusy", "TrainingJobs", "TrainingRefused"]
-KILL_GRACE_S = 60  # past its time limit, a child that has not stopped by itself (a hung save) is killed
+KILL_GRACE_S = 60  # past its time limit, a child that has not stopped by itself is killed
+SAVE_GRACE_S = 600  # a save's own limit, counted from its start (70,000 images encoded, a summary measured)
+LOCK_WAIT_S = 0.5
+EXIT_WAIT_S = 60  # a child whose output has ended is given this long to exit before it is killed
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -73,9 +77,9 @@ class JobView:
         return self.state in (RUNNING, SAVING)
 
 
-def _folder_lock(folder: Path):
+def _folder_lock(folder: Path, wait_s: float = 0.0):
     """An open lock file in `folder` holding an exclusive flock: two servers on one models folder (replicas on a
-    shared volume) train one run at a time. Raises TrainingBusy when another process holds it."""
+    shared volume) train one run at a time. Raises TrainingBusy when another process holds it for `wait_s`."""
     import fcntl
 
     try:
@@ -84,13 +88,42 @@ def _folder_lock(folder: Path):
     except OSError as exc:  # a read-only or missing volume: a sentence, never the server's path
         raise TrainingRefused(f"the models folder on this server cannot be written to "
                               f"({exc.strerror or type(exc).__name__}); nothing can be trained here") from exc
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise TrainingBusy("a training is already running on another server of this app (it shares this models "
-                           "folder)") from None
-    return handle
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise TrainingBusy("a training is already running on another server of this app (it shares this "
+                                   "models folder)") from None
+            time.sleep(0.05)
+
+
+class Overrun:
+    """Kills `child` when `seconds` have passed, unless stopped first; `fired` says whether it did."""
+
+    def __init__(self, child: subprocess.Popen, seconds: float) -> None:
+        self.child, self.fired = child, False
+        self._timer: threading.Timer | None = None
+        self.restart(seconds)
+
+    def restart(self, seconds: float) -> None:
+        self.stop()
+        self._timer = threading.Timer(seconds, self._kill)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _kill(self) -> None:
+        self.fired = True
+        self.child.kill()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            if self._timer is not threading.current_thread():
+                self._timer.join()
 
 
 class TrainingJobs:
@@ -106,6 +139,7 @@ class TrainingJobs:
         self._view: JobView | None = None
         self._child: subprocess.Popen | None = None
         self._follower: threading.Thread | None = None
+        self._stop_sent = False
 
     def view(self) -> JobView | None:
         with self._lock:
@@ -113,15 +147,18 @@ class TrainingJobs:
 
     def start(self, settings: TrainSettings, owner: str) -> JobView:
         """Start a run; raises TrainingBusy while another is running, TrainingRefused over the server's limits,
-        ValueError for a device torch lacks."""
+        ValueError for a device torch lacks, OSError or RuntimeError when no process or thread can be started."""
         device = pick_device(settings.device)
+        view = JobView(settings, owner, describe_device(device, self.threads), time.time())
         with self._lock:
-            if self._view is not None and self._view.active:
+            if self._busy_here():
                 raise TrainingBusy("a training is already running on this server")
             why = refusal(settings, self.models_dir, self.limits)
             if why is not None:
                 raise TrainingRefused(why)
-            lock = _folder_lock(self.models_dir)  # one run per models folder, whichever server process asks
+            # One run per models folder, whichever server process asks. (Another replica may be probing the lock
+            # for its page this very moment: a short wait tells that apart from a run.)
+            lock = _folder_lock(self.models_dir, wait_s=LOCK_WAIT_S)
             child = None
             try:
                 child = self._spawn(settings, owner)
@@ -134,14 +171,17 @@ class TrainingJobs:
                     child.wait()
                 lock.close()
                 raise
-            self._view = JobView(settings, owner, describe_device(device, self.threads), time.time())
-            self._child, self._follower = child, follower
-            return self._view
+            self._view, self._child, self._follower, self._stop_sent = view, child, follower, False
+            return view
+
+    def _busy_here(self) -> bool:
+        """A run of this server is active, or has ended but is still being wound up (its lock not yet free)."""
+        return (self._view is not None and self._view.active) or (self._follower is not None and self._follower.is_alive())
 
     def elsewhere(self) -> bool:
         """Whether another server process on this models folder is training now (it holds the folder's lock)."""
         with self._lock:
-            if self._view is not None and self._view.active:
+            if self._busy_here():
                 return False
             try:
                 _folder_lock(self.models_dir).close()
@@ -156,8 +196,11 @@ class TrainingJobs:
         with self._lock:
             if self._view is None or (self._view.owner != owner and not admin) or self._view.state != RUNNING:
                 return False
-            self._tell(self._child, "stop")
-            return True
+            child, already = self._child, self._stop_sent
+            self._stop_sent = True
+        if not already:  # once: the child reads on, but a pipe nobody empties must never block a session
+            self._tell(child, "stop")
+        return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the run has ended and been folded into the view (tests, scripts); True if it has."""
@@ -191,11 +234,10 @@ class TrainingJobs:
             pass
 
     def _follow(self, child: subprocess.Popen, lock) -> None:
-        """Fold the child's reports into the view until it ends; then free the slot and the folder."""
-        limit_s = 60 * self.limits.run_time_limit_minutes + KILL_GRACE_S
-        overrun = threading.Timer(limit_s, child.kill)
-        overrun.daemon = True
-        overrun.start()
+        """Fold the child's reports into the view until it ends; then free the folder and only then say how the run
+        ended (a page that sees the end must find the folder free)."""
+        timer = Overrun(child, 60 * self.limits.run_time_limit_minutes + KILL_GRACE_S)
+        final: dict = {}
         try:
             for line in child.stdout:
                 try:
@@ -203,20 +245,31 @@ class TrainingJobs:
                 except (ValueError, KeyError, TypeError):  # not a report: the log keeps it, the view does not
                     logging.getLogger(__name__).warning("training process said: %s", line[:200])
                     continue
-                self._apply(message)
-            child.wait()
+                update = message.get("update", {})
+                if update.get("state") == SAVING:
+                    timer.restart(SAVE_GRACE_S)  # a save that has begun is let finish: it is the run's result
+                if update.get("state") in (DONE, CANCELLED, FAILED):
+                    final = update
+                else:
+                    self._apply(message)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(EXIT_WAIT_S)  # its output has ended: it is exiting
         finally:
-            overrun.cancel()
-            overrun.join()
-            with self._lock:
-                if self._view.active:  # it ended without saying how: killed, out of memory, a crash
-                    self._view = replace(self._view, state=FAILED, message=(
-                        f"the training process ended unexpectedly (exit code {child.returncode}); the server's log "
-                        "has the details"))
-                self._view = replace(self._view, finished=time.time())
-            if child.stdin:
-                child.stdin.close()
+            timer.stop()
+            if child.poll() is None:  # hung after its output ended, or this thread failed: never leave it behind
+                child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()
             lock.close()
+            if not final:  # it ended without saying how: killed (by the time limit or the system), a crash
+                final = {"state": FAILED, "message": (
+                    f"stopped at this server's {self.limits.run_time_limit_minutes:g}-minute limit; it did not stop by "
+                    "itself" if timer.fired else f"the training process ended unexpectedly (exit code "
+                    f"{child.returncode}); the server's log has the details")}
+            with self._lock:
+                self._view = replace(self._view, **final, finished=time.time())
 
     def _apply(self, message: dict) -> None:
         with self._lock:

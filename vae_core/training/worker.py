@@ -140,10 +140,11 @@ def _throttled(write: Callable[[dict], None]) -> Callable[[dict], None]:
 
 
 def _listen(stop: threading.Event) -> None:
-    """Set `stop` on a "stop" line or at the end of stdin (the server is gone: stop, saving nothing half-done)."""
+    """Set `stop` on a "stop" line and at the end of stdin (the server is gone: stop, saving nothing half-done).
+    Reads on after a stop, so that the server's writes never fill the pipe."""
     for line in sys.stdin:
         if line.strip() == "stop":
-            break
+            stop.set()
     stop.set()
 
 
