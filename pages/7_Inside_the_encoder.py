@@ -82,7 +82,8 @@ for k, (column, h) in enumerate(zip(columns[1:], trace.hidden, strict=False), 1)
 with columns[-1]:
     st.dataframe({"output": [output_name(h, d) for h in heads for d in range(m.dim)],
                   "value": [float(getattr(trace, h)[d]) for h in heads for d in range(m.dim)]},
-                 hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4f")}, height=180)
+                 hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4f")},
+                 height=min(36 * (len(heads) * m.dim + 1) + 3, 320))
 
 
 def waterfall(head: str, unit: int) -> go.Figure:
@@ -127,7 +128,7 @@ weights = first_layer_weights(m.model, units)
 signed = weights / (np.abs(weights).max(axis=(1, 2), keepdims=True) + 1e-12)  # each unit's own scale, in [-1, 1]
 red, blue = np.clip(signed, 0, 1), np.clip(-signed, 0, 1)
 rgb = np.stack([1 - blue, 1 - red - blue, 1 - red], -1)  # white at 0, red where positive, blue where negative
-st.image([ui.upscale(tile, 84) for tile in rgb], caption=[f"unit {j}: h = {trace.hidden[0][j]:.2f}" for j in units])
+st.image([ui.upscale(tile, 112) for tile in rgb], caption=[f"#{j} · h {trace.hidden[0][j]:.2f}" for j in units])
 st.caption(f"The weights of the {FIRST_LAYER_UNITS} first-layer units most active for this input, as images: red pixels "
            "raise the unit's sum where there is ink, blue ones lower it. They are the same for every input.")
 
@@ -137,10 +138,10 @@ if not m.is_vae:
     st.stop()
 eps = np.random.default_rng(ui.seed_button("in_seed", "Draw ε again")).standard_normal(m.dim)
 step = sampling_step(trace.mu, trace.logvar, eps)
-st.dataframe({"dim": [f"z{d + 1}" for d in range(m.dim)], "μ": step.mu, "σ = exp(½ log σ²)": step.sigma, "ε ~ N(0, 1)": step.eps,
-              "z": step.z, "∂z/∂μ": step.grad_mu, "∂z/∂log σ²": step.grad_logvar}, hide_index=True,
-             column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
-                            ("μ", "σ = exp(½ log σ²)", "ε ~ N(0, 1)", "z", "∂z/∂μ", "∂z/∂log σ²")})
+rows = {"μ": step.mu, "σ = exp(½ log σ²)": step.sigma, "ε ~ N(0, 1)": step.eps, "z = μ + σ·ε": step.z,
+        "∂z/∂μ": step.grad_mu, "∂z/∂log σ²": step.grad_logvar}
+st.dataframe({"": list(rows), **{f"z{d + 1}": [float(v[d]) for v in rows.values()] for d in range(m.dim)}},
+             hide_index=True, column_config={f"z{d + 1}": st.column_config.NumberColumn(format="%.4f") for d in range(m.dim)})
 decoded = explore.decode(m.model, np.stack([trace.mu, step.z]))
 left, right = st.columns(2)
 with left:

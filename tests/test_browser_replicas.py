@@ -51,30 +51,30 @@ def test_two_servers_on_one_folder_act_as_one(browser, replicas):
     context.set_default_timeout(T)
     on_a, on_b = context.new_page(), context.new_page()
     on_a.goto(f"{a}/Train")
-    train_form(on_a, 1000)  # a long run: cancelled below
+    train_form(on_a, 200)  # the longest run the form takes: cancelled below
     on_a.get_by_role("button", name="Start training").click()
-    expect(on_a.get_by_role("button", name="Cancel training")).to_be_visible()
+    expect(on_a.get_by_role("button", name="Cancel training")).to_be_visible(timeout=T)
 
     on_b.goto(f"{b}/Train")  # the other server sees the run and offers no form
-    expect(on_b.get_by_text("A training is running on another server of this app", exact=False)).to_be_visible()
+    expect(on_b.get_by_text("A training is running on another server of this app", exact=False)).to_be_visible(timeout=T)
     assert on_b.get_by_role("button", name="Start training").count() == 0
 
     on_a.get_by_role("button", name="Cancel training").click()
-    expect(on_a.get_by_text("nothing was written", exact=False)).to_be_visible()
+    expect(on_a.get_by_text("nothing was written", exact=False)).to_be_visible(timeout=T)
     on_b.get_by_role("button", name="Check again").click()
     train_form(on_b, 1)  # now B may train: one epoch, saved
     on_b.get_by_role("button", name="Start training").click()
-    expect(on_b.get_by_text("it is now in the model selector", exact=False)).to_be_visible()
+    expect(on_b.get_by_text("it is now in the model selector", exact=False)).to_be_visible(timeout=T)
     trained = [p.stem for p in models.glob("*.pt") if p.stem != DEFAULT.stem]
     assert len(trained) == 1
 
     on_a.goto(f"{a}/Train")  # A lists B's model, as this browser's own (it is one visitor behind the balancer)
     row = on_a.get_by_text(f"({trained[0]}.pt)", exact=False)
-    expect(row).to_be_visible()
+    expect(row).to_be_visible(timeout=T)
     on_a.get_by_role("button", name="Delete").click()
     on_a.get_by_role("button", name="Delete for good").click()
-    expect(row).to_have_count(0)
+    expect(row).to_have_count(0, timeout=T)
     assert not list(models.glob(f"{trained[0]}*"))
     on_b.goto(f"{b}/Train")  # and B no longer lists it
-    expect(on_b.get_by_text("None yet.", exact=False)).to_be_visible()
+    expect(on_b.get_by_text("None yet.", exact=False)).to_be_visible(timeout=T)
     context.close()

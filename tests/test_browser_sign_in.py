@@ -25,9 +25,9 @@ T = 60_000
 
 @pytest.fixture(scope="module")
 def provider():
-    users = [oidc.User("teacher", {"email": ADMIN_EMAIL, "email_verified": True}),
-             oidc.User("student", {"email": "student@school.example", "email_verified": True}),
-             oidc.User("impostor", {"email": ADMIN_EMAIL, "email_verified": False})]  # anyone can type an e-mail
+    users = [oidc.User(sub="teacher", claims={"email": ADMIN_EMAIL, "email_verified": True}),
+             oidc.User(sub="student", claims={"email": "student@school.example", "email_verified": True}),
+             oidc.User(sub="impostor", claims={"email": ADMIN_EMAIL, "email_verified": False})]  # anyone can type an e-mail
     with oidc.run_server_in_thread(user_claims=users) as server:
         yield f"http://localhost:{server.server_port}"
 
@@ -88,7 +88,8 @@ def test_only_a_verified_admin_account_may_train(browser, server):
     teacher.get_by_text(f"Signed in as {ADMIN_EMAIL} (an admin of this server)").wait_for()
     teacher.get_by_role("button", name="Start training").wait_for()
 
-    teacher.get_by_role("button", name="Sign out").click()
+    with teacher.expect_navigation():  # Streamlit's logout reloads the app
+        teacher.get_by_role("button", name="Sign out").click()
     teacher.goto(f"{server}/Train")
     teacher.get_by_text("Only this server's admins may train here.").wait_for()
     teacher.get_by_role("button", name="Sign in").wait_for()
