@@ -13,6 +13,7 @@ import torch
 from vae_core.analysis.classifier import Classifier, class_probabilities, classifier_path, load_classifier
 from vae_core.analysis.evaluate import prior_verdict as evaluate_prior_verdict
 from vae_core.analysis.evaluate import test_terms as evaluate_test_terms
+from vae_core.analysis.geometry import magnification
 from vae_core.analysis.summary import PRIOR_SAMPLES, PRIOR_SEED, read_summary
 from vae_core.analysis.tradeoff import Recipe
 from vae_core.storage.checkpoint import CheckpointError, file_sha256
@@ -20,7 +21,7 @@ from vae_core.storage.settings import models_dir
 
 from .loading import Loaded, _main_sha256, dataset_images, file_stamp, has_dataset, load
 
-__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "group_by_recipe", "prior_verdict", "test_terms"]
+__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "decoder_stretch", "group_by_recipe", "prior_verdict", "test_terms"]
 
 
 def _inside_models_dir(path: Path) -> bool:
@@ -113,3 +114,14 @@ def group_by_recipe(models: list[Loaded]) -> dict[Recipe, list[Loaded]]:
     for m in models:
         groups.setdefault(m.recipe, []).append(m)
     return groups
+
+
+@st.cache_data(show_spinner="Measuring the decoder's stretch…", max_entries=16)
+def _decoder_stretch(name: str, stamp: int, plane_points: np.ndarray) -> np.ndarray:
+    m = load(name)
+    return magnification(m.model, m.projection, plane_points)
+
+
+def decoder_stretch(m: Loaded, plane_points: np.ndarray) -> np.ndarray:
+    """(N,) the native decoder's magnification factor at plane points (N, 2) (vae_core.analysis.geometry)."""
+    return _decoder_stretch(m.name, m.stamp, np.ascontiguousarray(plane_points, dtype=np.float32))

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
@@ -31,6 +32,10 @@ show_means = c4.toggle("Test means on top", key="mf_means")
 by_class = c4.toggle("Colour by a classifier", key="mf_classes",
                      help="A CNN trained on the dataset names each tile; a tile it names with probability ≥ 0.9 is "
                           "drawn in that class's colour, the others stay white.")
+stretch_on = m.is_native and c4.toggle(
+    "Where the decoder stretches", key="mf_stretch",
+    help="Colour each tile by the decoder's magnification factor √det(JᵀJ) at its z: how much the image changes "
+         "per unit of latent area (Arvanitidis et al. 2018).")
 ui.set_params(n=n, r=f"{radius:g}", spacing=spacing)
 
 axis = explore.grid_axis(n, radius, spacing)
@@ -65,6 +70,12 @@ else:
     ui.add_image(fig, ui.tinted_mosaic(decoded, colors, n), extent)
     if not show_means:  # the means' legend names the same colours
         ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
+if stretch_on:
+    stretch = ui.decoder_stretch(m, plane_grid).reshape(n, n)  # row 0 at the top, as the tiles
+    fig.add_trace(go.Heatmap(x=warp(axis), y=warp(axis[::-1]), z=stretch, colorscale="Inferno", opacity=0.6,
+                             colorbar=dict(title="stretch", thickness=12), customdata=plane_grid.reshape(n, n, 2),
+                             hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<br>stretch %{z:.1f}"
+                                           "<extra></extra>"))
 legend = show_means or probabilities is not None
 fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=legend,  # under the plane, which keeps the width:
                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0))
@@ -97,5 +108,10 @@ with right:
     elif probabilities is not None:
         st.caption(f"The classifier names {100 * named.mean():.0f} % of the tiles with probability ≥ 0.9; the "
                    "white ones lie between classes or off the data.")
+    if stretch_on:
+        st.caption(f"Stretch from {stretch.min():.1f} to {stretch.max():.1f} (median {np.median(stretch):.1f}): how much "
+                   "the image changes per unit of latent area. It is high where neighbouring tiles differ most, between "
+                   "clusters, and low inside a cluster and far out, where the decoder barely changes: equal steps in z "
+                   "are not equal changes of the image.")
     ui.download_png(tiles, f"{m.name}_manifold_{n}x{n}_{spacing}.png", key="dl_manifold",
                     label="Download the grid (PNG)", size=min(3 * size, 2000))
