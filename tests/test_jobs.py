@@ -128,6 +128,7 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert not written(tmp_path)
 
 
+@pytest.mark.slow
 def test_only_the_owner_cancels_and_a_cancelled_run_writes_nothing(tmp_path, data_root):
     (tmp_path / "keep.txt").write_text("the user's file")
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
@@ -177,6 +178,7 @@ def test_reports_cross_the_pipe_as_json_and_come_back_equal():
         encode({"update": {"state": object()}})
 
 
+@pytest.mark.slow
 def test_the_run_is_a_child_process_and_the_server_keeps_its_memory(tmp_path, data_root):
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
     threads_before = threading.active_count()
@@ -192,6 +194,7 @@ def test_the_run_is_a_child_process_and_the_server_keeps_its_memory(tmp_path, da
     assert child.returncode == 0 and threading.active_count() == threads_before, "nothing of the run stays behind"
 
 
+@pytest.mark.slow
 def test_a_child_that_dies_is_a_failed_run_and_frees_the_slot(tmp_path, data_root):
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
     jobs.start(TrainSettings(hidden_dims=(16,), epochs=200, batch_size=32, train_share=0.05), owner="a")
@@ -216,6 +219,7 @@ def test_the_cli_takes_a_device_and_refuses_one_it_lacks(tmp_path, data_root):
         assert refused.returncode != 0 and "not available" in refused.stderr
 
 
+@pytest.mark.slow
 def test_two_servers_on_one_models_folder_train_one_run_at_a_time(tmp_path, data_root):
     # Replicas behind a load balancer share the models folder: a run in another process holds its lock.
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -244,6 +248,7 @@ def _ended(pid: int) -> bool:
         return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_a_server_that_exits_ends_its_run_and_nothing_is_written(tmp_path, data_root, how):
     server = subprocess.Popen([sys.executable, "-c", (
@@ -267,6 +272,7 @@ def test_a_server_that_exits_ends_its_run_and_nothing_is_written(tmp_path, data_
     assert written(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_server_sees_that_another_one_is_training(tmp_path, data_root):
     other, this = TrainingJobs(tmp_path, data_root, threads=1), TrainingJobs(tmp_path, data_root, threads=1)
     assert not this.elsewhere()
@@ -279,6 +285,7 @@ def test_a_server_sees_that_another_one_is_training(tmp_path, data_root):
     assert not this.elsewhere()
 
 
+@pytest.mark.slow
 def test_a_run_that_has_ended_has_freed_the_folder(tmp_path, data_root):
     # A page that sees the end (and offers the form again) must find the folder's lock free.
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
