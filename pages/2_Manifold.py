@@ -33,7 +33,7 @@ by_class = c4.toggle("Colour by a classifier", key="mf_classes",
                      help="A CNN trained on the dataset names each tile; a tile it names with probability ≥ 0.9 is "
                           "drawn in that class's colour, the others stay white.")
 stretch_on = m.is_native and c4.toggle(
-    "Where the decoder stretches", key="mf_stretch",
+    "Decoder stretch", key="mf_stretch",
     help="Colour each tile by the decoder's magnification factor √det(JᵀJ) at its z: how much the image changes "
          "per unit of latent area (Arvanitidis et al. 2018).")
 ui.set_params(n=n, r=f"{radius:g}", spacing=spacing)
@@ -70,12 +70,14 @@ else:
     ui.add_image(fig, ui.tinted_mosaic(decoded, colors, n), extent)
     if not show_means:  # the means' legend names the same colours
         ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
-if stretch_on:
+if stretch_on:  # on a log scale: it spans two to three orders of magnitude
     stretch = ui.decoder_stretch(m, plane_grid).reshape(n, n)  # row 0 at the top, as the tiles
-    fig.add_trace(go.Heatmap(x=warp(axis), y=warp(axis[::-1]), z=stretch, colorscale="Inferno", opacity=0.6,
-                             colorbar=dict(title="stretch", thickness=12), customdata=plane_grid.reshape(n, n, 2),
-                             hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<br>stretch %{z:.1f}"
-                                           "<extra></extra>"))
+    decades = np.arange(np.floor(np.log10(stretch.min())), np.ceil(np.log10(stretch.max())) + 1)
+    fig.add_trace(go.Heatmap(
+        x=warp(axis), y=warp(axis[::-1]), z=np.log10(stretch), colorscale="Viridis", opacity=0.55,
+        colorbar=dict(title="stretch", thickness=12, tickvals=decades, ticktext=[f"{10**d:g}" for d in decades]),
+        customdata=np.dstack([plane_grid.reshape(n, n, 2), stretch]),
+        hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<br>stretch %{customdata[2]:.1f}<extra></extra>"))
 legend = show_means or probabilities is not None
 fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=legend,  # under the plane, which keeps the width:
                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0))

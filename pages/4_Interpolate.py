@@ -1,10 +1,11 @@
-"""Interpolate: walk between two test digits in latent space, along a line and along an arc."""
+"""Interpolate: walk between two test digits in latent space, along a line and along an arc, and from any digit
+along the direction from one class's centre to another's."""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core.analysis import explore
+from vae_core.analysis import directions, explore
 from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
@@ -104,3 +105,39 @@ with strip_col:
     st.plotly_chart(norm_figure(paths, m.dim), key="ip_norms", config={"displayModeBar": False})
     st.caption("‖z‖ along the path: the straight line dips toward the origin, slerp changes the length linearly. "
                "Dotted: √D, the radius near which N(0, I) keeps most of its mass in high dimensions.")
+
+st.subheader("Move along a direction")
+st.caption(f"The difference of two class means is a direction in z: from the centre of one cluster to the centre of "
+           f"another. Add it to the start {ITEM_WORD[m.dataset]}'s {'mean' if m.is_vae else 'code'} and walk: t = 1 is one "
+           "whole step from one centre to the other. Far enough out the walk leaves the region the prior covers, where "
+           "the decoder was never trained to draw anything.")
+classes = sorted(set(labels.tolist()))
+other = int(labels[b]) if labels[b] != labels[a] else classes[(classes.index(labels[a]) + 1) % len(classes)]
+ui.init_state("ip_from", ui.param_number("from", min(classes), max(classes), int(labels[a]), integer=True))
+ui.init_state("ip_to", ui.param_number("to", min(classes), max(classes), other, integer=True))
+ui.init_state("ip_t", round(ui.param_number("t", -1.0, 3.0, 1.0), 1))
+d1, d2, d3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+source = d1.selectbox("From the centre of", classes, key="ip_from", format_func=lambda c: names[c])
+target = d2.selectbox("to the centre of", classes, key="ip_to", format_func=lambda c: names[c])
+t = d3.slider("t", -1.0, 3.0, step=0.1, key="ip_t")
+ui.set_params(**{"from": source, "to": target, "t": f"{t:g}"})
+direction = directions.class_direction(m.mu, labels, source, target)
+ts = np.round(np.linspace(-1.0, 3.0, 9), 2)
+walk = directions.along(m.mu[a], direction, np.append(ts, t))
+decoded = explore.decode(m.model, walk)
+with st.container(horizontal=True):
+    ui.show_digit(decoded[-1], f"t = {t:.1f}", size=112)
+    show_wrapped_strip(decoded[:-1])
+st.caption("The strip walks t = " + ", ".join(f"{v:g}" for v in ts) + ".")
+inside = directions.prior_interval(m.mu[a], direction)
+radius = directions.prior_radius(m.dim)
+norm = float(np.linalg.norm(walk[-1]))
+where = "inside" if norm <= radius else "outside"
+if source == target:
+    st.info("Pick two different classes: the direction from a class to itself is zero.")
+elif inside is None:
+    st.caption(f"This line never enters the ball ‖z‖ ≤ {radius:.2f} that holds 99 % of N(0, I): every z on it is "
+               "off the prior.")
+else:
+    st.caption(f"At t = {t:.1f}, ‖z‖ = {norm:.2f}: {where} the ball ‖z‖ ≤ {radius:.2f} that holds 99 % of N(0, I). "
+               f"Along this direction the walk is inside it for t from {inside[0]:.2f} to {inside[1]:.2f}.")

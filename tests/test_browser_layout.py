@@ -189,11 +189,11 @@ def test_interpolation_tiles_are_legible_and_no_numbers_are_dumped(tabs, server,
     open_state(page, server, "interpolate")
     main = page.get_by_test_id("stMain")
     strips = main.get_by_test_id("stImage").filter(has_not=page.get_by_test_id("stImageCaption"))
-    assert strips.count() == 2, "a linear and a spherical strip"
+    assert strips.count() == 3, "a linear and a spherical strip, then the class direction's walk"
     problems = []
-    for k in range(2):
+    for k, steps in enumerate((STEPS, STEPS, 10)):  # the walk: 9 values of t and a blank tile, in two rows
         shown = strips.nth(k).locator("img").bounding_box()
-        tile = math.sqrt(shown["width"] * shown["height"] / STEPS)  # the area each step gets, gaps included
+        tile = math.sqrt(shown["width"] * shown["height"] / steps)  # the area each step gets, gaps included
         if tile < 40:
             problems.append(f"strip {k}: {tile:.0f}-px tiles")
     texts = main.locator('[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]')

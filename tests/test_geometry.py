@@ -78,7 +78,7 @@ def test_the_manifold_page_colours_each_tile_by_the_stretch_at_its_z(spacing):
     m = ui.load(ui.DEFAULT_MODEL)
     grid = explore.latent_grid(6, 2, spacing)
     top_left, bottom_right = grid[0], grid[-1]  # tile (row 0, col 0) is the top left: largest z2, smallest z1
-    shown = plotly_array(heat[0]["z"])
+    shown = 10 ** plotly_array(heat[0]["z"])  # drawn on a log scale
     assert shown.shape == (6, 6)
     assert shown[0, 0] == pytest.approx(magnification(m.model, m.projection, top_left[None])[0], rel=1e-4)
     assert shown[5, 5] == pytest.approx(magnification(m.model, m.projection, bottom_right[None])[0], rel=1e-4)
