@@ -112,8 +112,8 @@ with right:
                    "white ones lie between classes or off the data.")
     if stretch_on:
         st.caption(f"Stretch from {stretch.min():.1f} to {stretch.max():.1f} (median {np.median(stretch):.1f}): how much "
-                   "the image changes per unit of latent area. It is high where neighbouring tiles differ most, between "
-                   "clusters, and low inside a cluster and far out, where the decoder barely changes: equal steps in z "
-                   "are not equal changes of the image.")
+                   "the image changes per unit of latent area. It is high where neighbouring tiles differ most, often where "
+                   "clusters meet, and low far from the data, where the decoder barely changes: equal steps in z are not "
+                   "equal changes of the image.")
     ui.download_png(tiles, f"{m.name}_manifold_{n}x{n}_{spacing}.png", key="dl_manifold",
                     label="Download the grid (PNG)", size=min(3 * size, 2000))
