@@ -189,9 +189,10 @@ def progress_panel(epochs_drawn: int) -> None:
     st.caption(f"Training on: {view.device} · estimated before it started: about {clock(estimate_seconds(view.settings))} "
                f"in all; this server stops any run after {jobs.limits.run_time_limit_minutes:g} minutes")
     if ui.may_cancel(visitor, view.owner):
-        if st.button("Cancel training", icon=":material/stop:", disabled=view.state != RUNNING, key="tr_cancel"):
-            jobs.cancel(me, admin=visitor.admin)
-            st.rerun(scope="app")
+        # A callback, not `if st.button(...)`: with short epochs the page reruns every second, and a click that
+        # lands in a rerun must still cancel (a callback runs with the click's own widget state, whichever run it is).
+        st.button("Cancel training", icon=":material/stop:", disabled=view.state != RUNNING, key="tr_cancel",
+                  on_click=jobs.cancel, args=(me,), kwargs={"admin": visitor.admin})
     else:
         st.caption("Only whoever started it (or an admin) can cancel it; a new run can start when it ends.")
 
