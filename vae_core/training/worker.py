@@ -8,8 +8,9 @@ The protocol is plain text, so nothing the child says is unpickled by the server
   stdin   line 1: the request {"settings", "models_dir", "data_root", "limits", "owner", "threads"};
           then "stop" asks the run to stop before its next batch, and end of file (the server
           exited or was killed) does the same;
-  stdout  one JSON object per line: {"progress": {...}} for batches (at most ~5 a second) and
-          every finished epoch, then {"update": {...}} changes of state (saving, done, cancelled, failed).
+  stdout  one JSON object per line: {"labels": [...]} of the watched test images once, {"progress": {...}}
+          for batches (at most ~5 a second) and every finished epoch, then {"update": {...}} changes of
+          state (saving, done, cancelled, failed).
 Saving writes temporaries and renames them (`store.save_native`), so a run stopped at any
 point leaves no half-written model.
 """
@@ -28,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from vae_core.data.datasets import DatasetNotFoundError, read_labels
 from vae_core.storage import store
@@ -154,8 +156,6 @@ def main() -> None:
     if hasattr(os, "setpriority"):  # the pages come first
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, 0, 19)
-    import torch
-
     torch.set_num_threads(int(request["threads"]))
     stop = threading.Event()
     threading.Thread(target=_listen, args=(stop,), daemon=True).start()
