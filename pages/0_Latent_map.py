@@ -94,9 +94,5 @@ if map_state(KEY, m.name, m.dim, sizes) != state:
     # A new session (after a server restart) learns what the map reported only once the map is mounted
     # in it: run again, so the first click or slider move after a restart takes effect.
     st.rerun()
-if selection and selection.get("index") is not None and selection.get("split") == "test" and m.is_native:
-    st.page_link(ui.page("Inside the encoder"), icon=":material/account_tree:",
-                 label=f"How the encoder computes μ and σ for test {ITEM_WORD[m.dataset]} #{int(selection['index'])}",
-                 query_params={"model": m.name, "idx": int(selection["index"])})
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

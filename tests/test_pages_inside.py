@@ -74,13 +74,3 @@ def test_an_autoencoder_samples_nothing_and_a_16d_model_has_32_outputs(data_root
     assert_ok(at)
     assert len(at.selectbox(key="in_output").options) == 32
 
-
-def test_the_map_links_the_selected_digit_to_its_encoder(data_root):
-    from tests.test_pages import click_on_map
-
-    at = run_page("pages/0_Latent_map.py")
-    assert not at.get("page_link")
-    at = click_on_map(at, ui.DEFAULT_MODEL, [0.1, 0.2], split="test", index=42)
-    links = at.get("page_link")
-    assert len(links) == 1 and links[0].proto.label == "How the encoder computes μ and σ for test digit #42"
-    assert links[0].proto.page.endswith("Inside_the_encoder") and "idx=42" in links[0].proto.query_string
