@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,3 +81,14 @@ def wait_idle(page, timeout: float = 60_000) -> None:
                  && [...document.querySelectorAll('[data-testid="stMain"] img')].every(i => i.complete)""",
         timeout=timeout,
     )
+
+
+def copy_default_model(folder: Path) -> Path:
+    """`folder` holding a copy of the default model and its two latent caches: a models folder a test may change."""
+    from vae_core.storage.settings import REPO
+    from vae_core.storage.store import DEFAULT_MODEL, cache_path_for
+
+    default = REPO / "models" / f"{DEFAULT_MODEL}.pt"
+    for path in (default, cache_path_for(default), cache_path_for(default, True)):
+        shutil.copy2(path, folder / path.name)
+    return folder

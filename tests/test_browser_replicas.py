@@ -3,14 +3,12 @@ training at a time across both, and a model trained on one is listed, and deleta
 from __future__ import annotations
 
 import contextlib
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import streamlit_server
+from tests.browser_support import copy_default_model, streamlit_server
 from vae_core.storage import settings
-from vae_core.storage.store import cache_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -27,8 +25,7 @@ SAME_BROWSER = "localStorage.setItem('latent-explorer-visitor', '0123456789abcde
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory, data_root):
     models = tmp_path_factory.mktemp("shared-volume")
-    for path in (DEFAULT, cache_path_for(DEFAULT), cache_path_for(DEFAULT, True)):
-        shutil.copy2(path, models / path.name)
+    copy_default_model(models)
     env = {"MNIST_DATA_ROOT": str(settings.data_root()), "LATENT_EXPLORER_MODELS": str(models)}
     with contextlib.ExitStack() as stack:
         urls = [stack.enter_context(streamlit_server(ROOT / "app.py", cwd=ROOT, env=env, timeout=120)) for _ in "ab"]

@@ -3,14 +3,12 @@ loopback): who may train is decided by the account, and an e-mail the provider d
 from __future__ import annotations
 
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import free_port, streamlit_server
+from tests.browser_support import copy_default_model, free_port, streamlit_server
 from vae_core.storage import settings
-from vae_core.storage.store import cache_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 pytest.importorskip("playwright.sync_api")
@@ -18,7 +16,6 @@ pytest.importorskip("authlib", reason="st.login needs Authlib (requirements.txt)
 oidc = pytest.importorskip("oidc_provider_mock", reason="the test provider comes from requirements-dev.txt")
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT = ROOT / "models" / "mnist_vae_z2.pt"
 ADMIN_EMAIL = "teacher@school.example"
 T = 60_000
 
@@ -37,8 +34,7 @@ def server(provider, tmp_path_factory, data_root):
     folder = tmp_path_factory.mktemp("signin")
     models = folder / "models"
     models.mkdir()
-    for path in (DEFAULT, cache_path_for(DEFAULT), cache_path_for(DEFAULT, True)):
-        shutil.copy2(path, models / path.name)
+    copy_default_model(models)
     port = free_port()
     (folder / "secrets.toml").write_text(
         f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\ncookie_secret = "{secrets.token_hex(16)}"\n'

@@ -3,15 +3,13 @@ watching it, and the finished model in the selector of the other pages."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import streamlit_server, wait_idle
+from tests.browser_support import copy_default_model, streamlit_server, wait_idle
 from tests.test_browser_layout import layout_problems, settle
 from vae_core.storage import settings
-from vae_core.storage.store import cache_path_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -26,8 +24,7 @@ EPOCHS = 8
 @pytest.fixture(scope="module")
 def models(tmp_path_factory, data_root):
     folder = tmp_path_factory.mktemp("models")
-    for path in (DEFAULT, cache_path_for(DEFAULT), cache_path_for(DEFAULT, True)):
-        shutil.copy2(path, folder / path.name)
+    copy_default_model(folder)
     return folder
 
 
