@@ -83,7 +83,7 @@ with columns[-1]:
     st.dataframe({"output": [output_name(h, d) for h in heads for d in range(m.dim)],
                   "value": [float(getattr(trace, h)[d]) for h in heads for d in range(m.dim)]},
                  hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4f")},
-                 height=min(36 * (len(heads) * m.dim + 1) + 3, 320))
+                 height=min(35 * (len(heads) * m.dim + 1) + 3, 320))
 
 
 def waterfall(head: str, unit: int) -> go.Figure:
