@@ -13,6 +13,8 @@ import torch
 from vae_core.analysis.classifier import Classifier, class_probabilities, classifier_path, load_classifier
 from vae_core.analysis.evaluate import prior_verdict as evaluate_prior_verdict
 from vae_core.analysis.evaluate import test_terms as evaluate_test_terms
+from vae_core.analysis.explore import image_function
+from vae_core.analysis.geodesic import shortest_path
 from vae_core.analysis.geometry import magnification
 from vae_core.analysis.summary import PRIOR_SAMPLES, PRIOR_SEED, read_summary
 from vae_core.analysis.tradeoff import Recipe
@@ -21,7 +23,8 @@ from vae_core.storage.settings import models_dir
 
 from .loading import Loaded, _main_sha256, dataset_images, file_stamp, has_dataset, load
 
-__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "decoder_stretch", "group_by_recipe", "prior_verdict", "test_terms"]
+__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "decoder_stretch", "geodesic", "group_by_recipe", "prior_verdict",
+           "test_terms"]
 
 
 def _inside_models_dir(path: Path) -> bool:
@@ -125,3 +128,15 @@ def _decoder_stretch(name: str, stamp: int, plane_points: np.ndarray) -> np.ndar
 def decoder_stretch(m: Loaded, plane_points: np.ndarray) -> np.ndarray:
     """(N,) the native decoder's magnification factor at plane points (N, 2) (vae_core.analysis.geometry)."""
     return _decoder_stretch(m.name, m.stamp, np.ascontiguousarray(plane_points, dtype=np.float32))
+
+
+@st.cache_data(show_spinner="Searching for the shortest path…", max_entries=32)
+def _geodesic(name: str, stamp: int, a: int, b: int) -> np.ndarray:
+    m = load(name)
+    return shortest_path(image_function(m.model), m.mu[a], m.mu[b], m.projection.axes)
+
+
+def geodesic(m: Loaded, a: int, b: int) -> np.ndarray:
+    """(K, D) the shortest path from test mean `a` to `b` under the decoder's pulled-back metric
+    (vae_core.analysis.geodesic), searched in the plane through both that is nearest the map's."""
+    return _geodesic(m.name, m.stamp, int(a), int(b))

@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
-from vae_core.analysis import directions, explore
+from vae_core.analysis import directions, explore, geodesic
 from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
@@ -16,7 +16,9 @@ st.caption(f"Pick two test {ITEM_WORD[m.dataset]}s; their {'posterior means' if 
            "Linear interpolation walks the straight "
            "line; spherical interpolation (slerp) turns the direction at constant speed around the origin and "
            "changes the length linearly. In high dimensions N(0, I) puts almost all its mass near a shell of "
-           "radius √D, and the straight line's middle dips inside it; slerp stays on it.")
+           "radius √D, and the straight line's middle dips inside it; slerp stays on it. The geodesic is the path "
+           "along which the decoded image changes least: it bends around the gaps between clusters, where a small "
+           "step in z changes the image most.")
 
 last = len(m.mu) - 1
 labels = m.cache.labels
@@ -42,8 +44,9 @@ ui.set_params(a=a, b=b, steps=steps)
 if a == b:
     st.info(f"Start and end are the same {ITEM_WORD[m.dataset]}: pick two different ones for a path.")
 
-paths = {"linear": explore.lerp(m.mu[a], m.mu[b], steps), "spherical": explore.slerp(m.mu[a], m.mu[b], steps)}
-colors = {"linear": ui.ink(), "spherical": "#d62728"}  # ink: the theme's text colour
+reports = geodesic.compare(explore.image_function(m.model), m.mu[a], m.mu[b], ui.geodesic(m, a, b), steps)
+paths = {name: report.frames for name, report in reports.items()}
+colors = {"linear": ui.ink(), "spherical": "#d62728", "geodesic": "#ff7f0e"}  # ink: the theme's text colour
 
 
 def show_wrapped_strip(decoded: np.ndarray) -> None:
@@ -67,6 +70,22 @@ def norm_figure(paths: dict, dim: int) -> go.Figure:
     fig.update_layout(height=200, margin=dict(l=0, r=30, t=10, b=0), xaxis_title="step", yaxis_title="‖z‖",
                       yaxis_rangemode="tozero", legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
     return fig
+
+
+def show_lengths(reports: dict, steps: int) -> None:
+    """Each path's length in pixel space and its strip's largest step, with what they say."""
+    st.table({"path": list(reports), "length in pixel space": [f"{r.pixel_length:.2f}" for r in reports.values()],
+              "largest step": [f"{100 * r.largest_step:.0f} %" for r in reports.values()]})
+    straight, shortest = reports["linear"], reports["geodesic"]
+    if straight.pixel_length > 0:
+        st.caption(f"Length in pixel space: how far the decoded image travels, the sum of the distances between "
+                   f"consecutive decodings (pixels in [0, 1]). The geodesic is {shortest.pixel_length:.2f} here, "
+                   f"{100 * (1 - shortest.pixel_length / straight.pixel_length):.0f} % shorter than the straight "
+                   f"line. Its strip's frames are spaced so each step changes the image equally: the largest step is "
+                   f"{100 * shortest.largest_step:.0f} % of the change (an even strip of {steps} frames: "
+                   f"{100 / (steps - 1):.0f} %), against {100 * straight.largest_step:.0f} % on the straight line."
+                   + (" In a space of more than two dimensions the search stays in the plane through both ends."
+                      if m.dim > 2 else ""))
 
 
 map_col, strip_col = st.columns([1, 1], gap="large")
@@ -102,6 +121,7 @@ with strip_col:
         show_wrapped_strip(decoded)
         ui.download_png(ui.mosaic_strip(decoded, 1, steps), f"{m.name}_{name}_{a}_to_{b}.png", key=f"dl_ip_{name}",
                         size=84, label=f"{name.capitalize()} strip PNG")
+    show_lengths(reports, steps)
     st.plotly_chart(norm_figure(paths, m.dim), key="ip_norms", config={"displayModeBar": False})
     st.caption("‖z‖ along the path: the straight line dips toward the origin, slerp changes the length linearly. "
                "Dotted: √D, the radius near which N(0, I) keeps most of its mass in high dimensions.")

@@ -38,6 +38,11 @@ def decode(model: LatentModel, z, batch_size: int = 1024) -> np.ndarray:
     return torch.cat(out).reshape(-1, size, size).numpy().astype(np.float32)
 
 
+def image_function(model: LatentModel):
+    """The decoder as a function of codes (N, D) to flattened pixel means (N, P), for vae_core.analysis.geodesic."""
+    return lambda z: decode(model, z).reshape(len(z), -1)
+
+
 @torch.inference_mode()
 def encode(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28), (N, 1, 28, 28) or one (28, 28) in [0, 1] -> (mu, sigma), each (N, D).
