@@ -74,6 +74,7 @@ from .plots import (
     map_figure,
     means_raster,
     square_chart,
+    stretch_heatmap,
     union_extent,
 )
 from .text import plain, plural
@@ -95,5 +96,6 @@ __all__ = [
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "show_mosaic", "tinted_mosaic", "to_uint8",
     "upscale", "with_box",
     "add_ellipses", "add_image", "add_label_legend", "add_label_traces", "add_marker", "add_means_raster",
-    "add_prior_circles", "history_figure", "ink", "map_figure", "means_raster", "square_chart", "union_extent",
+    "add_prior_circles", "history_figure", "ink", "map_figure", "means_raster", "square_chart", "stretch_heatmap",
+    "union_extent",
 ]

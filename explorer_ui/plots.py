@@ -136,6 +136,22 @@ def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol
                              hovertemplate=f"{name}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
 
 
+def stretch_heatmap(x: np.ndarray, y: np.ndarray, stretch: np.ndarray, plane_points: np.ndarray,
+                    opacity: float = 0.55, on_top: bool = False) -> go.Heatmap:
+    """The decoder's stretch (rows, cols) at plane points (rows, cols, 2) drawn at columns x and rows y, coloured
+    on a log scale (it spans two to three orders of magnitude) with a colour bar in its own units: at the right,
+    or (`on_top`) across the figure's top left, beside the toolbar, which keeps the plane's width."""
+    decades = np.arange(np.floor(np.log10(stretch.min())), np.ceil(np.log10(stretch.max())) + 1)
+    place = dict(orientation="h", yref="container", y=1, yanchor="top", x=0, xanchor="left", len=0.55,
+                 lenmode="fraction", title_side="right") if on_top else {}
+    return go.Heatmap(
+        x=x, y=y, z=np.log10(stretch), colorscale="Viridis", opacity=opacity,
+        colorbar=dict(title="stretch", thickness=12, tickvals=decades, ticktext=[f"{10**d:g}" for d in decades],
+                      **place),
+        customdata=np.dstack([plane_points, stretch]),
+        hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<br>stretch %{customdata[2]:.1f}<extra></extra>")
+
+
 def union_extent(*extents: explore.Extent) -> explore.Extent:
     e = np.array(extents)
     return float(e[:, 0].min()), float(e[:, 1].max()), float(e[:, 2].min()), float(e[:, 3].max())

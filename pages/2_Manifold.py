@@ -2,7 +2,6 @@
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
@@ -72,12 +71,7 @@ else:
         ui.add_label_legend(fig, LABEL_NAMES[m.dataset], sorted(set(probabilities.argmax(axis=1)[named].tolist())))
 if stretch_on:  # on a log scale: it spans two to three orders of magnitude
     stretch = ui.decoder_stretch(m, plane_grid).reshape(n, n)  # row 0 at the top, as the tiles
-    decades = np.arange(np.floor(np.log10(stretch.min())), np.ceil(np.log10(stretch.max())) + 1)
-    fig.add_trace(go.Heatmap(
-        x=warp(axis), y=warp(axis[::-1]), z=np.log10(stretch), colorscale="Viridis", opacity=0.55,
-        colorbar=dict(title="stretch", thickness=12, tickvals=decades, ticktext=[f"{10**d:g}" for d in decades]),
-        customdata=np.dstack([plane_grid.reshape(n, n, 2), stretch]),
-        hovertemplate="z = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<br>stretch %{customdata[2]:.1f}<extra></extra>"))
+    fig.add_trace(ui.stretch_heatmap(warp(axis), warp(axis[::-1]), stretch, plane_grid.reshape(n, n, 2)))
 legend = show_means or probabilities is not None
 fig.update_layout(xaxis=axis_style, yaxis=axis_style, showlegend=legend,  # under the plane, which keeps the width:
                   legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0))

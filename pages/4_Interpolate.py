@@ -9,6 +9,8 @@ from vae_core.analysis import directions, explore, geodesic
 from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES
 
 STRIP_COLS = 8  # tiles per row at most: 8 tiles of >= 40 px fit a phone-wide column
+LEGEND_PX = 60  # below the square plane: its x axis (the legend sits in the bottom margin Plotly makes for it)
+STRETCH_BAR_PX = 50  # above it, the stretch's colour bar
 
 m = ui.sidebar_model()
 st.title("Interpolate")
@@ -88,13 +90,31 @@ def show_lengths(reports: dict, steps: int) -> None:
                       if m.dim > 2 else ""))
 
 
+def add_stretch(fig: go.Figure, extent, shortest: np.ndarray, straight: np.ndarray, n: int = 48) -> str:
+    """The decoder's stretch on an n x n grid under the paths; returns a sentence on the most each path crosses."""
+    xs, ys = np.linspace(extent[0], extent[1], n), np.linspace(extent[2], extent[3], n)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).astype(np.float32)  # (n, n, 2), row 0 at the bottom
+    stretch = ui.decoder_stretch(m, grid.reshape(-1, 2)).reshape(n, n)
+    fig.add_trace(ui.stretch_heatmap(xs, ys, stretch, grid, opacity=0.45, on_top=True))
+    fig.update_layout(margin_t=fig.layout.margin.t + STRETCH_BAR_PX)
+    most = [float(ui.decoder_stretch(m, path).max()) for path in (straight, shortest)]
+    return (f"Stretch from {stretch.min():.1f} to {stretch.max():.1f} here. The straight line crosses stretch up to "
+            f"{most[0]:.1f}, the geodesic up to {most[1]:.1f}.")
+
+
 map_col, strip_col = st.columns([1, 1], gap="large")
 with map_col:
     on_plane = {name: m.projection.to_plane(path) for name, path in paths.items()}
     ends = np.concatenate(list(on_plane.values()))
     extent = ui.union_extent(m.extent, (ends[:, 0].min(), ends[:, 0].max(), ends[:, 1].min(), ends[:, 1].max()))
-    fig = ui.map_figure(extent, height=520, titles=m.projection.titles)
+    fig = ui.map_figure(extent, height=None, titles=m.projection.titles)
     ui.add_means_raster(fig, m, extent, opacity=0.7)
+    stretch_on = m.is_native and m.dim == 2 and st.toggle(
+        "Decoder stretch", key="ip_stretch",
+        help="Colour the map by the decoder's magnification factor √det(JᵀJ): how much the image changes per unit "
+             "of latent area (Arvanitidis et al. 2018). The geodesic avoids where it is high.")
+    stretch_note = stretch_on and add_stretch(fig, extent, geodesic.densify(ui.geodesic(m, a, b)),
+                                              geodesic.densify(paths["linear"]))
     for name, path in on_plane.items():
         fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1],
                                  mode="lines+markers", name=name, line=dict(color=colors[name], width=2),
@@ -103,8 +123,10 @@ with map_col:
                                                "<extra></extra>"))
     ui.add_marker(fig, m.plane[a], f"start #{a}", color="#2ca02c", symbol="circle", size=13)
     ui.add_marker(fig, m.plane[b], f"end #{b}", color="#9467bd", symbol="square", size=13)
-    fig.update_layout(legend=dict(orientation="h", y=-0.1, title=None))
-    st.plotly_chart(fig, key="ip_fig", config={"displaylogo": False})
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, title=None))
+    ui.square_chart(fig, key="ip_fig", frame_px=LEGEND_PX + (STRETCH_BAR_PX if stretch_on else 0))
+    if stretch_note:
+        st.caption(stretch_note)
 
 with strip_col:
     images = ui.dataset_images(m.dataset, "test")  # uint8

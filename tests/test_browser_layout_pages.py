@@ -175,8 +175,8 @@ def test_interpolate_reads_in_either_theme(tab, server, viewport, scheme):  # no
     background = colours["background"][:3] if colours["background"][3] == 255 else colours["paper"]  # else see-through
     assert contrast(colours["line"], background) >= 3, colours
     strips = page.get_by_test_id("stMain").get_by_test_id("stImage").filter(has_not=page.get_by_test_id("stImageCaption"))
-    assert strips.count() == 3  # linear, spherical, and the walk along a class direction
-    for k in range(3):
+    assert strips.count() == 4  # linear, spherical, geodesic, and the walk along a class direction
+    for k in range(4):
         strips.nth(k).scroll_into_view_if_needed()
         wait_idle(page)
         shot = np.asarray(Image.open(io.BytesIO(strips.nth(k).locator("img").screenshot())).convert("L"), float)

@@ -74,8 +74,9 @@ def test_on_the_shipped_model_the_path_between_clusters_is_shorter_than_the_line
 
 
 def test_the_interpolate_page_draws_the_geodesic_and_reports_lengths_it_measured():
-    import explorer_ui as ui
     import torch
+
+    import explorer_ui as ui
     from tests.test_pages import assert_ok, plotly_specs, run_page
 
     at = run_page("pages/4_Interpolate.py", a=4, b=2, steps=9)
@@ -96,3 +97,24 @@ def test_the_interpolate_page_draws_the_geodesic_and_reports_lengths_it_measured
     assert float(shown[1]) == pytest.approx(shortest, abs=0.005)
     assert int(shown[2]) == round(100 * (1 - shortest / straight))
     assert re.search(r"an even strip of 9 frames: 12 %", caption)
+
+
+def test_the_interpolate_map_shows_the_stretch_the_geodesic_avoids():
+    import explorer_ui as ui
+    from tests.test_geometry import plotly_array
+    from tests.test_pages import assert_ok, plotly_specs, run_page
+    from vae_core.analysis.geometry import magnification
+
+    at = run_page("pages/4_Interpolate.py", a=4, b=2)
+    at.toggle(key="ip_stretch").set_value(True).run()
+    assert_ok(at)
+    heat = next(t for t in plotly_specs(at)[0]["data"] if t["type"] == "heatmap")
+    xs, ys, logs = plotly_array(heat["x"]), plotly_array(heat["y"]), plotly_array(heat["z"])
+    m = ui.load(ui.DEFAULT_MODEL)
+    corners = np.array([[xs[0], ys[0]], [xs[-1], ys[-1]], [xs[20], ys[30]]], np.float32)
+    expected = magnification(m.model, m.projection, corners)
+    np.testing.assert_allclose(10 ** logs[[0, -1, 30], [0, -1, 20]], expected, rtol=1e-4)
+    caption = next(c.value for c in at.caption if c.value.startswith("Stretch from"))
+    straight, shortest = (float(v) for v in re.search(r"crosses stretch up to (\d+\.\d), the geodesic up to "
+                                                      r"(\d+\.\d)", caption).groups())
+    assert shortest < straight
