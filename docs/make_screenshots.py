@@ -65,7 +65,7 @@ PAGES: list[tuple[str, str, str, Callable | None]] = [
     ("manifold", "/Manifold", "Manifold", None),
     ("prior_vs_posterior", "/Prior_vs_posterior", "Prior vs posterior", None),
     ("interpolate", "/Interpolate", "Interpolate", None),
-    ("Reconstruction_vs_KL", "/Reconstruction_vs_KL", "Reconstruction vs KL", None),
+    ("reconstruction_vs_kl", "/Reconstruction_vs_KL", "Reconstruction vs KL", None),
     ("train", "/Train", "Train a model", None),
 ]
 
