@@ -1,4 +1,4 @@
-"""Layout of the four sub-pages in a real browser, at a desktop, a laptop and a phone viewport.
+"""Layout of the sub-pages in a real browser, at a desktop, a laptop and a phone viewport.
 
 On every page and viewport, no two visible images, charts or controls overlap,
 and none sticks out of its column or of the main area (clipped). Encode a digit
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A phone photo whose map neighbours disagree: the outlined image and the "Ambiguous" note are laid out too.
 FIXTURE = ROOT / "tests" / "fixtures" / "uploads" / "photo_0004_4.jpg"
 VIEWPORTS = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
-STATES = ["encode-upload", "encode-draw", "manifold", "prior", "interpolate", "tradeoff", "train"]
+STATES = ["encode-upload", "encode-draw", "inside", "manifold", "prior", "interpolate", "tradeoff", "train"]
 STEPS = 24
 SLACK = 2  # px of overlap or overhang tolerated (sub-pixel rounding, borders)
 T = 90_000  # ms: generous, the machine is shared
@@ -110,7 +110,7 @@ def settle(page) -> None:
 
 def open_state(page, base: str, state: str) -> None:
     path = {"manifold": "/Manifold", "prior": "/Prior_vs_posterior", "interpolate": f"/Interpolate?steps={STEPS}",
-            "tradeoff": "/Reconstruction_vs_KL", "train": "/Train"}
+            "tradeoff": "/Reconstruction_vs_KL", "train": "/Train", "inside": "/Inside_the_encoder"}
     page.goto(base + path.get(state, "/Encode_a_digit"))
     settle(page)
     if state == "encode-upload":
@@ -189,9 +189,9 @@ def test_interpolation_tiles_are_legible_and_no_numbers_are_dumped(tabs, server,
     open_state(page, server, "interpolate")
     main = page.get_by_test_id("stMain")
     strips = main.get_by_test_id("stImage").filter(has_not=page.get_by_test_id("stImageCaption"))
-    assert strips.count() == 3, "a linear and a spherical strip, then the class direction's walk"
+    assert strips.count() == 4, "a linear, a spherical and a geodesic strip, then the class direction's walk"
     problems = []
-    for k, steps in enumerate((STEPS, STEPS, 10)):  # the walk: 9 values of t and a blank tile, in two rows
+    for k, steps in enumerate((STEPS, STEPS, STEPS, 10)):  # the walk: 9 values of t and a blank tile, in two rows
         shown = strips.nth(k).locator("img").bounding_box()
         tile = math.sqrt(shown["width"] * shown["height"] / steps)  # the area each step gets, gaps included
         if tile < 40:
