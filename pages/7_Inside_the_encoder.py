@@ -80,6 +80,7 @@ for k, (column, h) in enumerate(zip(columns[1:], trace.hidden, strict=False), 1)
         ui.show_digit(activation_image(h), size=140, caption=f"h{k} = ReLU(W{k}·{'x' if k == 1 else f'h{k - 1}'} + b{k}): "
                       f"{len(h)} units, {int((h > 0).sum())} active")
 with columns[-1]:
+    st.markdown("**Outputs**")  # short, at the left: a touch screen's table toolbar (right) covers no caption
     st.dataframe({"output": [output_name(h, d) for h in heads for d in range(m.dim)],
                   "value": [float(getattr(trace, h)[d]) for h in heads for d in range(m.dim)]},
                  hide_index=True, column_config={"value": st.column_config.NumberColumn(format="%.4f")},
