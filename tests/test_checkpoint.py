@@ -206,3 +206,27 @@ def test_metrics_hold_only_a_bounded_number_of_plain_values(tmp_path, metrics, w
     torch.save({"config": asdict(model.config), "state_dict": model.state_dict(), "metrics": metrics}, path)
     with pytest.raises(CheckpointError, match=why):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("recorded", ["match", "another", "none"])
+def test_a_latent_cache_is_used_only_beside_the_checkpoint_it_records(tmp_path, recorded):
+    """A cache and its checkpoint are one unit: one that records another file's hash, or none, is refused."""
+    import dataclasses
+
+    from tests.browser_support import copy_default_model
+    from vae_core.storage import store
+    from vae_core.storage.checkpoint import file_sha256
+    from vae_core.storage.latents import load_latent_cache, save_latent_cache
+
+    folder = copy_default_model(tmp_path)
+    files = store.model_files(store.DEFAULT_MODEL, folder)
+    sha = file_sha256(files.main)
+    cache = load_latent_cache(files.cache(False))
+    written = {"match": sha, "another": "0" * 64, "none": None}[recorded]
+    save_latent_cache(files.cache(False), dataclasses.replace(cache, checkpoint_sha256=written))
+    model = load_checkpoint(files.main)[0]
+    if recorded == "match":
+        assert store.load_cache(files, model, sha).checkpoint_sha256 == sha
+    else:
+        with pytest.raises(CheckpointError, match="was not made from this"):
+            store.load_cache(files, model, sha)

@@ -83,3 +83,10 @@ def test_the_cli_prints_one_entry_per_file_whatever_a_file_does(tmp_path, capsys
     entries = json.loads(capsys.readouterr().out)
     assert status == 1 and [e["file"] for e in entries] == [str(huge), str(good), str(tiff), str(tmp_path / "missing.png")]
     assert "megapixels" in entries[0]["error"] and "mu" in entries[1] and "error" in entries[2] and "error" in entries[3]
+
+
+def test_the_pixel_budget_is_40_megapixels_to_the_pixel():
+    """8000 x 5000 is exactly 40 megapixels and is decoded; one row more is refused before decoding."""
+    assert load_image(png(Image.new("1", (8000, 5000)), optimize=True)).size == (8000, 5000)
+    with pytest.raises(ImageDecodeError, match="8000 x 5001 pixels"):
+        load_image(png(Image.new("1", (8000, 5001)), optimize=True))

@@ -100,3 +100,14 @@ def test_config_rejects_nonsense():
         VAEConfig(beta=-1)
     with pytest.raises(ValueError):
         VAEConfig.from_dict({"latent_dim": 2, "colour": "red"})
+
+
+def test_encode_returns_the_mean_head_then_the_log_variance_head():
+    """Hand-set weights: every hidden activation feeds mu through zero weights and a bias of 3, log sigma^2
+    through zero weights and a bias of -1, so the right answer is known without running the encoder's code."""
+    model = VAE(VAEConfig(latent_dim=2, hidden_dims=(8,))).eval()
+    with torch.no_grad():
+        model.mu_head.weight.zero_(), model.mu_head.bias.fill_(3.0)
+        model.logvar_head.weight.zero_(), model.logvar_head.bias.fill_(-1.0)
+        mu, logvar = model.encode(torch.rand(4, 1, 28, 28))
+    assert torch.equal(mu, torch.full((4, 2), 3.0)) and torch.equal(logvar, torch.full((4, 2), -1.0))

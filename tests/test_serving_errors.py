@@ -91,3 +91,18 @@ def test_ten_thousand_files_in_the_models_folder_keep_the_pages_short(tmp_path, 
     at.query_params["model"] = "copied_09999"
     at.run()
     assert at.sidebar.selectbox[0].value == "copied_09999" and len(at.sidebar.selectbox[0].options) == 101
+
+
+@pytest.mark.parametrize("name", [ui.DEFAULT_MODEL, f"{ui.DEFAULT_MODEL}.pt", f"./{ui.DEFAULT_MODEL}",
+                                  f"../models/{ui.DEFAULT_MODEL}", f"{ui.DEFAULT_MODEL}/../{ui.DEFAULT_MODEL}", "ABSOLUTE"])
+def test_a_shipped_model_is_not_deleted_by_its_name_or_a_path_to_it(tmp_path, monkeypatch, name):
+    from tests.browser_support import copy_default_model
+
+    (tmp_path / "models").mkdir()
+    folder = copy_default_model(tmp_path / "models")
+    monkeypatch.setenv("LATENT_EXPLORER_MODELS", str(folder))
+    before = sorted(p.name for p in folder.iterdir())
+    admin = ui.Visitor("anyone", "admin@example.org", admin=True, signed_in=True)
+    with pytest.raises(ValueError, match="not a model trained here"):
+        ui.delete_model(str(folder / ui.DEFAULT_MODEL) if name == "ABSOLUTE" else name, admin)
+    assert sorted(p.name for p in folder.iterdir()) == before

@@ -5,12 +5,13 @@
 // ONNX Runtime's run() is asynchronous and one session runs one call at a time, so decoding is
 // "latest wins": a z that arrives while a decode runs waits; a newer one replaces it.
 
-const RUNTIME = new URL("app/static/vendor/onnxruntime-web/", document.baseURI).href;
 let runtime = null;
 
 function loadRuntime() {
-  runtime ??= import(RUNTIME + "ort.wasm.min.mjs").then((ort) => {
-    ort.env.wasm.wasmPaths = RUNTIME;
+  // Resolved here, not at import: the module is also imported outside a page (tests/js under Node).
+  const folder = new URL("app/static/vendor/onnxruntime-web/", document.baseURI).href;
+  runtime ??= import(folder + "ort.wasm.min.mjs").then((ort) => {
+    ort.env.wasm.wasmPaths = folder;
     ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a Streamlit page lacks
     return ort;
   });

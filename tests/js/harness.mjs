@@ -1,0 +1,53 @@
+// harness.mjs: run the latent map's own JavaScript (static/latent_map) under Node on inputs from
+// tests/test_map_js.py, without a browser. Reads one JSON job on stdin, writes one JSON answer.
+//
+//   {"payload": path of a model payload as Python packs it, "zs": [[...]], "rows": [k, ...], "names": [...]}
+//     -> {"decoded": [[pixels]], "kl": [all KL], "median", "percentile": [per row], "nearest": [[rows]],
+//         "sigma": [[per row]], "labelCounts": [text per row], "panel": [selectionInfo per row]}
+//   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
+//     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
+
+import { readFileSync } from "node:fs";
+import { parsePayload } from "../../static/latent_map/payload.js";
+import { makeProjection } from "../../static/latent_map/projection.js";
+import { selectionInfo } from "../../static/latent_map/selection.js";
+import { klOf, labelCounts, median, nearestRows, percentile, posteriorOf, sortedKl } from "../../static/latent_map/stats.js";
+
+const NEIGHBOURS = 15; // as selection.js shows them
+
+function runPayload(job) {
+  const parsed = parsePayload(new Uint8Array(readFileSync(job.payload)));
+  const points = parsed.points, decoder = parsed.decoder;
+  const sorted = sortedKl(points);
+  const answer = {
+    decoded: job.zs.map((z) => Array.from(decoder.decode(z))),
+    kl: Array.from({ length: points.n }, (_, k) => klOf(points, k)),
+    median: sorted && median(sorted),
+    percentile: [], nearest: [], sigma: [], labelCounts: [], panel: [],
+  };
+  for (const k of job.rows) {
+    const { mu, sigma } = posteriorOf(points, k);
+    const near = nearestRows(points, mu, NEIGHBOURS, k);
+    answer.percentile.push(sorted && percentile(sorted, klOf(points, k)));
+    answer.nearest.push(near);
+    answer.sigma.push(sigma);
+    answer.labelCounts.push(labelCounts(points, near, job.names));
+    const info = selectionInfo({ sel: { split: "test", index: k }, sets: { test: points }, decoder, names: job.names,
+                                 labelWord: "label", itemWord: "digit", klSorted: sorted, original: null });
+    answer.panel.push({ title: info.title, klText: info.klText, neighbours: info.neighbours, mu: info.mu,
+                        recon: Array.from(info.recon) });
+  }
+  return answer;
+}
+
+function runProjection(job) {
+  const projection = makeProjection(job.projection, job.dim);
+  return {
+    plane: job.zs.map((z) => projection.toPlane(z)),
+    lifted: job.xy.map(([x, y]) => Array.from(projection.lift(x, y, new Float64Array(job.dim)))),
+    ellipses: job.ellipses.map(({ mu, sigma }) => projection.ellipse(mu, sigma)),
+  };
+}
+
+const job = JSON.parse(readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(job.payload ? runPayload(job) : runProjection(job)));

@@ -1,0 +1,158 @@
+"""The latent map's JavaScript (static/latent_map: payload parsing, the decoder, the panel's statistics, the plane's
+projection) run under Node on the shipped models' real payloads, against values computed apart from it: torch's own
+decoder, torch.distributions' KL, numpy's sort, neighbours and eigenvectors. A bug in the map's numbers fails here,
+in the fast suite, without a browser."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import percentileofscore
+from torch.distributions import Normal, kl_divergence
+
+from latent_component import map_payloads
+from vae_core.analysis.projection import projection_for
+from vae_core.storage.checkpoint import load_checkpoint
+from vae_core.storage.export import browser_decoder
+from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.settings import REPO
+from vae_core.storage.store import cache_path_for
+
+HARNESS = Path(__file__).parent / "js" / "harness.mjs"
+NODE = shutil.which("node") or shutil.which("nodejs")
+ROWS = [0, 1, 2, 3, 4, 1234, 9999]  # test digits the panel is asked about
+NAMES = [str(d) for d in range(10)]
+
+
+
+def run_js(job: dict) -> dict:
+    if NODE is None:  # .ci/run installs it: under CI a missing Node is a failure, elsewhere a skip
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)("Node.js is not installed (apt-get install nodejs)")
+    done = subprocess.run([NODE, str(HARNESS)], input=json.dumps(job), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def shipped(name: str):
+    path = REPO / "models" / f"{name}.pt"
+    return load_checkpoint(path)[0], load_latent_cache(cache_path_for(path))
+
+
+@pytest.fixture(scope="module", params=["mnist_vae_z2", "mnist_vae_z16"])
+def vae_run(request, tmp_path_factory):
+    """(model, test cache, the harness's answer) for a shipped VAE's payload, packed as the app packs it."""
+    model, cache = shipped(request.param)
+    payload = tmp_path_factory.mktemp("payload") / "model.bin"
+    payload.write_bytes(map_payloads(request.param, browser_decoder(model), cache, None).model[1])
+    zs = np.random.default_rng(0).normal(scale=1.5, size=(5, cache.mu.shape[1])).tolist()
+    return model, cache, zs, run_js({"payload": str(payload), "zs": zs, "rows": ROWS, "names": NAMES})
+
+
+def oracle_kl(cache) -> np.ndarray:
+    """KL(q(z|x) || N(0, I)) per test digit by torch.distributions, in float64."""
+    mu, logvar = torch.as_tensor(cache.mu, dtype=torch.float64), torch.as_tensor(cache.logvar, dtype=torch.float64)
+    return kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(0.0, 1.0)).sum(dim=1).numpy()
+
+
+def oracle_neighbours(cache, k: int) -> np.ndarray:
+    distances = np.linalg.norm(cache.mu.astype(np.float64) - cache.mu[k].astype(np.float64), axis=1)
+    distances[k] = np.inf  # the digit itself is not its own neighbour
+    return np.argsort(distances, kind="stable")[:15]
+
+
+def test_the_browser_decoder_draws_what_torch_draws(vae_run):
+    model, _, zs, answer = vae_run
+    with torch.no_grad():
+        expected = model.decode(torch.tensor(zs, dtype=torch.float32)).reshape(len(zs), -1).numpy()
+    np.testing.assert_allclose(np.array(answer["decoded"]), expected, atol=2e-6)
+
+
+def test_the_panels_kl_median_and_percentile_match_torch_distributions(vae_run):
+    _, cache, _, answer = vae_run
+    kl = oracle_kl(cache)
+    np.testing.assert_allclose(answer["kl"], kl, rtol=1e-5, atol=1e-6)
+    assert answer["median"] == pytest.approx(np.percentile(kl, 50, method="higher"), rel=1e-5)
+    for k, shown in zip(ROWS, answer["percentile"], strict=True):
+        assert shown == pytest.approx(percentileofscore(kl, kl[k], kind="strict"), abs=0.011)
+
+
+def test_the_panels_sigma_is_the_square_root_of_the_variance(vae_run):
+    _, cache, _, answer = vae_run
+    variance = np.exp(cache.logvar[ROWS].astype(np.float64))
+    np.testing.assert_allclose(np.square(answer["sigma"]), variance, rtol=1e-5)
+
+
+def test_the_panel_names_the_15_nearest_test_means_and_their_labels(vae_run):
+    _, cache, _, answer = vae_run
+    for k, near, counts in zip(ROWS, answer["nearest"], answer["labelCounts"], strict=True):
+        expected = oracle_neighbours(cache, k)
+        assert sorted(near) == sorted(expected.tolist())
+        shown = {int(label): int(n) for label, n in re.findall(r"(\d) ×(\d+)", counts)}
+        assert shown == dict(Counter(cache.labels[expected].tolist()))
+        ordered = [int(n) for n in re.findall(r"×(\d+)", counts)]
+        assert ordered == sorted(ordered, reverse=True)  # most common first
+
+
+def test_the_panels_sentences_carry_those_numbers(vae_run):
+    model, cache, _, answer = vae_run
+    kl = oracle_kl(cache)
+    for k, panel in zip(ROWS, answer["panel"], strict=True):
+        assert panel["title"] == f"Test digit #{k} · label {cache.labels[k]}"
+        numbers = re.fullmatch(r"KL\(q\(z\|x\) ‖ N\(0, I\)\) = (\d+\.\d\d) nats \(test median (\d+\.\d\d); "
+                               r"percentile (\d+)\)", panel["klText"])
+        assert numbers, panel["klText"]
+        assert float(numbers[1]) == pytest.approx(kl[k], abs=0.006)
+        assert float(numbers[2]) == pytest.approx(np.percentile(kl, 50, method="higher"), abs=0.006)
+        assert int(numbers[3]) == pytest.approx(percentileofscore(kl, kl[k], kind="strict"), abs=0.51)
+        assert panel["neighbours"].startswith("15 nearest test means: ")
+        np.testing.assert_allclose(panel["mu"], cache.mu[k], rtol=0, atol=0)
+        with torch.no_grad():
+            recon = model.decode(torch.as_tensor(cache.mu[k : k + 1])).reshape(-1).numpy()
+        np.testing.assert_allclose(panel["recon"], recon, atol=2e-6)
+
+
+def test_an_autoencoders_panel_says_its_kl_is_infinite(tmp_path):
+    model, cache = shipped("mnist_ae_z2")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("mnist_ae_z2", browser_decoder(model), cache, None).model[1])
+    answer = run_js({"payload": str(payload), "zs": [[0.0, 0.0]], "rows": [0], "names": NAMES})
+    assert answer["sigma"] == [None] and answer["median"] is None
+    assert answer["panel"][0]["klText"] == "KL(q(z|x) ‖ N(0, I)) = ∞ (a point mass)"
+
+
+def test_the_plane_and_the_projected_ellipse_of_a_16_d_model_match_numpy():
+    _, cache = shipped("mnist_vae_z16")
+    projection = projection_for(cache.mu)
+    rng = np.random.default_rng(1)
+    zs, xy = rng.normal(size=(4, 16)), rng.normal(size=(3, 2))
+    rows = [0, 7, 42]
+    answer = run_js({"projection": projection.to_dict(), "dim": 16, "zs": zs.tolist(), "xy": xy.tolist(),
+                     "ellipses": [{"mu": cache.mu[k].tolist(), "sigma": cache.sigma[k].tolist()} for k in rows]})
+    center, axes = projection.center, projection.axes
+    np.testing.assert_allclose(answer["plane"], (zs - center) @ axes.T, atol=1e-9)
+    np.testing.assert_allclose(answer["lifted"], center + xy @ axes, atol=1e-9)
+    for k, shown in zip(rows, answer["ellipses"], strict=True):
+        covariance = axes @ np.diag(cache.sigma[k].astype(np.float64) ** 2) @ axes.T  # (2, 2) on the plane
+        values, vectors = np.linalg.eigh(covariance)  # ascending
+        assert (shown["rx"], shown["ry"]) == pytest.approx((np.sqrt(values[1]), np.sqrt(values[0])), rel=1e-6)
+        major = np.array([np.cos(shown["angle"]), np.sin(shown["angle"])])
+        assert abs(major @ vectors[:, 1]) == pytest.approx(1.0, abs=1e-6)  # the long axis points along the top one
+        np.testing.assert_allclose([shown["x"], shown["y"]], (cache.mu[k] - center) @ axes.T, atol=1e-6)
+
+
+def test_a_2_d_ellipse_by_hand():
+    """sigma = (2, 1) on the identity plane: semi-axes 2 and 1, the long one along z1."""
+    answer = run_js({"projection": None, "dim": 2, "zs": [[3.0, -1.0]], "xy": [[0.5, 0.25]],
+                     "ellipses": [{"mu": [1.0, -2.0], "sigma": [2.0, 1.0]}, {"mu": [0.0, 0.0], "sigma": [0.5, 3.0]}]})
+    assert answer["plane"] == [[3.0, -1.0]] and answer["lifted"] == [[0.5, 0.25]]
+    first, second = answer["ellipses"]
+    assert (first["x"], first["y"], first["rx"], first["ry"], first["angle"]) == pytest.approx((1, -2, 2, 1, 0))
+    assert (second["rx"], second["ry"], abs(second["angle"])) == pytest.approx((3, 0.5, np.pi / 2))
