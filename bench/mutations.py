@@ -6,7 +6,8 @@ fast suite there (stopping at its first failure) and print whether it was caught
     python -m bench.mutations --list
 
 Every entry must be caught; add one whenever a bug slips past the tests, or new code grows a place a bug could hide.
-The copy holds the files git tracks and the untracked ones it does not ignore, so work in progress is measured too.
+The copy holds the files git tracks and the untracked ones it does not ignore, so work in progress is measured too;
+it is committed in a repository of its own, and the mutations are left uncommitted.
 """
 from __future__ import annotations
 
@@ -92,6 +93,10 @@ def copy_repo(target: Path) -> None:
         if source.is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
+    # A repository of its own: some tests ask git which files are committed (the shipped models).
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=bench", "-c", "user.email=bench@localhost",
+                                                      "commit", "-qm", "the copy under test"]):
+        subprocess.run(["git", *command], cwd=target, check=True, capture_output=True)
 
 
 def run_suite(copy: Path, tests: list[str]) -> tuple[bool, float]:
