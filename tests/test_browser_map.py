@@ -11,12 +11,15 @@ sizes; a 5-D model and a server without the dataset.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
 import torch
+from scipy.stats import percentileofscore
+from torch.distributions import Normal, kl_divergence
 
 from tests.browser_support import free_port, streamlit_server
 from vae_core.models.config import VAEConfig
@@ -212,8 +215,17 @@ def test_a_click_on_a_dot_fills_the_panel_and_the_link(page, cache, data_root):
     label = int(cache.labels[row])
     expect(page.locator(".lm-sel-title")).to_have_text(f"Test digit #{row} · digit {label}")
     expect(page.locator(".lm-mu")).to_have_text("μ = (" + ", ".join(f"{v:.3f}" for v in cache.mu[row]) + ")")
-    expect(page.locator(".lm-kl")).to_contain_text("nats (test median")
+    kl = kl_divergence(Normal(torch.as_tensor(cache.mu, dtype=torch.float64), torch.exp(0.5 * torch.as_tensor(
+        cache.logvar, dtype=torch.float64))), Normal(0.0, 1.0)).sum(dim=1).numpy()  # torch's KL, not the page's
+    expect(page.locator(".lm-kl")).to_have_text(
+        f"KL(q(z|x) ‖ N(0, I)) = {kl[row]:.2f} nats (test median {np.percentile(kl, 50, method='higher'):.2f}; "
+        f"percentile {percentileofscore(kl, kl[row], kind='strict'):.0f})")
+    distances = np.linalg.norm(cache.mu - cache.mu[row], axis=1)
+    distances[row] = np.inf
+    nearest = Counter(cache.labels[np.argsort(distances)[:15]].tolist())
     expect(page.locator(".lm-neighbours")).to_contain_text("15 nearest test means:")
+    shown = re.findall(r"(\d) ×(\d+)", page.locator(".lm-neighbours").inner_text())
+    assert {int(label): int(n) for label, n in shown} == dict(nearest)
     expect(page.locator(".lm-original canvas")).to_be_visible()  # from the server, after the round trip
     expect(page).to_have_url(re.compile(rf"idx={row}\b"))
     assert np.allclose([float(v) for v in query(page)["z"].split(",")], cache.mu[row], atol=6e-4)

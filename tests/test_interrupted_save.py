@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -30,24 +30,50 @@ def pair_hash(checkpoint: Path) -> str:
     return digest
 
 
+# The training CLI, with the save's `stage` wrapped: once the temporary file named by argv[1] is written, it says
+# so and waits to be killed. The kill then lands at that moment every time, however fast the machine.
+PAUSING_CLI = """
+import runpy, sys, time
+import vae_core.storage.store as store
+prefix, real_stage = sys.argv[1], store.stage
+
+def stage_then_wait(path, write):
+    staged = real_stage(path, write)
+    if staged.name.startswith(prefix):
+        print("STAGED", staged.name, flush=True)
+        time.sleep(600)
+    return staged
+
+store.stage = stage_then_wait
+sys.argv = ["train", *sys.argv[2:]]
+runpy.run_module("vae_core.training.train", run_name="__main__")
+"""
+TRAIN_ARGS = ["--epochs", "1", "--limit", "500", "--hidden", "16", "--seed", "5"]
+
+
 def start_training(out: Path, data_root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "vae_core.training.train", "--data-root", str(data_root), "--epochs", "1",
-                             "--limit", "500", "--hidden", "16", "--seed", "5", "--out", str(out)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen([sys.executable, "-m", "vae_core.training.train", "--data-root", str(data_root), *TRAIN_ARGS,
+                             "--out", str(out)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def kill_when(proc: subprocess.Popen, folder: Path, prefix: str, timeout: float = 120) -> bool:
-    """SIGKILL the process as soon as a temporary file starting with `prefix` appears; False if it never did."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if any(entry.name.startswith(prefix) for entry in os.scandir(folder)):
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return True
-        time.sleep(0.001)
-    proc.kill()
-    proc.wait()
-    return False
+def kill_when_staged(out: Path, data_root: Path, prefix: str, timeout: float = 300) -> str:
+    """Train into `out`, SIGKILL the run once the save has staged the temporary file starting with `prefix`;
+    returns the line the run printed then ("" if it ended without staging it)."""
+    proc = subprocess.Popen([sys.executable, "-c", PAUSING_CLI, prefix, "--data-root", str(data_root), *TRAIN_ARGS,
+                             "--out", str(out)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        for line in proc.stdout:
+            if line.startswith("STAGED"):
+                os.kill(proc.pid, signal.SIGKILL)
+                return line
+        return ""
+    finally:
+        timer.cancel()
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
 
 
 @pytest.mark.parametrize("moment", [".m.pt.", ".m.train_latents.npz.", ".m.latents.npz."])
@@ -56,7 +82,7 @@ def test_a_kill_during_the_save_leaves_the_old_pair(tmp_path, data_root, moment)
     torch.manual_seed(0)
     save_native(VAE(VAEConfig(hidden_dims=(16,))).eval(), files_for_path(out), {}, data_root)
     before = pair_hash(out)
-    assert kill_when(start_training(out, data_root), tmp_path, moment), f"the save never staged {moment}"
+    assert kill_when_staged(out, data_root, moment), f"the save never staged {moment}"
     assert pair_hash(out) == before
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert leftovers  # what the kill left behind ...
