@@ -9,6 +9,7 @@ checkpoints, no dataset.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import shutil
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import explorer_ui as ui
@@ -320,11 +323,16 @@ def test_manifold_controls_change_the_grid():
     at = run_page("pages/2_Manifold.py", n=8, r=2, spacing="linear")
     assert_ok(at)
     assert at.slider(key="mf_n").value == 8
-    before = plotly_specs(at)[0]["layout"]["images"][0]["source"]
     at.slider(key="mf_n").set_value(12).run()
     assert_ok(at)
-    after = plotly_specs(at)[0]["layout"]["images"][0]["source"]
-    assert before != after
+    source = plotly_specs(at)[0]["layout"]["images"][0]["source"]
+    grid = np.asarray(Image.open(io.BytesIO(base64.b64decode(source.split(",", 1)[1]))).convert("L"), float) / 255
+    assert grid.shape == (12 * 28, 12 * 28)  # 12 x 12 tiles of 28 px, no gaps
+    model = ui.load(ui.DEFAULT_MODEL).model
+    with torch.no_grad():  # the top-left tile is z = (-2, 2), the bottom-right z = (2, -2): radius 2, linear spacing
+        corners = model.decode(torch.tensor([[-2.0, 2.0], [2.0, -2.0]])).reshape(2, 28, 28).numpy()
+    assert np.abs(grid[:28, :28] - corners[0]).max() <= 1 / 255 + 1e-6
+    assert np.abs(grid[-28:, -28:] - corners[1]).max() <= 1 / 255 + 1e-6
     assert at.query_params["n"] == "12" and at.query_params["spacing"] == "linear"
 
 
