@@ -47,7 +47,16 @@ from .loading import (
     train_latents,
     try_load,
 )
-from .measures import PRIOR_SAMPLES, classify, decoder_stretch, geodesic, group_by_recipe, prior_verdict, test_terms
+from .measures import (
+    PRIOR_SAMPLES,
+    classify,
+    decoder_stretch,
+    geodesic,
+    group_by_recipe,
+    misplaced,
+    prior_verdict,
+    test_terms,
+)
 from .navigation import PAGE_CONFIG, navigation, page
 from .params import (
     forget_on_model_change,
@@ -85,7 +94,8 @@ __all__ = [
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "MODEBAR_PX", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",
-    "PRIOR_SAMPLES", "classify", "decoder_stretch", "describe_model", "geodesic", "group_by_recipe", "prior_verdict",
+    "PRIOR_SAMPLES", "classify", "decoder_stretch", "describe_model", "geodesic", "group_by_recipe", "misplaced",
+    "prior_verdict",
     "test_terms",
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "SHIPPED_MODELS", "delete_model", "trained_models", "training_jobs",

@@ -134,6 +134,7 @@ def latent_map(
     initial: dict[str, Any] | None = None,
     original: dict[str, Any] | None = None,
     projection: dict[str, Any] | None = None,
+    misplaced: Sequence[int] = (),
 ) -> None:
     """Mount the map and its panel.
 
@@ -147,6 +148,7 @@ def latent_map(
         {"split", "index", "note": why there is none}, for the selected digit.
     projection: the plane drawn, `Projection.to_dict()` ({"center", "axes", "titles"});
         None draws z itself (a 2-D model). The extent is in the plane's coordinates.
+    misplaced: the test rows the search box finds for "misplaced" (their neighbours vote for another label).
     """
     if "__" in key:
         raise ValueError("key must not contain '__'")
@@ -160,6 +162,7 @@ def latent_map(
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
+        "misplaced": [int(r) for r in misplaced],
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }

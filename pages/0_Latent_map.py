@@ -74,7 +74,8 @@ st.caption(
     + (f", projected from {m.dim} dimensions onto the plane of their first two principal components (hovering "
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover (or drag a finger) anywhere to decode "
-    "that z in your browser; click or tap a dot to inspect it, or empty space to select that z."
+    "that z in your browser; click or tap a dot to inspect it, or empty space to select that z. The search box "
+    f"finds a test {ITEM_WORD[m.dataset]} by its number, all of one label, or the misplaced ones."
 )
 ranges = explore.latent_ranges(m.mu)
 payloads = _payloads(m.name, m.stamp)
@@ -88,7 +89,7 @@ latent_map(
     label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
     item_word=ITEM_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
-    projection=None if m.projection.is_identity else m.projection.to_dict(),
+    projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
 )
 if map_state(KEY, m.name, m.dim, sizes) != state:
     # A new session (after a server restart) learns what the map reported only once the map is mounted

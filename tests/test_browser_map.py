@@ -484,3 +484,27 @@ def test_after_a_server_restart_the_first_click_and_slider_move_take_effect(brow
         assert not pg.errors, pg.errors
     finally:
         pg.close()
+
+
+def test_the_search_box_selects_a_number_and_rings_a_label_or_the_misplaced(page, cache):
+    from vae_core.analysis.explore import misplaced
+
+    search = page.locator(".lm-search")
+    search.fill("#4693")
+    search.press("Enter")
+    expect(page.locator(".lm-root")).to_have_attribute("data-selected", "test:4693")
+    expect(page.locator(".lm-sel-title")).to_have_text(f"Test digit #4693 · digit {cache.labels[4693]}")
+    expect(page).to_have_url(re.compile(r"idx=4693\b"))
+    ringed = "() => (document.querySelector('.lm-plot').data.find(t => t.meta && t.meta.found) || {x: []}).x.length"
+    for query, rows in (("7", np.flatnonzero(cache.labels == 7)), ("misplaced", misplaced(cache.mu, cache.labels))):
+        search.fill(query)
+        search.press("Enter")
+        expect(page.locator(".lm-root")).to_have_attribute("data-found", str(len(rows)))
+        assert page.evaluate(ringed) == len(rows)
+        x0, x1 = page.evaluate("() => document.querySelector('.lm-plot')._fullLayout.xaxis.range")
+        assert x0 < cache.mu[rows, 0].min() and cache.mu[rows, 0].max() < x1  # zoomed to show them all
+    expect(page.locator(".lm-search-note")).to_contain_text(f"{len(rows):,} test digits (")
+    search.fill("")
+    search.press("Enter")
+    expect(page.locator(".lm-root")).to_have_attribute("data-found", "0")
+    assert page.evaluate(ringed) == 0

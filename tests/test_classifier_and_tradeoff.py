@@ -50,6 +50,7 @@ def test_verdict_against_hand_counts():
     assert verdict(np.eye(10)[np.arange(100) % 10])["class_entropy_bits"] == pytest.approx(np.log2(10))
 
 
+@pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_shipped_mnist_classifier_reaches_99_percent(data_root):
     model, metrics = load_classifier(classifier_path("mnist"))
     images, labels = load_split(data_root, "mnist", train=False)

@@ -266,3 +266,19 @@ def test_the_manifold_range_follows_the_means(plane, is_vae, expected_default):
         assert default == expected_default
     elif spread > 0:
         assert abs(default - spread) <= step
+
+
+def test_misplaced_means_are_those_whose_neighbours_vote_for_another_label():
+    """Against scipy's k-d tree and Counter: each mean's 15 nearest other means, a strict majority elsewhere."""
+    from collections import Counter
+
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 600)
+    mu = rng.normal(size=(600, 2)) + 2.5 * np.eye(3)[labels][:, :2] - 1.2 * (labels == 2)[:, None]  # overlapping clusters
+    _, near = cKDTree(mu).query(mu, k=16)
+    expected = [r for r in range(600) if max(Counter(labels[near[r, 1:]].tolist()).values())
+                > Counter(labels[near[r, 1:]].tolist())[labels[r]]]
+    found = explore.misplaced(mu.astype(np.float32), labels)
+    assert 20 < len(expected) < 300 and found.tolist() == expected

@@ -102,6 +102,7 @@ def test_names_are_readable_and_unique(tmp_path):
     assert np.array_equal(watched_rows(10_000), watched_rows(10_000)) and len(watched_rows(10_000)) == 2000
 
 
+@pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     jobs = TrainingJobs(tmp_path, data_root, threads=1)
     view = jobs.start(TrainSettings(**TINY), owner="a")

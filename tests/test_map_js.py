@@ -156,3 +156,41 @@ def test_a_2_d_ellipse_by_hand():
     first, second = answer["ellipses"]
     assert (first["x"], first["y"], first["rx"], first["ry"], first["angle"]) == pytest.approx((1, -2, 2, 1, 0))
     assert (second["rx"], second["ry"], abs(second["angle"])) == pytest.approx((3, 0.5, np.pi / 2))
+
+
+def test_the_search_box_finds_an_index_a_label_and_the_misplaced(tmp_path):
+    from vae_core.analysis.explore import misplaced
+
+    model, cache = shipped("mnist_vae_z2")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("mnist_vae_z2", browser_decoder(model), cache, None).model[1])
+    wrong = misplaced(cache.mu, cache.labels).tolist()
+    queries = ["#4693", " 7 ", "misplaced", "#7", "10000", "seven", ""]
+    index, label, misplaced_found, hash_seven, too_far, nonsense, empty = run_js(
+        {"search": str(payload), "queries": queries, "names": NAMES, "misplaced": wrong, "itemWord": "digit"})
+    assert (index["kind"], index["rows"]) == ("index", [4693])
+    assert index["text"] == f"Test digit #4693 · {cache.labels[4693]}"
+    sevens = np.flatnonzero(cache.labels == 7)
+    assert (label["kind"], label["rows"]) == ("label", sevens.tolist())
+    assert label["text"] == f"{len(sevens):,} test digits labelled 7"
+    x0, x1, y0, y1 = label["extent"]  # every 7 inside the zoom
+    assert (x0 < cache.mu[sevens, 0].min() and cache.mu[sevens, 0].max() < x1
+            and y0 < cache.mu[sevens, 1].min() and cache.mu[sevens, 1].max() < y1)
+    assert misplaced_found["rows"] == wrong
+    assert misplaced_found["text"].startswith(f"{len(wrong):,} test digits ({100 * len(wrong) / 10_000:.1f} %)")
+    assert (hash_seven["kind"], hash_seven["rows"]) == ("index", [7])  # "#" means a number, even one that is a label
+    assert too_far["kind"] == "none" and "numbered 0 to 9,999" in too_far["text"]
+    assert nonsense["kind"] == "none" and nonsense["rows"] == [] and "“seven”" in nonsense["text"]
+    assert empty["kind"] == "clear"
+
+
+def test_a_fashion_label_is_found_by_its_name(tmp_path):
+    from vae_core.data.datasets import LABEL_NAMES
+
+    model, cache = shipped("fashion_vae_z2")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("fashion_vae_z2", browser_decoder(model), cache, None).model[1])
+    names = list(LABEL_NAMES["fashion-mnist"])
+    boots, = run_js({"search": str(payload), "queries": ["ankle BOOT"], "names": names, "misplaced": [], "itemWord": "item"})
+    assert boots["rows"] == np.flatnonzero(cache.labels == names.index("Ankle boot")).tolist()
+    assert boots["text"] == "1,000 test items labelled Ankle boot"

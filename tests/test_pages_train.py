@@ -65,6 +65,7 @@ def files(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.name != ".training.lock"}
 
 
+@pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     at = fill(session(), epochs=3, share=10)
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -102,6 +103,7 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
         ui.delete_model(ui.DEFAULT_MODEL, ui.Visitor("anyone", "admin@example.org", admin=True, signed_in=True))
 
 
+@pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_a_second_session_watches_and_cancel_leaves_the_folder_unchanged(models):
     before = files(models)
     owner = fill(session(), epochs=200, share=20)

@@ -71,6 +71,7 @@ def test_the_app_removes_them_when_it_starts(tmp_path, monkeypatch, data_root):
     assert not at.exception and not leftover.exists()
 
 
+@pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_ten_thousand_files_in_the_models_folder_keep_the_pages_short(tmp_path, monkeypatch, data_root):
     source = REPO / "models" / f"{ui.DEFAULT_MODEL}.pt"
     for path in (source, cache_path_for(source), cache_path_for(source, True)):

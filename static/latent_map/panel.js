@@ -49,8 +49,14 @@ export function buildPanel(size) {
   trainBox.type = "checkbox";
   trainRow.append(trainBox, el("span", null, "Add the 60,000 training means"));
   const selected = el("section", "lm-selected");
-  root.append(head, sliders, trainRow, selected);
-  return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected, inputs: [] };
+  const search = el("input", "lm-search");
+  Object.assign(search, { type: "search", enterKeyHint: "search", autocomplete: "off", spellcheck: false });
+  search.setAttribute("aria-label", "Find test digits: a number, a label or misplaced");
+  const searchNote = el("div", "lm-search-note");
+  searchNote.setAttribute("aria-live", "polite");
+  root.append(search, searchNote, head, sliders, trainRow, selected);
+  return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
+    search, searchNote, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */

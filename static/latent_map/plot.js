@@ -157,3 +157,13 @@ export function pointAt(gd, ax, sets, proj, px, py, radius) {
   }
   return best;
 }
+
+/** Ring the test points `rows` (what the search box found) in one trace on top of the rest; no rows: none. */
+export async function markRows(gd, rows, xy, style) {
+  const old = gd.data.findIndex((t) => t.meta?.found);
+  if (old >= 0) await window.Plotly.deleteTraces(gd, old);
+  if (!rows.length) return;
+  const x = Float32Array.from(rows, (r) => xy[2 * r]), y = Float32Array.from(rows, (r) => xy[2 * r + 1]);
+  await window.Plotly.addTraces(gd, { type: "scattergl", mode: "markers", x, y, name: "found", showlegend: false,
+    hoverinfo: "skip", meta: { found: true }, marker: { symbol: "circle-open", size: 9, color: style.text, line: { width: 1.5 } } });
+}

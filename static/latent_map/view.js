@@ -5,7 +5,9 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
-import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
+import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, markRows, pointAt, splitTraces }
+  from "./plot.js";
+import { extentOf, findRows } from "./search.js";
 import { buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
@@ -92,6 +94,8 @@ export class MapView {
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
     panel.trainBox.disabled = !data.train_count;
     panel.download.addEventListener("click", () => this.downloadPng());
+    panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
+    for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
     this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));
     this.resizer.observe(plot);
   }
@@ -173,6 +177,20 @@ export class MapView {
   zoomTo(e) {
     const h = 6 * Math.max(e.rx, e.ry);
     window.Plotly.relayout(this.dom.plot, { "xaxis.range": [e.x - h, e.x + h], "yaxis.range": [e.y - h, e.y + h] });
+  }
+
+  /** The search box: select a test digit by its number, or ring one label's or the misplaced digits; zoom to them. */
+  async search(query) {
+    const points = this.sets.test, xy = this.proj.plane(points);
+    const found = findRows(query, points, this.names(), this.data.misplaced ?? [], this.data.item_word);
+    this.dom.panel.searchNote.textContent = found.text;
+    await markRows(this.dom.plot, found.kind === "index" ? [] : found.rows, xy, this.style);
+    if (found.kind === "index") this.select({ split: "test", index: found.rows[0] }, null, "search");
+    if (found.rows.length) {
+      const [x0, x1, y0, y1] = extentOf(xy, found.rows);
+      await window.Plotly.relayout(this.dom.plot, { "xaxis.range": [x0, x1], "yaxis.range": [y0, y1] });
+    }
+    this.dom.root.dataset.found = String(found.rows.length);
   }
 
   // ---------------------------------------------------------------- events

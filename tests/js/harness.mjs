@@ -4,12 +4,15 @@
 //   {"payload": path of a model payload as Python packs it, "zs": [[...]], "rows": [k, ...], "names": [...]}
 //     -> {"decoded": [[pixels]], "kl": [all KL], "median", "percentile": [per row], "nearest": [[rows]],
 //         "sigma": [[per row]], "labelCounts": [text per row], "panel": [selectionInfo per row]}
+//   {"search": path of a model payload, "queries": [...], "names": [...], "misplaced": [rows], "itemWord"}
+//     -> [{kind, rows, text, extent}] per query (extent: the zoom around the rows, or null)
 //   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 
 import { readFileSync } from "node:fs";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
+import { extentOf, findRows } from "../../static/latent_map/search.js";
 import { selectionInfo } from "../../static/latent_map/selection.js";
 import { klOf, labelCounts, median, nearestRows, percentile, posteriorOf, sortedKl } from "../../static/latent_map/stats.js";
 
@@ -49,5 +52,15 @@ function runProjection(job) {
   };
 }
 
+function runSearch(job) {
+  const points = parsePayload(new Uint8Array(readFileSync(job.search))).points;
+  const xy = makeProjection(null, points.dim).plane(points);
+  return job.queries.map((query) => {
+    const found = findRows(query, points, job.names, job.misplaced, job.itemWord);
+    return { ...found, extent: found.rows.length ? extentOf(xy, found.rows) : null };
+  });
+}
+
 const job = JSON.parse(readFileSync(0, "utf8"));
-process.stdout.write(JSON.stringify(job.payload ? runPayload(job) : runProjection(job)));
+const answer = job.search ? runSearch(job) : job.payload ? runPayload(job) : runProjection(job);
+process.stdout.write(JSON.stringify(answer));

@@ -264,6 +264,21 @@ def majority_labels(mu_all: np.ndarray, labels: np.ndarray, z: np.ndarray, k: in
     return top, votes
 
 
+def misplaced(mu: np.ndarray, labels: np.ndarray, k: int = 15, chunk: int = 256) -> np.ndarray:
+    """Rows of the means mu (N, D) whose k nearest other means vote for another label: more of them carry some
+    other label than carry its own (a tie with its own is not misplaced). -> sorted row indices (M,)."""
+    k = min(k, len(mu) - 1)
+    n_labels = int(labels.max()) + 1
+    found = []
+    for rows, d in _distances(mu, mu, chunk):
+        d[np.arange(d.shape[0]), np.arange(rows.start, rows.start + d.shape[0])] = np.inf  # not its own neighbour
+        near = labels[np.argpartition(d, k - 1, axis=1)[:, :k]]  # (chunk, k)
+        counts = (near[:, :, None] == np.arange(n_labels)).sum(axis=1)  # (chunk, n_labels)
+        own = counts[np.arange(len(counts)), labels[rows]]
+        found.append(rows.start + np.flatnonzero(counts.max(axis=1) > own))
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
 def _distances(mu_all: np.ndarray, z: np.ndarray, chunk: int):
     """For each chunk of codes z (M, D): (its slice, squared distances to mu_all (N, D) up to a per-row constant)."""
     mu_all = np.asarray(mu_all, np.float32)
