@@ -165,5 +165,6 @@ export async function markRows(gd, rows, xy, style) {
   if (!rows.length) return;
   const x = Float32Array.from(rows, (r) => xy[2 * r]), y = Float32Array.from(rows, (r) => xy[2 * r + 1]);
   await window.Plotly.addTraces(gd, { type: "scattergl", mode: "markers", x, y, name: "found", showlegend: false,
-    hoverinfo: "skip", meta: { found: true }, marker: { symbol: "circle-open", size: 9, color: style.text, line: { width: 1.5 } } });
+    hoverinfo: "skip", meta: { found: true },
+    marker: { symbol: "circle-open", size: 7, color: style.text, opacity: 0.75, line: { width: 1 } } });
 }
