@@ -74,8 +74,7 @@ st.caption(
     + (f", projected from {m.dim} dimensions onto the plane of their first two principal components (hovering "
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover (or drag a finger) anywhere to decode "
-    "that z in your browser; click or tap a dot to inspect it, or empty space to select that z. The search box "
-    f"finds a test {ITEM_WORD[m.dataset]} by its number, all of one label, or the misplaced ones."
+    "that z in your browser; click or tap a dot to inspect it, or empty space to select that z."
 )
 ranges = explore.latent_ranges(m.mu)
 payloads = _payloads(m.name, m.stamp)

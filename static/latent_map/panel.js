@@ -54,7 +54,7 @@ export function buildPanel(size) {
   search.setAttribute("aria-label", "Find test digits: a number, a label or misplaced");
   const searchNote = el("div", "lm-search-note");
   searchNote.setAttribute("aria-live", "polite");
-  root.append(search, searchNote, head, sliders, trainRow, selected);
+  root.append(head, sliders, trainRow, selected, search, searchNote); // search last: the selection stays in view
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
     search, searchNote, inputs: [] };
 }
