@@ -46,6 +46,7 @@ def batch(tmp_path) -> list[str]:
             str(FIXTURES / "mnist1_black_on_white.jpg"), str(tmp_path / "missing.png")]
 
 
+@pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_json_batch_reports_every_file_in_order(checkpoint, batch):
     done = run_encode("--checkpoint", str(checkpoint), *batch, "--json")
     assert done.returncode == 1, done.stderr  # 1: some files could not be encoded
@@ -74,6 +75,7 @@ def test_table_output_and_exit_status(checkpoint, batch, capsys):
     assert [row.split()[:2] for row in rows[1::2]] == [[batch[1], "error:"], [batch[3], "error:"]]
 
 
+@pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_bad_checkpoint_exits_2_without_traceback(tmp_path, capsys):
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"not a checkpoint")

@@ -142,6 +142,7 @@ def test_only_the_owner_cancels_and_a_cancelled_run_writes_nothing(tmp_path, dat
     assert jobs.wait(300) and jobs.view().state == DONE
 
 
+@pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_a_failing_run_says_why_and_writes_nothing(tmp_path):
     jobs = TrainingJobs(tmp_path / "models", tmp_path / "no-data", threads=1)
     jobs.start(TrainSettings(**TINY), owner="a")

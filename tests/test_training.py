@@ -137,6 +137,7 @@ def test_train_cli_then_evaluate_cli(tmp_path, data_root):
     assert 0.0 <= result["knn_accuracy"] <= 1.0
 
 
+@pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_evaluate_cli_reports_a_bad_checkpoint_clearly(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"nope")
