@@ -508,3 +508,21 @@ def test_the_search_box_selects_a_number_and_rings_a_label_or_the_misplaced(page
     search.press("Enter")
     expect(page.locator(".lm-root")).to_have_attribute("data-found", "0")
     assert page.evaluate(ringed) == 0
+
+
+def test_arrow_keys_move_z_and_escape_goes_back_to_the_prior_mean(page, cache):
+    row = isolated_points(cache.mu, 1)[0]
+    select_dot(page, cache, row)  # the click focuses the map
+    x0, x1 = page.evaluate("() => document.querySelector('.lm-plot')._fullLayout.xaxis.range")
+    step = 0.02 * (x1 - x0)  # 2 % of the visible width per press
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowUp")  # 10 %
+    z = state(page)["z"]
+    np.testing.assert_allclose(z, cache.mu[row] + [2 * step, 5 * step], atol=1e-3)
+    assert page.locator(".lm-root").get_attribute("data-selected") == ""  # z has left the digit's mean
+    expect(page).not_to_have_url(re.compile(r"idx="))
+    np.testing.assert_allclose([float(v) for v in query(page)["z"].split(",")], z, atol=6e-3)
+    page.keyboard.press("Escape")
+    assert state(page)["z"] == [0, 0]
+    expect(page).to_have_url(re.compile(r"[?&]z=0%2C0(&|$)"))

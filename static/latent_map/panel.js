@@ -122,7 +122,7 @@ function tinyNote(onZoom) {
 
 const HINT = matchMedia("(pointer: coarse)").matches
   ? "Drag a finger to decode any z · tap a dot to inspect that digit · tap empty space to select a z · two fingers pan and zoom."
-  : "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z.";
+  : "Hover to decode any z · click a dot to inspect that digit · click empty space to select a z · arrow keys move z, Esc goes back to 0.";
 
 /**
  * The selected digit: title, original (or why it is missing), decoder(mu),

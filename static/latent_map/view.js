@@ -14,6 +14,7 @@ import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection
 import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
 import { listenTouch } from "./touch.js";
+import { listenKeys } from "./keys.js";
 
 const NARROW_PX = 720; // map.css puts the panel under the map from this width down
 
@@ -89,6 +90,7 @@ export class MapView {
   listen(data) {
     const { wrap, panel, plot } = this.dom;
     listenMouse(wrap, this, listenTouch(wrap, this));
+    listenKeys(wrap, this);
     buildSliders(panel, data.ranges, this.state.z, (d, value, e) => this.onSlider(d, value, e), () => this.commit("slider"));
     panel.trainBox.addEventListener("change", () => this.setTrain(panel.trainBox.checked));
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
@@ -243,6 +245,29 @@ export class MapView {
     syncSliders(this.dom.panel, this.state.z);
     this.showSelected();
     this.commit(source);
+  }
+
+  /** Move z by (dx, dy) along the map's plane (a key): the other dimensions of a D > 2 model stay. */
+  nudge(dx, dy, eventTime) {
+    const dim = this.state.z.length, there = this.proj.lift(dx, dy, new Float64Array(dim));
+    const origin = this.proj.lift(0, 0, new Float64Array(dim));
+    for (let j = 0; j < dim; j++) this.state.z[j] += there[j] - origin[j];
+    this.state.selected = null;
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.dom.panel.mode.textContent = "keys";
+    this.render(this.state.z, eventTime);
+  }
+
+  /** Escape: z = 0, nothing selected, nothing found. */
+  clear() {
+    this.dom.panel.search.value = "";
+    this.search("");
+    this.state.z.fill(0);
+    this.state.selected = null;
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.commit("escape");
   }
 
   onSlider(d, value, e) {
