@@ -526,3 +526,19 @@ def test_arrow_keys_move_z_and_escape_goes_back_to_the_prior_mean(page, cache):
     page.keyboard.press("Escape")
     assert state(page)["z"] == [0, 0]
     expect(page).to_have_url(re.compile(r"[?&]z=0%2C0(&|$)"))
+
+
+def test_colour_by_kl_gives_each_dot_its_own_kl_and_label_brings_the_labels_back(page, cache):
+    kl = kl_divergence(Normal(torch.as_tensor(cache.mu, dtype=torch.float64), torch.exp(0.5 * torch.as_tensor(
+        cache.logvar, dtype=torch.float64))), Normal(0.0, 1.0)).sum(dim=1).numpy()
+    page.locator(".lm-colour").select_option("kl")
+    page.wait_for_function("() => !document.querySelector('.lm-plot')._fullLayout.showlegend")
+    traces = page.evaluate("""() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows)
+        .map(t => ({rows: Array.from(t.meta.rows), colour: Array.from(t.marker.color), scale: t.marker.showscale}))""")
+    assert len(traces) == 10 and sum(t["scale"] for t in traces) == 1  # one colour bar
+    for t in traces:
+        np.testing.assert_allclose(t["colour"], kl[t["rows"]], rtol=1e-5)
+    page.locator(".lm-colour").select_option("label")
+    page.wait_for_function("() => document.querySelector('.lm-plot')._fullLayout.showlegend")
+    colours = page.evaluate("() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows).map(t => t.marker.color)")
+    assert colours == ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]

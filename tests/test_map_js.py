@@ -194,3 +194,13 @@ def test_a_fashion_label_is_found_by_its_name(tmp_path):
     boots, = run_js({"search": str(payload), "queries": ["ankle BOOT"], "names": names, "misplaced": [], "itemWord": "item"})
     assert boots["rows"] == np.flatnonzero(cache.labels == names.index("Ankle boot")).tolist()
     assert boots["text"] == "1,000 test items labelled Ankle boot"
+
+
+def test_colouring_by_kl_and_sigma_uses_each_digits_own_numbers(vae_run):
+    _, cache, _, answer = vae_run
+    kl = oracle_kl(cache)
+    np.testing.assert_allclose(answer["measures"]["kl"], kl, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(answer["measures"]["sigma"], np.sqrt(np.exp(cache.logvar.astype(np.float64))).mean(axis=1),
+                               rtol=1e-5)
+    low, high = answer["measures"]["klRange"]  # the colour scale spans the middle 98 % of the digits
+    assert ((kl >= low) & (kl <= high)).mean() == pytest.approx(0.98, abs=0.002)

@@ -54,9 +54,12 @@ export function buildPanel(size) {
   search.setAttribute("aria-label", "Find test digits: a number, a label or misplaced");
   const searchNote = el("div", "lm-search-note");
   searchNote.setAttribute("aria-live", "polite");
-  root.append(head, sliders, trainRow, selected, search, searchNote); // search last: the selection stays in view
+  const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
+  colourRow.append(el("span", null, "Colour by"), colour);
+  // search and colour last: the selection stays in view
+  root.append(head, sliders, trainRow, selected, search, searchNote, colourRow);
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
-    search, searchNote, inputs: [] };
+    search, searchNote, colour, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */

@@ -168,3 +168,24 @@ export async function markRows(gd, rows, xy, style) {
     hoverinfo: "skip", meta: { found: true },
     marker: { symbol: "circle-open", size: 7, color: style.text, opacity: 0.75, line: { width: 1 } } });
 }
+
+/**
+ * Colour every split's points by `values` (split -> Float64Array per row, from colour.js) on one Viridis
+ * scale [low, high] with a colour bar in the legend's place (`narrow`: under the plot); null: by label again.
+ */
+export function colourPoints(gd, values, [low, high] = [0, 1], title = "", narrow = false) {
+  const idx = [], colours = [], scale = [];
+  gd.data.forEach((t, i) => {
+    if (!t.meta?.rows) return;
+    idx.push(i);
+    const v = values?.[t.meta.split];
+    colours.push(v ? Float32Array.from(t.meta.rows, (r) => v[r]) : COLORS[t.meta.label]);
+    scale.push(!!v && scale.every((shown) => !shown)); // one colour bar
+  });
+  const bar = narrow ? { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom", len: 1 }
+    : { x: 1.02, len: 1 };
+  return window.Plotly.restyle(gd, {
+    "marker.color": colours, "marker.colorscale": "Viridis", "marker.cmin": low, "marker.cmax": high,
+    "marker.showscale": scale, "marker.colorbar": { ...bar, thickness: 12, title: { text: title, side: narrow ? "top" : "right" } },
+  }, idx).then(() => window.Plotly.relayout(gd, { showlegend: !values }));
+}

@@ -5,8 +5,9 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
-import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, markRows, pointAt, splitTraces }
-  from "./plot.js";
+import { CONFIG, NEAR_PX, axes, colourPoints, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, markRows, pointAt,
+  splitTraces } from "./plot.js";
+import { MEASURES, colourRange, measureOf } from "./colour.js";
 import { extentOf, findRows } from "./search.js";
 import { buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
@@ -71,7 +72,7 @@ export class MapView {
   async setModel(data, model) {
     this.destroy();
     Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false,
-      trainAdded: null });
+      trainAdded: null, colouring: null });
     this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
@@ -98,6 +99,10 @@ export class MapView {
     panel.download.addEventListener("click", () => this.downloadPng());
     panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
     for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
+    const kinds = this.sets.test.logvar ? Object.keys(MEASURES) : ["label"]; // an autoencoder has no σ or KL
+    panel.colour.replaceChildren(...kinds.map((kind) => Object.assign(document.createElement("option"),
+      { value: kind, textContent: MEASURES[kind] })));
+    panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
     this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));
     this.resizer.observe(plot);
   }
@@ -193,6 +198,15 @@ export class MapView {
       await window.Plotly.relayout(this.dom.plot, { "xaxis.range": [x0, x1], "yaxis.range": [y0, y1] });
     }
     this.dom.root.dataset.found = String(found.rows.length);
+  }
+
+  /** Colour the points by label, or by each digit's KL or mean σ (one scale for the test and training means). */
+  colourBy(kind) {
+    this.colouring = kind === "label" ? null : kind;
+    if (!this.colouring) return colourPoints(this.dom.plot, null);
+    const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
+    return colourPoints(this.dom.plot, values, colourRange(values.test), MEASURES[kind].split(",")[0],
+      this.dom.root.clientWidth <= NARROW_PX);
   }
 
   // ---------------------------------------------------------------- events
@@ -318,6 +332,7 @@ export class MapView {
       t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
     }
     await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
+    if (this.colouring) await this.colourBy(this.colouring);
     this.dom.panel.trainBox.checked = true;
     if (this.state.zFromTrain) { // a link to a training digit without z
       this.state.zFromTrain = false;

@@ -3,13 +3,15 @@
 //
 //   {"payload": path of a model payload as Python packs it, "zs": [[...]], "rows": [k, ...], "names": [...]}
 //     -> {"decoded": [[pixels]], "kl": [all KL], "median", "percentile": [per row], "nearest": [[rows]],
-//         "sigma": [[per row]], "labelCounts": [text per row], "panel": [selectionInfo per row]}
+//         "sigma": [[per row]], "labelCounts": [text per row], "panel": [selectionInfo per row],
+//         "measures": {kl, sigma (per row, colour.js), klRange} or null}
 //   {"search": path of a model payload, "queries": [...], "names": [...], "misplaced": [rows], "itemWord"}
 //     -> [{kind, rows, text, extent}] per query (extent: the zoom around the rows, or null)
 //   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 
 import { readFileSync } from "node:fs";
+import { colourRange, measureOf } from "../../static/latent_map/colour.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
 import { extentOf, findRows } from "../../static/latent_map/search.js";
@@ -26,6 +28,8 @@ function runPayload(job) {
     decoded: job.zs.map((z) => Array.from(decoder.decode(z))),
     kl: Array.from({ length: points.n }, (_, k) => klOf(points, k)),
     median: sorted && median(sorted),
+    measures: points.logvar && { kl: Array.from(measureOf(points, "kl")), sigma: Array.from(measureOf(points, "sigma")),
+                                 klRange: colourRange(measureOf(points, "kl")) },
     percentile: [], nearest: [], sigma: [], labelCounts: [], panel: [],
   };
   for (const k of job.rows) {

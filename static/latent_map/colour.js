@@ -1,0 +1,33 @@
+// colour.js: colour the map's points by a number each test digit has, instead of by label: its posterior's
+// KL to the prior (nats) or its mean σ over the latent dimensions. Both come from the posteriors the page
+// already has, so switching costs the server nothing.
+
+import { klOf } from "./stats.js";
+
+export const MEASURES = {
+  label: "label",
+  kl: "KL(q(z|x) ‖ N(0, I)), nats",
+  sigma: "σ, mean over dimensions",
+};
+
+/** Per row of `points` (Float64Array n): the measure `kind` ("kl" or "sigma"); null for an autoencoder. */
+export function measureOf(points, kind) {
+  if (!points.logvar) return null;
+  const values = new Float64Array(points.n), dim = points.dim;
+  for (let r = 0; r < points.n; r++) {
+    if (kind === "kl") values[r] = klOf(points, r);
+    else {
+      let sum = 0;
+      for (let d = 0; d < dim; d++) sum += Math.exp(0.5 * points.logvar[r * dim + d]);
+      values[r] = sum / dim;
+    }
+  }
+  return values;
+}
+
+/** [low, high] of the colour scale: the 1st and 99th percentiles, so a few outliers do not wash it out. */
+export function colourRange(values) {
+  const sorted = Float64Array.from(values).sort(), at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const low = at(0.01), high = at(0.99);
+  return high > low ? [low, high] : [low, low + 1];
+}
