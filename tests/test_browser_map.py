@@ -540,5 +540,7 @@ def test_colour_by_kl_gives_each_dot_its_own_kl_and_label_brings_the_labels_back
         np.testing.assert_allclose(t["colour"], kl[t["rows"]], rtol=1e-5)
     page.locator(".lm-colour").select_option("label")
     page.wait_for_function("() => document.querySelector('.lm-plot')._fullLayout.showlegend")
-    colours = page.evaluate("() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows).map(t => t.marker.color)")
-    assert colours == ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    colours = page.evaluate(
+        "() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows).map(t => t.marker.color)")
+    assert colours == ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as the Python pages
+                       "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
