@@ -9,6 +9,7 @@ export const MEASURES = {
   kl: "KL(q(z|x) ‖ N(0, I)), nats",
   sigma: "σ, mean over dimensions",
 };
+export const BAR_TITLES = { kl: "KL (nats)", sigma: "mean σ" }; // short: the colour bar's title
 
 /** Per row of `points` (Float64Array n): the measure `kind` ("kl" or "sigma"); null for an autoencoder. */
 export function measureOf(points, kind) {

@@ -7,7 +7,7 @@ import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
 import { CONFIG, NEAR_PX, axes, colourPoints, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, markRows, pointAt,
   splitTraces } from "./plot.js";
-import { MEASURES, colourRange, measureOf } from "./colour.js";
+import { BAR_TITLES, MEASURES, colourRange, measureOf } from "./colour.js";
 import { extentOf, findRows } from "./search.js";
 import { buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
@@ -205,7 +205,7 @@ export class MapView {
     this.colouring = kind === "label" ? null : kind;
     if (!this.colouring) return colourPoints(this.dom.plot, null);
     const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
-    return colourPoints(this.dom.plot, values, colourRange(values.test), MEASURES[kind].split(",")[0],
+    return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind],
       this.dom.root.clientWidth <= NARROW_PX);
   }
 
