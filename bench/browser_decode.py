@@ -202,15 +202,42 @@ def onnx_rows(browser, url: str, n_clicks: int, seconds: float) -> list[tuple[st
     return rows
 
 
+COLOUR_JS = """async (kind) => {
+  const view = window.__latentMap.view(), started = performance.now();
+  await view.colourBy(kind);
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));  // the frame that shows it
+  return performance.now() - started;
+}"""
+SEARCH_JS = """async (query) => {
+  const view = window.__latentMap.view(), started = performance.now();
+  await view.search(query);
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  return performance.now() - started;
+}"""
+
+
+def tool_rows(page, points: str, repeats: int = 5) -> list[tuple[str, str, str]]:
+    """Colour switches (label -> KL -> sigma -> label) and searches, each to the frame that shows it."""
+    switches = [page.evaluate(COLOUR_JS, kind) for _ in range(repeats) for kind in ("kl", "sigma", "label")]
+    searches = [page.evaluate(SEARCH_JS, query) for _ in range(repeats) for query in ("7", "misplaced", "")]
+    rows = []
+    for name, taken in ((f"colour switch -> redrawn, {points}", switches), (f"search -> rings drawn, {points}", searches)):
+        med, p95 = stats(taken)
+        rows.append((f"{name} (median, p95)", f"{med:.1f}, {p95:.1f} ms (n={len(taken)})", "<= 100 ms p50"))
+    return rows
+
+
 def interaction_rows(page, mu: np.ndarray, n_clicks: int, seconds: float) -> list[tuple[str, str, str]]:
     taken = clicks(page, isolated(mu, n_clicks), mu)
     med, p95 = stats(taken)
     rows = [("click -> panel filled (median, p95)", f"{med:.1f}, {p95:.1f} ms (n={len(taken)})", "<= 100 ms p50")]
     rows += sweep_rows(page, seconds, "pointer move -> image on screen, 10,000 points")
+    rows += tool_rows(page, "10,000 points")
     page.locator(".lm-train input").check()
     page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=60_000)
     page.wait_for_timeout(500)
     rows += sweep_rows(page, seconds, "pointer move -> image on screen, 70,000 points")
+    rows += tool_rows(page, "70,000 points")
     return rows + sweep_rows(page, seconds, "slider drag -> image on screen", slider=True)
 
 

@@ -544,3 +544,31 @@ def test_colour_by_kl_gives_each_dot_its_own_kl_and_label_brings_the_labels_back
         "() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows).map(t => t.marker.color)")
     assert colours == ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",  # tab10, as the Python pages
                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache):
+    low, high = np.array([-1.0, 0.0]), np.array([0.0, 1.0])  # a box in z, dense with points
+    (x0, y0), (x1, y1) = to_client(page, (low[0], high[1])), to_client(page, (high[0], low[1]))
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2)  # Plotly shows its toolbar on hover
+    page.locator('.lm-plot .modebar-btn[data-val="select"]').click()
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
+    page.mouse.up()
+    expect(page.locator(".lm-region .lm-sel-title")).to_contain_text("Selected region:")
+    picked = np.array(page.evaluate("() => window.__latentMap.view().region.map(p => p.index)"))
+    inside = np.flatnonzero(np.all((cache.mu >= low) & (cache.mu <= high), axis=1))
+    unit = (high[0] - low[0]) / (x1 - x0)  # z per pixel
+    edge = np.min(np.abs(np.concatenate([cache.mu - low, cache.mu - high], axis=1)), axis=1) < 2 * unit
+    differ = np.setxor1d(picked, inside)
+    assert len(inside) > 300 and np.all(edge[differ]), f"{len(differ)} points differ away from the box's edges"
+    expect(page.locator(".lm-root")).to_have_attribute("data-region", str(len(picked)))
+    expect(page.locator(".lm-region .lm-sel-title")).to_have_text(f"Selected region: {len(picked):,} points")
+    shown = re.findall(r"(\d) ×(\d+)", page.locator(".lm-region-labels").inner_text())
+    assert {int(label): int(n) for label, n in shown} == dict(Counter(cache.labels[picked].tolist()))
+    mean = cache.mu[picked].astype(np.float64).mean(axis=0)
+    expect(page.locator(".lm-region .lm-numbers")).to_have_text("mean μ = (" + ", ".join(f"{v:.3f}" for v in mean) + ")")
+    page.keyboard.press("Escape")
+    expect(page.locator(".lm-root")).to_have_attribute("data-region", "0")
+    assert page.locator(".lm-region").inner_text() == ""

@@ -204,3 +204,30 @@ def test_colouring_by_kl_and_sigma_uses_each_digits_own_numbers(vae_run):
                                rtol=1e-5)
     low, high = answer["measures"]["klRange"]  # the colour scale spans the middle 98 % of the digits
     assert ((kl >= low) & (kl <= high)).mean() == pytest.approx(0.98, abs=0.002)
+
+
+def test_a_region_is_the_points_plotly_picked_with_their_labels_mean_and_csv(tmp_path):
+    import csv
+    import io
+
+    model, cache = shipped("mnist_vae_z2")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("mnist_vae_z2", browser_decoder(model), cache, None).model[1])
+    sevens = np.flatnonzero(cache.labels == 7)  # the label-7 trace holds these rows, in this order
+    picked = np.random.default_rng(2).choice(10_000, 50, replace=False)
+    answer = run_js({"region": str(payload), "names": NAMES, "picked": picked.tolist(),
+                     "event": [{"curveNumber": 7, "pointIndex": 0}, {"curveNumber": 7, "pointIndex": 5},
+                               {"curveNumber": 7, "pointIndex": 5}, {"curveNumber": 12, "pointIndex": 0}]})
+    # A point picked twice counts once; a trace with no rows (the search's rings) counts for nothing.
+    assert answer["fromEvent"] == [{"split": "test", "index": int(sevens[0])}, {"split": "test", "index": int(sevens[5])}]
+    summary = answer["summary"]
+    assert summary["count"] == 50 and summary["counts"] == {"test": 50}
+    shown = {int(label): int(n) for label, n in re.findall(r"(\d) ×(\d+)", summary["labels"])}
+    assert shown == dict(Counter(cache.labels[picked].tolist()))
+    np.testing.assert_allclose(summary["meanMu"], cache.mu[picked].astype(np.float64).mean(axis=0), rtol=1e-6)
+    rows = list(csv.DictReader(io.StringIO(answer["csv"])))
+    assert [int(r["index"]) for r in rows] == picked.tolist() and {r["split"] for r in rows} == {"test"}
+    assert [r["label"] for r in rows] == [str(v) for v in cache.labels[picked]]
+    np.testing.assert_allclose([[float(r["mu1"]), float(r["mu2"])] for r in rows], cache.mu[picked], rtol=1e-6)
+    np.testing.assert_allclose([[float(r["sigma1"]), float(r["sigma2"])] for r in rows],
+                               np.sqrt(np.exp(cache.logvar[picked].astype(np.float64))), rtol=1e-6)

@@ -56,10 +56,11 @@ export function buildPanel(size) {
   searchNote.setAttribute("aria-live", "polite");
   const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
   colourRow.append(el("span", null, "Colour by"), colour);
+  const region = el("section", "lm-region");
   // search and colour last: the selection stays in view
-  root.append(head, sliders, trainRow, selected, search, searchNote, colourRow);
+  root.append(head, sliders, trainRow, region, selected, search, searchNote, colourRow);
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
-    search, searchNote, colour, inputs: [] };
+    search, searchNote, colour, region, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */
@@ -143,4 +144,31 @@ export function showSelection(panel, info, size, onZoom) {
     el("div", "lm-kl", info.klText), el("div", "lm-neighbours", info.neighbours));
   box.append(el("h4", "lm-sel-title", info.title), images, numbers);
   if (info.tiny) box.append(tinyNote(onZoom));
+}
+
+/**
+ * The region picked with the box or lasso tool: how many points, their labels, decoder(mean μ) and the
+ * reconstructions of (up to) 16 of them, and a CSV link (`onCsv(link)` fills it in when clicked). `info` null hides it.
+ */
+export function showRegion(panel, info, size, onCsv) {
+  const box = panel.region;
+  box.textContent = "";
+  if (!info) return;
+  const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
+  box.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` +
+    (parts.length > 1 ? ` (${parts.join(", ")})` : "")), el("div", "lm-region-labels", info.labels));
+  const images = el("div", "lm-images");
+  if (info.mean) images.append(figure("lm-region-mean", "decoder(mean μ)", size, info.mean));
+  const grid = el("div", "lm-region-grid");
+  for (const pixels of info.samples.filter(Boolean)) {
+    const canvas = digitCanvas("lm-region-tile", size);
+    paintDigit(canvas, pixels);
+    grid.append(canvas);
+  }
+  if (grid.childElementCount) images.append(grid);
+  const csv = el("a", "lm-download", "Download CSV (split, index, label, μ, σ)");
+  csv.href = "#";
+  csv.addEventListener("click", () => onCsv(csv));
+  box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), csv,
+    el("p", "lm-hint", "Double-click the map or press Escape to clear the region."));
 }

@@ -69,7 +69,7 @@ export function layout(extent, style, titles, narrow) {
 
 export const CONFIG = {
   scrollZoom: true, displaylogo: false, responsive: true, doubleClick: "reset",
-  modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+  modeBarButtonsToRemove: ["autoScale2d"], // box and lasso select a region (region.js)
 };
 
 /** Pixel <-> latent conversions of the plot area, from Plotly's current axes. */

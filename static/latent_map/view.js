@@ -10,7 +10,8 @@ import { CONFIG, NEAR_PX, axes, colourPoints, cursorAt, drawOverlay, fitCanvas, 
 import { BAR_TITLES, MEASURES, colourRange, measureOf } from "./colour.js";
 import { extentOf, findRows } from "./search.js";
 import { buildDom, readStyle } from "./dom.js";
-import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
+import { buildSliders, paintDigit, pngLink, showRegion, showSelection, syncSliders, vec } from "./panel.js";
+import { regionCsv, regionRows, summarize } from "./region.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
@@ -72,7 +73,7 @@ export class MapView {
   async setModel(data, model) {
     this.destroy();
     Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false,
-      trainAdded: null, colouring: null });
+      trainAdded: null, colouring: null, region: [] });
     this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
@@ -209,6 +210,20 @@ export class MapView {
       this.dom.root.clientWidth <= NARROW_PX);
   }
 
+  /** The panel's region section for the points picked with the box or lasso tool ([] hides it). */
+  showRegion(picked) {
+    this.region = picked;
+    const decoder = this.model.decoder, native = !decoder.isAsync;
+    const decode = (mu) => native && decoder.decode(mu, new Float32Array(decoder.nPixels));
+    const info = picked.length ? summarize(this.sets, picked, this.names()) : null;
+    const samples = picked.slice(0, 16).map(({ split, index }) => decode(posteriorOf(this.sets[split], index).mu));
+    showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, (link) => {
+      const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
+      Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
+    });
+    this.dom.root.dataset.region = String(picked.length);
+  }
+
   // ---------------------------------------------------------------- events
   commit(source) {
     const sel = this.state.selected;
@@ -277,6 +292,11 @@ export class MapView {
   clear() {
     this.dom.panel.search.value = "";
     this.search("");
+    if (this.region?.length) { // Plotly's own selection too: its outline and the dimmed points
+      window.Plotly.relayout(this.dom.plot, { selections: [] });
+      window.Plotly.restyle(this.dom.plot, { selectedpoints: [null] });
+      this.showRegion([]);
+    }
     this.state.z.fill(0);
     this.state.selected = null;
     syncSliders(this.dom.panel, this.state.z);
@@ -303,6 +323,8 @@ export class MapView {
     await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names(), this.proj),
       layout(this.data.extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), CONFIG);
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
+    plot.on("plotly_selected", (event) => this.showRegion(regionRows(plot.data, event)));
+    plot.on("plotly_deselect", () => this.showRegion([]));
     this.relayout();
     this.dom.loading.style.display = "none";
   }

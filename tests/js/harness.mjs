@@ -7,6 +7,8 @@
 //         "measures": {kl, sigma (per row, colour.js), klRange} or null}
 //   {"search": path of a model payload, "queries": [...], "names": [...], "misplaced": [rows], "itemWord"}
 //     -> [{kind, rows, text, extent}] per query (extent: the zoom around the rows, or null)
+//   {"region": path of a model payload, "event": [{curveNumber, pointIndex}], "picked": [rows], "names": [...]}
+//     -> {"fromEvent": [{split, index}], "summary": {count, counts, labels, meanMu}, "csv": text}
 //   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 
@@ -14,6 +16,8 @@ import { readFileSync } from "node:fs";
 import { colourRange, measureOf } from "../../static/latent_map/colour.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
+import { splitTraces } from "../../static/latent_map/plot.js";
+import { regionCsv, regionRows, summarize } from "../../static/latent_map/region.js";
 import { extentOf, findRows } from "../../static/latent_map/search.js";
 import { selectionInfo } from "../../static/latent_map/selection.js";
 import { klOf, labelCounts, median, nearestRows, percentile, posteriorOf, sortedKl } from "../../static/latent_map/stats.js";
@@ -65,6 +69,15 @@ function runSearch(job) {
   });
 }
 
+function runRegion(job) {
+  const points = parsePayload(new Uint8Array(readFileSync(job.region))).points, sets = { test: points };
+  const traces = splitTraces(points, "test", job.names, makeProjection(null, points.dim));
+  const picked = job.picked.map((index) => ({ split: "test", index }));
+  const summary = summarize(sets, picked, job.names);
+  return { fromEvent: regionRows(traces, { points: job.event }), summary: { ...summary, meanMu: Array.from(summary.meanMu) },
+           csv: regionCsv(sets, picked, job.names) };
+}
+
 const job = JSON.parse(readFileSync(0, "utf8"));
-const answer = job.search ? runSearch(job) : job.payload ? runPayload(job) : runProjection(job);
+const answer = job.region ? runRegion(job) : job.search ? runSearch(job) : job.payload ? runPayload(job) : runProjection(job);
 process.stdout.write(JSON.stringify(answer));
