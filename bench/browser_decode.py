@@ -131,7 +131,8 @@ def sweep(page, seconds: float, slider: bool = False) -> dict:
 def clicks(page, rows, mu) -> list[float]:
     times = []
     for row in rows:
-        pt = page.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", [float(mu[row, 0]), float(mu[row, 1])])
+        pt = page.evaluate("async ([x, y]) => (await window.__latentMap.whenMounted()) && window.__latentMap.toClient(x, y)",
+                           [float(mu[row, 0]), float(mu[row, 1])])
         page.mouse.move(pt["x"], pt["y"])
         page.evaluate(CLICK_PROBE, row)
         page.mouse.click(pt["x"], pt["y"])

@@ -93,7 +93,8 @@ def isolated_points(mu: np.ndarray, n: int, candidates: int = 800, box: float = 
 
 
 def to_client(pg, z) -> tuple[float, float]:
-    pt = pg.evaluate("([x, y]) => window.__latentMap.toClient(x, y)", [float(z[0]), float(z[1])])
+    pt = pg.evaluate("async ([x, y]) => (await window.__latentMap.whenMounted()) && window.__latentMap.toClient(x, y)",
+                     [float(z[0]), float(z[1])])
     return pt["x"], pt["y"]
 
 
@@ -103,7 +104,7 @@ def last_event(pg) -> dict:
 
 
 def state(pg) -> dict:
-    return pg.evaluate("() => window.__latentMap.state()")
+    return pg.evaluate("async () => (await window.__latentMap.whenMounted()) && window.__latentMap.state()")
 
 
 def panel_pixels(pg, selector: str = ".lm-digit") -> np.ndarray:

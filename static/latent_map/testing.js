@@ -4,7 +4,7 @@
 //   window.__latentMap.toClient(z1, z2)  -> viewport px of that latent point
 //   window.__latentMap.stats() / resetStats()  -> per-image timings
 //   window.__latentMap.events(), lastZ, state()  -> what the map sent to Python, the last z drawn
-//   window.__latentMap.view()  -> the mounted MapView
+//   window.__latentMap.view()  -> the mounted MapView; whenMounted() waits for one
 
 const HOOK = (window.__latentMap ??= { views: new Map() });
 const KEEP = 2000;
@@ -40,6 +40,15 @@ const entry = (instance) => {
   return entries.findLast((e) => e.view.dom) ?? entries.at(-1);
 };
 HOOK.view = (instance) => entry(instance)?.view;
+// A rerun can unmount every view for a frame or two before the next one mounts: wait for one.
+HOOK.whenMounted = async (instance, timeoutMs = 10000) => {
+  const end = performance.now() + timeoutMs;
+  while (!entry(instance)?.view.dom) {
+    if (performance.now() > end) throw new Error("no latent map mounted");
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  return true;
+};
 HOOK.decode = (z, instance) => { // an ONNX decoder answers with a promise (page.evaluate awaits it)
   const decoder = entry(instance).view.model.decoder;
   return decoder.isAsync ? decoder.decodeAsync(z).then(Array.from) : Array.from(decoder.decode(z));
