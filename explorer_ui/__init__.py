@@ -1,7 +1,7 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
 Submodules: loading (cached loaders, `Loaded`, encoding), measures (prior verdicts, test terms, summaries),
-navigation (pages), link (parsing) and params
+navigation (pages), kept_uploads (uploads for the map), link (parsing) and params
 (link, sidebar, state), images, plots, dataset (download offer), training (the Train page's slot, deletion),
 text (plain text for Markdown).
 """
@@ -28,6 +28,7 @@ from .images import (
     upscale,
     with_box,
 )
+from .kept_uploads import MAX_KEPT, KeptUpload, clear_uploads, is_kept, keep_upload, kept_uploads
 from .link import format_z
 from .loading import (
     AE_MODEL,
@@ -91,6 +92,7 @@ from .training import SHIPPED_MODELS, delete_model, trained_models, training_job
 
 __all__ = [
     "plain", "plural",
+    "MAX_KEPT", "KeptUpload", "clear_uploads", "is_kept", "keep_upload", "kept_uploads",
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "MODEBAR_PX", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,6 +135,8 @@ def latent_map(
     original: dict[str, Any] | None = None,
     projection: dict[str, Any] | None = None,
     misplaced: Sequence[int] = (),
+    uploads: Sequence[dict[str, Any]] = (),
+    on_clear_uploads: Callable[[], None] = lambda: None,
 ) -> None:
     """Mount the map and its panel.
 
@@ -149,6 +151,8 @@ def latent_map(
     projection: the plane drawn, `Projection.to_dict()` ({"center", "axes", "titles"});
         None draws z itself (a 2-D model). The extent is in the plane's coordinates.
     misplaced: the test rows the search box finds for "misplaced" (their neighbours vote for another label).
+    uploads: the visitor's kept uploads, [{"name": plain text, "mu": [D], "sigma": [D] or None}], drawn on the map
+        with their 1σ and 2σ ellipses; the panel's Clear button calls `on_clear_uploads`.
     """
     if "__" in key:
         raise ValueError("key must not contain '__'")
@@ -162,12 +166,13 @@ def latent_map(
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
-        "misplaced": [int(r) for r in misplaced],
+        "misplaced": [int(r) for r in misplaced], "uploads": list(uploads),
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }
     with st.container(gap=None):
-        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop)
+        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop,
+              on_clear_uploads_change=on_clear_uploads)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
         for name, payload in carried:
             _carrier(key=f"{key}-{name}", data=payload[1], height="content")

@@ -75,6 +75,7 @@ st.caption(
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover (or drag a finger) anywhere to decode "
     "that z in your browser; click or tap a dot to inspect it, or empty space to select that z."
+    + (" Diamonds: the images you kept on the Encode page." if ui.kept_uploads(m.name) else "")
 )
 ranges = explore.latent_ranges(m.mu)
 payloads = _payloads(m.name, m.stamp)
@@ -89,6 +90,7 @@ latent_map(
     item_word=ITEM_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
     projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
+    uploads=[u.to_dict() for u in ui.kept_uploads(m.name)], on_clear_uploads=lambda: ui.clear_uploads(m.name),
 )
 if map_state(KEY, m.name, m.dim, sizes) != state:
     # A new session (after a server restart) learns what the map reported only once the map is mounted

@@ -69,11 +69,25 @@ def doubt(m: ui.Loaded, enc: ui.Encoded) -> None:
                icon=":material/help:")
 
 
+def keep_on_map(m: ui.Loaded, enc: ui.Encoded, name: str) -> None:
+    """A button that keeps this upload's posterior for the latent map, where it is drawn among the test means."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        kept = ui.is_kept(m.name, enc.x)
+        if st.button("Kept on the latent map" if kept else "Show on the latent map", key="enc_keep", disabled=kept,
+                     icon=":material/add_location_alt:", help=f"The map draws it with its ellipses; it keeps your last "
+                     f"{ui.MAX_KEPT} for this model, in this browser tab only."):
+            ui.keep_upload(m.name, name, enc.x, enc.mu, enc.sigma if m.is_vae else None)
+            st.rerun()  # the button's label says it is kept
+        count = len(ui.kept_uploads(m.name))
+        if count:
+            st.page_link(ui.page("Latent map"), label=f"Open the map ({count} kept)", icon=":material/scatter_plot:")
+
+
 source_col, result_col = st.columns([1, 2], gap="large")
 with source_col:
     mode = st.segmented_control("Input", ["Upload", "Draw"], default="Upload", key="enc_mode",
                                 label_visibility="collapsed")
-    data = None
+    data, name = None, "drawing"
     if mode == "Draw":
         st.caption(f"Draw one {thing}, large and centred, like on paper.")
         st.space(24)  # room for the canvas toolbar: on hover it pops up ~35 px above the canvas, over whatever is there
@@ -85,7 +99,7 @@ with source_col:
         upload = st.file_uploader(f"An image of one {thing}", type=ui.UPLOAD_TYPES, key="enc_upload",
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
-            data = upload.getvalue()
+            data, name = upload.getvalue(), upload.name
     deslant = False  # only handwriting has a slant to match
     if m.dataset == "mnist":
         ui.init_state("enc_deslant", ui.param_choice("slant", ["mnist", "own"], "mnist") == "mnist")
@@ -126,6 +140,7 @@ with result_col:
     c2.metric("KL(q(z|x) ‖ N(0, I))", f"{kl:.2f} nats" if np.isfinite(kl) else "∞ (a point)")
     doubt(m, enc)
     neighbours(m, enc)
+    keep_on_map(m, enc, name)
     if m.dim > 2:
         per_dimension(m, enc)
 

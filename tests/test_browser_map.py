@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import numpy as np
 import pytest
@@ -575,3 +575,47 @@ def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, c
     page.keyboard.press("Escape")
     expect(page.locator(".lm-root")).to_have_attribute("data-region", "0")
     assert page.locator(".lm-region").inner_text() == ""
+
+
+def overlay_alpha(pg, x: float, y: float) -> int:
+    """The overlay canvas's alpha at viewport point (x, y): what the map drew over the dots there."""
+    return pg.evaluate("""([x, y]) => { const c = document.querySelector('.lm-overlay'), r = c.getBoundingClientRect();
+        const k = c.width / r.width;
+        return c.getContext('2d').getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data[3]; }""",
+                       [x, y])
+
+
+def test_an_upload_kept_on_the_encode_page_is_drawn_on_the_map_and_can_be_gone_to_and_cleared(browser, server):
+    import explorer_ui as ui
+
+    digit = ROOT / "tests" / "fixtures" / "app_digit_7.png"
+    name = "seven <b>*mine*</b>.png"  # a visitor's file name: shown as plain text
+    enc = ui.encode_bytes(ui.load(VAE_NAME), digit.read_bytes(), True)
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.set_default_timeout(T)
+    pg.add_init_script("globalThis.__latentMapTesting = true")
+    pg.goto(f"{server}/Encode_a_digit")
+    pg.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": name, "mimeType": "image/png", "buffer": digit.read_bytes()}])
+    pg.get_by_role("button", name="Show on the latent map").click()
+    expect(pg.get_by_role("button", name="Kept on the latent map")).to_be_disabled()
+    pg.get_by_role("link", name="Open the map (1 kept)").click()
+    pg.wait_for_selector(READY)
+    expect(pg.locator(".lm-root")).to_have_attribute("data-uploads", "1")
+    expect(pg.locator(".lm-upload")).to_have_text(f"1 {name}")
+
+    x, y = to_client(pg, enc.mu)
+    assert overlay_alpha(pg, x, y) > 200  # the diamond at its mean (z = 0 is far from it)
+    pg.locator(".lm-upload").click()  # go there
+    np.testing.assert_allclose(state(pg)["z"], enc.mu, atol=1e-6)
+    expect(pg.locator(".lm-root")).to_have_attribute("data-selected", "")
+    expect(pg).to_have_url(re.compile("z=" + re.escape(quote(ui.format_z(enc.mu)))))
+
+    pg.locator(".lm-plot-wrap").focus()
+    pg.keyboard.press("Escape")  # back to z = 0, then clear: Python forgets them, and the map follows
+    pg.locator(".lm-upload-clear").click()
+    expect(pg.locator(".lm-root")).to_have_attribute("data-uploads", "0")
+    expect(pg.locator(".lm-upload")).to_have_count(0)
+    x, y = to_client(pg, enc.mu)
+    assert overlay_alpha(pg, x, y) == 0
+    pg.close()

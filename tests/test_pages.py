@@ -347,7 +347,7 @@ def test_encode_page_upload_and_bad_file():
     assert any("among test digits labelled **7**: " in c.value for c in at.caption)
     assert len(at.image) >= 4  # original, input, reconstruction, samples
     samples = image_ids(at)
-    at.button[0].click().run()  # "Draw new ε"
+    at.button(key="enc_seed_new").click().run()  # "Draw new ε"
     assert_ok(at)
     assert image_ids(at) != samples
 
@@ -355,6 +355,38 @@ def test_encode_page_upload_and_bad_file():
     at.run()
     assert not at.exception
     assert any("Could not use this image" in e.value for e in at.error)
+
+
+@pytest.mark.slow
+@needs_models
+def test_uploads_kept_on_the_encode_page_reach_the_map_once_each_and_at_most_eight():
+    at = run_page("pages/1_Encode_a_digit.py")
+    ink = Image.fromarray(255 - np.asarray(Image.open(FIXTURE).convert("L")))
+    turned = [png_bytes(np.asarray(ink.rotate(6 * k - 24))) for k in range(8)]
+    named = [(f"turned {k}.png", data) for k, data in enumerate(turned)] + [("seven <b>*me*</b>.png", FIXTURE.read_bytes())]
+    for name, data in named:  # nine images, each encoded and kept: the first goes
+        at.file_uploader(key="enc_upload").upload(name, data, "image/png")
+        at.run()
+        at.button(key="enc_keep").click().run()
+        assert_ok(at)
+        assert at.button(key="enc_keep").label == "Kept on the latent map" and at.button(key="enc_keep").disabled
+    at.file_uploader(key="enc_upload").upload("again.png", turned[3], "image/png")  # an image kept before is not kept twice
+    at.run()
+    assert at.button(key="enc_keep").disabled
+
+    at.switch_page("../pages/0_Latent_map.py").run()
+    assert_ok(at)
+    uploads = map_data(at)["uploads"]
+    assert [u["name"] for u in uploads] == [f"turned {k}.png" for k in range(1, 8)] + ["seven <b>*me*</b>.png"]
+    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True)
+    assert np.allclose(uploads[-1]["mu"], enc.mu, atol=1e-6) and np.allclose(uploads[-1]["sigma"], enc.sigma, atol=1e-6)
+    assert np.linalg.norm(np.subtract(uploads[0]["mu"], enc.mu)) > 0.05  # each its own posterior
+
+
+def png_bytes(ink: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(ink, np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 @pytest.mark.slow

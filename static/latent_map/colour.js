@@ -11,9 +11,16 @@ export const MEASURES = {
 };
 export const BAR_TITLES = { kl: "KL (nats)", sigma: "mean σ" }; // short: the colour bar's title
 
+const measured = new WeakMap(); // points -> {kind: values}: a second switch to a measure computes nothing
+
 /** Per row of `points` (Float64Array n): the measure `kind` ("kl" or "sigma"); null for an autoencoder. */
 export function measureOf(points, kind) {
   if (!points.logvar) return null;
+  if (!measured.has(points)) measured.set(points, {});
+  return (measured.get(points)[kind] ??= computeMeasure(points, kind));
+}
+
+function computeMeasure(points, kind) {
   const values = new Float64Array(points.n), dim = points.dim;
   for (let r = 0; r < points.n; r++) {
     if (kind === "kl") values[r] = klOf(points, r);

@@ -3,12 +3,14 @@
 
 import { buildPanel } from "./panel.js";
 
+export const NARROW_PX = 720; // map.css puts the panel under the map from this width down
+
 /** Theme colours from Streamlit's CSS custom properties (light and dark themes). */
 export function readStyle(el) {
   const css = getComputedStyle(el), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
   return { text: v("--st-text-color", "#31333f"), font: v("--st-font", "sans-serif"),
     grid: v("--st-border-color-light", "rgba(128,128,128,0.15)"), axis: v("--st-border-color", "rgba(128,128,128,0.4)"),
-    selected: v("--st-primary-color", "#ff4b4b") };
+    selected: v("--st-primary-color", "#ff4b4b"), background: v("--st-background-color", "#ffffff") };
 }
 
 export function buildDom(parent, imageSize) {

@@ -8,7 +8,7 @@ export const zName = (d) => "z" + String(d + 1).replace(/\d/g, (c) => SUB[c]);
 export const num = (x, digits = 2) => x.toFixed(digits).replace(/^-(0\.?0*)$/, "$1");
 export const vec = (v, digits = 2) => "(" + Array.from(v, (x) => num(x, digits)).join(", ") + ")";
 
-function el(tag, className, text) {
+export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text != null) node.textContent = text;
@@ -56,11 +56,11 @@ export function buildPanel(size) {
   searchNote.setAttribute("aria-live", "polite");
   const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
   colourRow.append(el("span", null, "Colour by"), colour);
-  const region = el("section", "lm-region");
+  const region = el("section", "lm-region"), uploads = el("section", "lm-uploads");
   // search and colour last: the selection stays in view
-  root.append(head, sliders, trainRow, region, selected, search, searchNote, colourRow);
+  root.append(head, sliders, trainRow, region, selected, uploads, search, searchNote, colourRow);
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
-    search, searchNote, colour, region, inputs: [] };
+    search, searchNote, colour, region, uploads, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */

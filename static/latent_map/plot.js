@@ -91,17 +91,7 @@ export function drawOverlay(ctx, ax, state, style) {
   ctx.clearRect(0, 0, ax.width, ax.height);
   const [sx, sy] = ax.toPx(state.zxy[0], state.zxy[1]);
   ctx.save();
-  const e = state.ellipse;
-  if (e) {
-    const [ex, ey] = ax.toPx(e.x, e.y);
-    ctx.strokeStyle = style.text; ctx.lineWidth = 1.5;
-    for (const [k, dash] of [[1, []], [2, [5, 4]]]) {
-      ctx.setLineDash(dash); ctx.beginPath();
-      // The canvas's y runs down, the plot's up: the angle turns the other way.
-      ctx.ellipse(ex, ey, k * e.rx * ax.pxPerUnit, k * e.ry * ax.pxPerUnit, -e.angle, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
-  }
+  if (state.ellipse) strokeEllipses(ctx, ax, state.ellipse, style.text);
   ctx.strokeStyle = style.selected; ctx.setLineDash([4, 4]); ctx.lineWidth = 1; ctx.globalAlpha = 0.45;
   ctx.beginPath(); ctx.moveTo(sx, 0); ctx.lineTo(sx, ax.height); ctx.moveTo(0, sy); ctx.lineTo(ax.width, sy); ctx.stroke();
   ctx.globalAlpha = 1; ctx.setLineDash([]); ctx.lineWidth = 2.5;
@@ -110,6 +100,20 @@ export function drawOverlay(ctx, ax, state, style) {
     const [px, py] = state.pointer;
     ctx.strokeStyle = style.text; ctx.globalAlpha = 0.3; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(px, 0); ctx.lineTo(px, ax.height); ctx.moveTo(0, py); ctx.lineTo(ax.width, py); ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** The 1σ (solid) and 2σ (dashed) ellipses of e = {x, y, rx, ry, angle} (plane units) in `colour`. */
+export function strokeEllipses(ctx, ax, e, colour) {
+  const [ex, ey] = ax.toPx(e.x, e.y);
+  ctx.save();
+  ctx.strokeStyle = colour; ctx.lineWidth = 1.5;
+  for (const [k, dash] of [[1, []], [2, [5, 4]]]) {
+    ctx.setLineDash(dash); ctx.beginPath();
+    // The canvas's y runs down, the plot's up: the angle turns the other way.
+    ctx.ellipse(ex, ey, k * e.rx * ax.pxPerUnit, k * e.ry * ax.pxPerUnit, -e.angle, 0, 2 * Math.PI);
+    ctx.stroke();
   }
   ctx.restore();
 }

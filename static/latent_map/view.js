@@ -5,20 +5,18 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
-import { CONFIG, NEAR_PX, axes, colourPoints, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, markRows, pointAt,
-  splitTraces } from "./plot.js";
-import { BAR_TITLES, MEASURES, colourRange, measureOf } from "./colour.js";
-import { extentOf, findRows } from "./search.js";
-import { buildDom, readStyle } from "./dom.js";
-import { buildSliders, paintDigit, pngLink, showRegion, showSelection, syncSliders, vec } from "./panel.js";
-import { regionCsv, regionRows, summarize } from "./region.js";
+import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
+import { MEASURES } from "./colour.js";
+import { NARROW_PX, buildDom, readStyle } from "./dom.js";
+import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
+import { regionRows } from "./region.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
 import { listenTouch } from "./touch.js";
 import { listenKeys } from "./keys.js";
-
-const NARROW_PX = 720; // map.css puts the panel under the map from this width down
+import { TOOLS } from "./tools.js";
+import { drawUploads } from "./uploads.js";
 
 
 export class MapView {
@@ -45,6 +43,7 @@ export class MapView {
     if (this.data !== data) return;
     if (this.state.showTrain && data.train_key) await this.addTrain();
     if (data.original) this.applyOriginal(data.original);
+    this.showUploads();
     this.dom.root.dataset.ready = "1";
   }
 
@@ -136,6 +135,7 @@ export class MapView {
     if (!this.ctx) return;
     drawOverlay(this.ctx, this.ax, { zxy: this.proj.toPlane(this.state.z), pointer: this.pointer, ellipse: this.ellipse() },
       this.style);
+    drawUploads(this.ctx, this.ax, this.data.uploads ?? [], this.proj, this.style);
   }
 
   /** The selected digit's posterior as a 1-sigma ellipse on the plane, or null. */
@@ -185,43 +185,6 @@ export class MapView {
   zoomTo(e) {
     const h = 6 * Math.max(e.rx, e.ry);
     window.Plotly.relayout(this.dom.plot, { "xaxis.range": [e.x - h, e.x + h], "yaxis.range": [e.y - h, e.y + h] });
-  }
-
-  /** The search box: select a test digit by its number, or ring one label's or the misplaced digits; zoom to them. */
-  async search(query) {
-    const points = this.sets.test, xy = this.proj.plane(points);
-    const found = findRows(query, points, this.names(), this.data.misplaced ?? [], this.data.item_word);
-    this.dom.panel.searchNote.textContent = found.text;
-    await markRows(this.dom.plot, found.kind === "index" ? [] : found.rows, xy, this.style);
-    if (found.kind === "index") this.select({ split: "test", index: found.rows[0] }, null, "search");
-    if (found.rows.length) {
-      const [x0, x1, y0, y1] = extentOf(xy, found.rows);
-      await window.Plotly.relayout(this.dom.plot, { "xaxis.range": [x0, x1], "yaxis.range": [y0, y1] });
-    }
-    this.dom.root.dataset.found = String(found.rows.length);
-  }
-
-  /** Colour the points by label, or by each digit's KL or mean σ (one scale for the test and training means). */
-  colourBy(kind) {
-    this.colouring = kind === "label" ? null : kind;
-    if (!this.colouring) return colourPoints(this.dom.plot, null);
-    const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
-    return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind],
-      this.dom.root.clientWidth <= NARROW_PX);
-  }
-
-  /** The panel's region section for the points picked with the box or lasso tool ([] hides it). */
-  showRegion(picked) {
-    this.region = picked;
-    const decoder = this.model.decoder, native = !decoder.isAsync;
-    const decode = (mu) => native && decoder.decode(mu, new Float32Array(decoder.nPixels));
-    const info = picked.length ? summarize(this.sets, picked, this.names()) : null;
-    const samples = picked.slice(0, 16).map(({ split, index }) => decode(posteriorOf(this.sets[split], index).mu));
-    showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, (link) => {
-      const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
-      Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
-    });
-    this.dom.root.dataset.region = String(picked.length);
   }
 
   // ---------------------------------------------------------------- events
@@ -288,22 +251,6 @@ export class MapView {
     this.render(this.state.z, eventTime);
   }
 
-  /** Escape: z = 0, nothing selected, nothing found. */
-  clear() {
-    this.dom.panel.search.value = "";
-    this.search("");
-    if (this.region?.length) { // Plotly's own selection too: its outline and the dimmed points
-      window.Plotly.relayout(this.dom.plot, { selections: [] });
-      window.Plotly.restyle(this.dom.plot, { selectedpoints: [null] });
-      this.showRegion([]);
-    }
-    this.state.z.fill(0);
-    this.state.selected = null;
-    syncSliders(this.dom.panel, this.state.z);
-    this.showSelected();
-    this.commit("escape");
-  }
-
   onSlider(d, value, e) {
     this.state.z[d] = value;
     if (this.state.selected) { // z has left the digit's mean: the panel and the link no longer name it
@@ -339,40 +286,6 @@ export class MapView {
     else this.showState();
   }
 
-  /** Once per figure: the switch and a rerun's update may both ask while the payload is on its way. */
-  addTrain() {
-    this.trainAdded ??= this.insertTrain().catch((err) => { this.trainAdded = null; throw err; }); // a failure may retry
-    return this.trainAdded;
-  }
-
-  async insertTrain() {
-    const plot = this.dom.plot;
-    if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
-    this.sets.train = (await whenPayload(this.data.train_key)).points;
-    const traces = splitTraces(this.sets.train, "train", this.names(), this.proj);
-    for (const t of traces) { // follow the legend: a digit hidden among the test means stays hidden
-      t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
-    }
-    await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
-    if (this.colouring) await this.colourBy(this.colouring);
-    this.dom.panel.trainBox.checked = true;
-    if (this.state.zFromTrain) { // a link to a training digit without z
-      this.state.zFromTrain = false;
-      this.state.z = Float64Array.from(posteriorOf(this.sets.train, this.state.selected.index).mu);
-      syncSliders(this.dom.panel, this.state.z);
-    }
-    if (this.state.selected?.split === "train") this.showSelected();
-  }
-
-  setTrain(show) {
-    this.state.showTrain = show;
-    const idx = this.dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
-    if (idx.length) return window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
-    if (!show) return;
-    this.askFor(this.data); // Python sends the training payload if the page lacks it
-    this.addTrain();
-  }
-
   // ----------------------------------------------------------------- misc
   applyOriginal(original) {
     const key = selKey(original);
@@ -396,3 +309,6 @@ export class MapView {
     this.dom = null;
   }
 }
+
+// The panel's tools (search, colour by, region, uploads) are methods of the view too, kept in tools.js.
+Object.assign(MapView.prototype, TOOLS);

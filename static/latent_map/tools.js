@@ -1,0 +1,122 @@
+// tools.js: the panel's tools, as methods of MapView (view.js assigns them to its prototype): the search box,
+// colour by, the region picked with Plotly's box or lasso, the visitor's kept uploads, the training switch and
+// Escape, which clears them.
+
+import { BAR_TITLES, colourRange, measureOf } from "./colour.js";
+import { NARROW_PX } from "./dom.js";
+import { showRegion, syncSliders } from "./panel.js";
+import { whenPayload } from "./payload.js";
+import { colourPoints, markRows, splitTraces } from "./plot.js";
+import { regionCsv, summarize } from "./region.js";
+import { extentOf, findRows } from "./search.js";
+import { posteriorOf } from "./stats.js";
+import { showUploads } from "./uploads.js";
+
+export const TOOLS = {
+  /** Escape: z = 0, nothing selected, nothing found. */
+  clear() {
+    this.dom.panel.search.value = "";
+    this.search("");
+    if (this.region?.length) { // Plotly's own selection too: its outline and the dimmed points
+      window.Plotly.relayout(this.dom.plot, { selections: [] });
+      window.Plotly.restyle(this.dom.plot, { selectedpoints: [null] });
+      this.showRegion([]);
+    }
+    this.state.z.fill(0);
+    this.state.selected = null;
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.commit("escape");
+  },
+
+
+  /** Once per figure: the switch and a rerun's update may both ask while the payload is on its way. */
+  addTrain() {
+    this.trainAdded ??= this.insertTrain().catch((err) => { this.trainAdded = null; throw err; }); // a failure may retry
+    return this.trainAdded;
+  },
+
+  async insertTrain() {
+    const plot = this.dom.plot;
+    if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
+    this.sets.train = (await whenPayload(this.data.train_key)).points;
+    const traces = splitTraces(this.sets.train, "train", this.names(), this.proj);
+    for (const t of traces) { // follow the legend: a digit hidden among the test means stays hidden
+      t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
+    }
+    await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
+    if (this.colouring) await this.colourBy(this.colouring);
+    this.dom.panel.trainBox.checked = true;
+    if (this.state.zFromTrain) { // a link to a training digit without z
+      this.state.zFromTrain = false;
+      this.state.z = Float64Array.from(posteriorOf(this.sets.train, this.state.selected.index).mu);
+      syncSliders(this.dom.panel, this.state.z);
+    }
+    if (this.state.selected?.split === "train") this.showSelected();
+  },
+
+  setTrain(show) {
+    this.state.showTrain = show;
+    const idx = this.dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
+    if (idx.length) return window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
+    if (!show) return;
+    this.askFor(this.data); // Python sends the training payload if the page lacks it
+    this.addTrain();
+  },
+
+  /** The search box: select a test digit by its number, or ring one label's or the misplaced digits; zoom to them. */
+  async search(query) {
+    const points = this.sets.test, xy = this.proj.plane(points);
+    const found = findRows(query, points, this.names(), this.data.misplaced ?? [], this.data.item_word);
+    this.dom.panel.searchNote.textContent = found.text;
+    await markRows(this.dom.plot, found.kind === "index" ? [] : found.rows, xy, this.style);
+    if (found.kind === "index") this.select({ split: "test", index: found.rows[0] }, null, "search");
+    if (found.rows.length) {
+      const [x0, x1, y0, y1] = extentOf(xy, found.rows);
+      await window.Plotly.relayout(this.dom.plot, { "xaxis.range": [x0, x1], "yaxis.range": [y0, y1] });
+    }
+    this.dom.root.dataset.found = String(found.rows.length);
+  },
+
+  /** Colour the points by label, or by each digit's KL or mean σ (one scale for the test and training means). */
+  colourBy(kind) {
+    this.colouring = kind === "label" ? null : kind;
+    if (!this.colouring) return colourPoints(this.dom.plot, null);
+    const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
+    return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind],
+      this.dom.root.clientWidth <= NARROW_PX);
+  },
+
+  /** The panel's region section for the points picked with the box or lasso tool ([] hides it). */
+  showRegion(picked) {
+    this.region = picked;
+    const decoder = this.model.decoder, native = !decoder.isAsync;
+    const decode = (mu) => native && decoder.decode(mu, new Float32Array(decoder.nPixels));
+    const info = picked.length ? summarize(this.sets, picked, this.names()) : null;
+    const samples = picked.slice(0, 16).map(({ split, index }) => decode(posteriorOf(this.sets[split], index).mu));
+    showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, (link) => {
+      const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
+      Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
+    });
+    this.dom.root.dataset.region = String(picked.length);
+  },
+
+
+  /** The kept uploads from Python: listed in the panel and drawn on the map. */
+  showUploads() {
+    const uploads = this.data.uploads ?? [];
+    showUploads(this.dom.panel.uploads, uploads, (upload) => this.goTo(upload.mu, "upload"),
+      () => this.send("clear_uploads", Date.now()));
+    this.dom.root.dataset.uploads = String(uploads.length);
+    this.drawOverlay();
+  },
+
+  /** Select z = `mu` (an upload's mean): no digit is selected. */
+  goTo(mu, source) {
+    this.state.selected = null;
+    this.state.z = Float64Array.from(mu);
+    syncSliders(this.dom.panel, this.state.z);
+    this.showSelected();
+    this.commit(source);
+  },
+};

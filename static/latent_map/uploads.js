@@ -1,0 +1,51 @@
+// uploads.js: the images the visitor kept on the Encode page, on the map among the test means: each
+// posterior's mean (a diamond) with its 1σ and 2σ ellipses and its name, and a list in the panel that goes
+// to one or clears them all. Names come from the visitor's files: they are drawn and set as plain text.
+
+import { strokeEllipses } from "./plot.js";
+import { el, vec } from "./panel.js";
+
+const MARK_PX = 6;
+
+/** Draw each upload {name, mu (D), sigma (D) or null} on the overlay, numbered as in the panel's list. */
+export function drawUploads(ctx, ax, uploads, proj, style) {
+  ctx.save();
+  ctx.font = `600 12px ${style.font}`;
+  ctx.lineJoin = "round";
+  uploads.forEach((upload, i) => {
+    if (upload.sigma) strokeEllipses(ctx, ax, proj.ellipse(upload.mu, upload.sigma), style.text);
+    const [x, y] = ax.toPx(...proj.toPlane(upload.mu));
+    ctx.fillStyle = style.text; ctx.strokeStyle = style.background; ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x, y - MARK_PX); ctx.lineTo(x + MARK_PX, y); ctx.lineTo(x, y + MARK_PX); ctx.lineTo(x - MARK_PX, y);
+    ctx.closePath(); ctx.stroke(); ctx.fill();
+    const label = `${i + 1} ${upload.name}`, width = ctx.measureText(label).width;
+    const left = x + MARK_PX + 3 + width > ax.width ? x - MARK_PX - 3 - width : x + MARK_PX + 3; // inside the plot
+    ctx.lineWidth = 3; // a halo in the background colour keeps the name legible over dots
+    ctx.strokeText(label, left, y - MARK_PX);
+    ctx.fillText(label, left, y - MARK_PX);
+  });
+  ctx.restore();
+}
+
+/** The panel's list of uploads: a button per upload (`onGo(upload)`) and one that clears them (`onClear()`). */
+export function showUploads(box, uploads, onGo, onClear) {
+  box.textContent = "";
+  if (!uploads.length) return;
+  const list = el("ol", "lm-upload-list");
+  uploads.forEach((upload, i) => {
+    const go = el("button", "lm-upload", `${i + 1} ${upload.name}`);
+    go.type = "button";
+    go.title = `Go to its mean μ = ${vec(upload.mu)}`;
+    go.addEventListener("click", () => onGo(upload));
+    const item = el("li");
+    item.append(go);
+    list.append(item);
+  });
+  const clear = el("button", "lm-button lm-upload-clear", "Clear");
+  clear.type = "button";
+  clear.addEventListener("click", onClear);
+  const head = el("div", "lm-upload-head");
+  head.append(el("h4", "lm-sel-title", `Your uploads (${uploads.length})`), clear);
+  box.append(head, list, el("p", "lm-hint", "From the Encode page. Diamond: μ; solid: 1σ, dashed: 2σ."));
+}
