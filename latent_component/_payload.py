@@ -21,7 +21,7 @@ import numpy as np
 
 from vae_core.models.onnx_model import OnnxDecoderExport
 from vae_core.storage.export import DecoderExport
-from vae_core.storage.latents import LatentCache
+from vae_core.storage.latents import MEASURES, LatentCache
 
 MAGIC = b"LEX2"
 
@@ -31,11 +31,15 @@ def _align(n: int) -> int:
 
 
 def _arrays(cache: LatentCache) -> dict[str, np.ndarray]:
-    """mu and logvar as float32 (N, D), labels as uint8 (N,); an autoencoder's logvar (-inf) is left out."""
+    """mu and logvar as float32 (N, D), labels as uint8 (N,), the measures as float32 (N,) when the cache has them;
+    an autoencoder's logvar (-inf) is left out."""
     arrays = {"mu": np.ascontiguousarray(cache.mu, "<f4"),
               "labels": np.ascontiguousarray(np.clip(cache.labels, 0, 255), np.uint8)}
     if np.isfinite(cache.logvar).all():
         arrays["logvar"] = np.ascontiguousarray(cache.logvar, "<f4")
+    for name in MEASURES:  # a test cache's per-image measures, which the map colours by
+        if (values := getattr(cache, name)) is not None:
+            arrays[name] = np.ascontiguousarray(values, "<f4")
     return arrays
 
 

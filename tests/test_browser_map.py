@@ -549,6 +549,21 @@ def test_colour_by_kl_gives_each_dot_its_own_kl_and_label_brings_the_labels_back
                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
+def test_colour_by_a_stored_measure_uses_the_caches_numbers_and_greys_the_training_means(page, cache):
+    options = page.locator(".lm-colour option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["label", "kl", "sigma", "recon", "confidence"]
+    page.locator(".lm-colour").select_option("recon")
+    page.wait_for_function("() => !document.querySelector('.lm-plot')._fullLayout.showlegend")
+    traces = page.evaluate("""() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows)
+        .map(t => ({rows: Array.from(t.meta.rows), colour: Array.from(t.marker.color)}))""")
+    for t in traces:
+        np.testing.assert_array_equal(np.float32(t["colour"]), cache.recon_error[t["rows"]])
+    page.locator(".lm-train input").check()  # the training means have no stored measure: grey, under the test means
+    page.wait_for_function("() => window.__latentMap.state().traces.length === 20", timeout=T)
+    page.wait_for_function("""() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.split === 'train')
+        .every(t => t.marker.color === 'rgba(128, 128, 128, 0.5)')""")
+
+
 def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache):
     low, high = np.array([-1.0, 0.0]), np.array([0.0, 1.0])  # a box in z, dense with points
     (x0, y0), (x1, y1) = to_client(page, (low[0], high[1])), to_client(page, (high[0], low[1]))

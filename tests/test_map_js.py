@@ -206,6 +206,22 @@ def test_colouring_by_kl_and_sigma_uses_each_digits_own_numbers(vae_run):
     assert ((kl >= low) & (kl <= high)).mean() == pytest.approx(0.98, abs=0.002)
 
 
+def test_the_stored_measures_reach_the_browser_as_the_cache_holds_them(vae_run):
+    _, cache, _, answer = vae_run
+    np.testing.assert_array_equal(np.float32(answer["stored"]["recon"]), cache.recon_error)
+    np.testing.assert_array_equal(np.float32(answer["stored"]["confidence"]), cache.label_confidence)
+    assert answer["colourChoices"] == ["label", "kl", "sigma", "recon", "confidence"]
+
+
+def test_an_autoencoder_is_coloured_by_its_stored_measures_but_not_by_kl(tmp_path):
+    model, cache = shipped("mnist_ae_z2")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("mnist_ae_z2", browser_decoder(model), cache, None).model[1])
+    answer = run_js({"payload": str(payload), "zs": [[0.0, 0.0]], "rows": [], "names": NAMES})
+    assert answer["colourChoices"] == ["label", "recon", "confidence"] and answer["measures"] is None
+    np.testing.assert_array_equal(np.float32(answer["stored"]["recon"]), cache.recon_error)
+
+
 def test_a_region_is_the_points_plotly_picked_with_their_labels_mean_and_csv(tmp_path):
     import csv
     import io

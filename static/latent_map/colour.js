@@ -1,6 +1,7 @@
 // colour.js: colour the map's points by a number each test digit has, instead of by label: its posterior's
-// KL to the prior (nats) or its mean σ over the latent dimensions. Both come from the posteriors the page
-// already has, so switching costs the server nothing.
+// KL to the prior (nats) or its mean σ over the latent dimensions, computed from the posteriors the page has;
+// or its reconstruction error or the classifier's confidence in its label, measured when the model was saved
+// and sent with the test posteriors. Switching costs the server nothing.
 
 import { klOf } from "./stats.js";
 
@@ -8,13 +9,22 @@ export const MEASURES = {
   label: "label",
   kl: "KL(q(z|x) ‖ N(0, I)), nats",
   sigma: "σ, mean over dimensions",
+  recon: "reconstruction error −log p(x|z = μ), nats",
+  confidence: "classifier's P(label) for decoder(μ)",
 };
-export const BAR_TITLES = { kl: "KL (nats)", sigma: "mean σ" }; // short: the colour bar's title
+export const BAR_TITLES = { kl: "KL (nats)", sigma: "mean σ", recon: "recon. (nats)", confidence: "P(label)" };
+const STORED = new Set(["recon", "confidence"]); // measured when the model was saved (test digits only)
+
+/** The measures the points can be coloured by: KL and σ need posteriors, the stored ones their arrays. */
+export const measuresFor = (points) => Object.keys(MEASURES).filter((kind) =>
+  kind === "label" || (STORED.has(kind) ? !!points.stored?.[kind] : !!points.logvar));
 
 const measured = new WeakMap(); // points -> {kind: values}: a second switch to a measure computes nothing
 
-/** Per row of `points` (Float64Array n): the measure `kind` ("kl" or "sigma"); null for an autoencoder. */
+/** Per row of `points` (n values): the measure `kind`; null where the points lack it (an autoencoder's KL, the
+ *  training means' stored measures). */
 export function measureOf(points, kind) {
+  if (STORED.has(kind)) return points.stored?.[kind] ?? null;
   if (!points.logvar) return null;
   if (!measured.has(points)) measured.set(points, {});
   return (measured.get(points)[kind] ??= computeMeasure(points, kind));

@@ -173,6 +173,8 @@ export async function markRows(gd, rows, xy, style) {
     marker: { symbol: "circle-open", size: 7, color: style.text, opacity: 0.75, line: { width: 1 } } });
 }
 
+const NO_MEASURE = "rgba(128, 128, 128, 0.5)"; // a split without the measure (the training means' stored ones)
+
 /**
  * Colour every split's points by `values` (split -> Float64Array per row, from colour.js) on one Viridis
  * scale [low, high] with a colour bar in the legend's place (`narrow`: under the plot); null: by label again.
@@ -183,7 +185,7 @@ export function colourPoints(gd, values, [low, high] = [0, 1], title = "", narro
     if (!t.meta?.rows) return;
     idx.push(i);
     const v = values?.[t.meta.split];
-    colours.push(v ? Float32Array.from(t.meta.rows, (r) => v[r]) : COLORS[t.meta.label]);
+    colours.push(v ? Float32Array.from(t.meta.rows, (r) => v[r]) : values ? NO_MEASURE : COLORS[t.meta.label]);
     scale.push(!!v && scale.every((shown) => !shown)); // one colour bar
   });
   const bar = narrow ? { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom", len: 1 }

@@ -6,7 +6,7 @@
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
 import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
-import { MEASURES } from "./colour.js";
+import { MEASURES, measuresFor } from "./colour.js";
 import { NARROW_PX, buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
 import { regionRows } from "./region.js";
@@ -99,8 +99,7 @@ export class MapView {
     panel.download.addEventListener("click", () => this.downloadPng());
     panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
     for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
-    const kinds = this.sets.test.logvar ? Object.keys(MEASURES) : ["label"]; // an autoencoder has no σ or KL
-    panel.colour.replaceChildren(...kinds.map((kind) => Object.assign(document.createElement("option"),
+    panel.colour.replaceChildren(...measuresFor(this.sets.test).map((kind) => Object.assign(document.createElement("option"),
       { value: kind, textContent: MEASURES[kind] })));
     panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
     this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));

@@ -4,7 +4,8 @@
 //   {"payload": path of a model payload as Python packs it, "zs": [[...]], "rows": [k, ...], "names": [...]}
 //     -> {"decoded": [[pixels]], "kl": [all KL], "median", "percentile": [per row], "nearest": [[rows]],
 //         "sigma": [[per row]], "labelCounts": [text per row], "panel": [selectionInfo per row],
-//         "measures": {kl, sigma (per row, colour.js), klRange} or null}
+//         "measures": {kl, sigma (per row, colour.js), klRange} or null, "stored": {recon, confidence} ([] if absent),
+//         "colourChoices": the "Colour by" options}
 //   {"search": path of a model payload, "queries": [...], "names": [...], "misplaced": [rows], "itemWord"}
 //     -> [{kind, rows, text, extent}] per query (extent: the zoom around the rows, or null)
 //   {"region": path of a model payload, "event": [{curveNumber, pointIndex}], "picked": [rows], "names": [...]}
@@ -13,7 +14,7 @@
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 
 import { readFileSync } from "node:fs";
-import { colourRange, measureOf } from "../../static/latent_map/colour.js";
+import { colourRange, measureOf, measuresFor } from "../../static/latent_map/colour.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
 import { splitTraces } from "../../static/latent_map/plot.js";
@@ -34,6 +35,8 @@ function runPayload(job) {
     median: sorted && median(sorted),
     measures: points.logvar && { kl: Array.from(measureOf(points, "kl")), sigma: Array.from(measureOf(points, "sigma")),
                                  klRange: colourRange(measureOf(points, "kl")) },
+    stored: { recon: Array.from(measureOf(points, "recon") ?? []), confidence: Array.from(measureOf(points, "confidence") ?? []) },
+    colourChoices: measuresFor(points),
     percentile: [], nearest: [], sigma: [], labelCounts: [], panel: [],
   };
   for (const k of job.rows) {

@@ -24,12 +24,18 @@ from vae_core.storage.settings import data_root
 @dataclass(frozen=True)
 class LatentCache:
     """mu, logvar: (N, D) float32; labels: (N,) int64, in torchvision's order of the split;
-    checkpoint_sha256: the checkpoint file it was encoded with (a cache and its checkpoint are one unit)."""
+    checkpoint_sha256: the checkpoint file it was encoded with (a cache and its checkpoint are one unit).
+
+    The test split's cache may also hold per-image measures the map colours by (vae_core.analysis.digit_measures),
+    each (N,) float32 or None: recon_error, -log p(x | z = mu) in nats; label_confidence, the dataset's
+    classifier's probability of the true label for decoder(mu)."""
 
     mu: np.ndarray
     logvar: np.ndarray
     labels: np.ndarray
     checkpoint_sha256: str | None = None
+    recon_error: np.ndarray | None = None
+    label_confidence: np.ndarray | None = None
 
     @property
     def sigma(self) -> np.ndarray:
@@ -57,11 +63,14 @@ def save_latent_cache(path: str | Path, cache: LatentCache) -> None:
 
 def save_npz(path: str, cache: LatentCache) -> None:
     arrays = {"mu": cache.mu, "logvar": cache.logvar, "labels": cache.labels}
+    arrays.update({name: values for name in MEASURES if (values := getattr(cache, name)) is not None})
     if cache.checkpoint_sha256:
         arrays["checkpoint_sha256"] = np.array(cache.checkpoint_sha256)
     with open(path, "wb") as handle:  # a file handle stops numpy appending ".npz"
         np.savez_compressed(handle, **arrays)
 
+
+MEASURES = ("recon_error", "label_confidence")  # optional per-image arrays of a test cache
 
 # A cache holds at most a training split (60,000) of at most MAX_LATENT_DIM dims; anything larger is not ours.
 MAX_POINTS = 100_000
@@ -76,12 +85,14 @@ def load_latent_cache(path: str | Path) -> LatentCache:
             missing = {"mu", "logvar", "labels"} - set(data.files)
             if missing:
                 raise ValueError(f"latent cache {name} lacks arrays {sorted(missing)}")
-            shapes = [data.zip.getinfo(f"{key}.npy").file_size for key in ("mu", "logvar", "labels")]
+            present = ("mu", "logvar", "labels", *(m for m in MEASURES if m in data.files))
+            shapes = [data.zip.getinfo(f"{key}.npy").file_size for key in present]
             if max(shapes) > MAX_POINTS * MAX_LATENT_DIM * 8 + 1024:
                 raise ValueError(f"latent cache {name} is larger than any this app writes")
             recorded = data["checkpoint_sha256"] if "checkpoint_sha256" in data.files else None
             sha = str(recorded) if recorded is not None and recorded.dtype.kind == "U" and recorded.ndim == 0 else None
-            cache = LatentCache(data["mu"], data["logvar"], data["labels"], sha)
+            measures = {name: data[name] for name in MEASURES if name in data.files}
+            cache = LatentCache(data["mu"], data["logvar"], data["labels"], sha, **measures)
     except ValueError:
         raise
     except Exception as exc:  # a damaged zip fails in many ways (BadZipFile, EOFError, ...)
@@ -101,6 +112,11 @@ def _check_contents(name: str, cache: LatentCache) -> None:
         raise ValueError(f"latent cache {name} holds values that are not finite")
     if labels.min() < 0 or labels.max() > 9:
         raise ValueError(f"latent cache {name} has labels outside 0-9")
+    for measure, high in (("recon_error", np.inf), ("label_confidence", 1.0)):
+        values = getattr(cache, measure)
+        if values is not None and not (values.shape == labels.shape and values.dtype.kind == "f"
+                                       and np.isfinite(values).all() and values.min() >= 0 and values.max() <= high):
+            raise ValueError(f"latent cache {name} has a malformed {measure}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -119,8 +135,11 @@ def main(argv: list[str] | None = None) -> None:
     files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
     model, _ = store.load_model(files)
     digest = file_sha256(files.main)
+    from vae_core.analysis.digit_measures import with_measures  # it measures with vae_core.analysis
+
     for train in (False, True):
-        save_latent_cache(files.cache(train), encode_split(model, args.data_root, train, digest))
+        cache = encode_split(model, args.data_root, train, digest)
+        save_latent_cache(files.cache(train), cache if train else with_measures(cache, model, args.data_root))
         print(f"saved {files.cache(train)}")
 
 
