@@ -37,9 +37,10 @@ from vae_core.models.onnx_model import OnnxDecoderExport
 from vae_core.storage.export import DecoderExport
 from vae_core.storage.latents import LatentCache
 
-__all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state"]
+__all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state", "open_interpolate_request"]
 
 _SENT = "_latent_map_payloads_sent"  # session state: the payload keys this session has sent
+_OPENED = "_latent_map_interpolate_t"  # session state: the last "Open in Interpolate" press acted on
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 # Every module the map imports (testing.js aside) and plotly.js, fetched in
@@ -153,6 +154,8 @@ def latent_map(
     misplaced: the test rows the search box finds for "misplaced" (their neighbours vote for another label).
     uploads: the visitor's kept uploads, [{"name": plain text, "mu": [D], "sigma": [D] or None}], drawn on the map
         with their 1σ and 2σ ellipses; the panel's Clear button calls `on_clear_uploads`.
+
+    A path between two test digits reports {"a", "b", "t"} as "open_interpolate" (`open_interpolate_request`).
     """
     if "__" in key:
         raise ValueError("key must not contain '__'")
@@ -172,10 +175,22 @@ def latent_map(
     }
     with st.container(gap=None):
         _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop,
-              on_clear_uploads_change=on_clear_uploads)
+              on_clear_uploads_change=on_clear_uploads, on_open_interpolate_change=_noop)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
         for name, payload in carried:
             _carrier(key=f"{key}-{name}", data=payload[1], height="content")
+
+
+def open_interpolate_request(key: str, n_test: int) -> tuple[int, int] | None:
+    """(a, b): the test digits at the ends of the map's path when its "Open in Interpolate" was pressed since
+    the last call (each press once); None otherwise or when they are not test rows."""
+    raw = st.session_state.get(key)
+    asked = raw.get("open_interpolate") if hasattr(raw, "get") else None
+    if not isinstance(asked, dict) or asked.get("t") == st.session_state.get(_OPENED):
+        return None
+    st.session_state[_OPENED] = asked.get("t")
+    a, b = asked.get("a"), asked.get("b")
+    return (a, b) if all(type(v) is int and 0 <= v < n_test for v in (a, b)) else None
 
 
 def _noop() -> None:

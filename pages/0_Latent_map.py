@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 import explorer_ui as ui
-from latent_component import MapPayloads, latent_map, map_payloads, map_state
+from latent_component import MapPayloads, latent_map, map_payloads, map_state, open_interpolate_request
 from vae_core.analysis import explore
 from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES, LABEL_WORD
 from vae_core.storage.export import browser_decoder
@@ -92,6 +92,9 @@ latent_map(
     projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
     uploads=[u.to_dict() for u in ui.kept_uploads(m.name)], on_clear_uploads=lambda: ui.clear_uploads(m.name),
 )
+if (ends := open_interpolate_request(KEY, len(m.mu))) is not None:  # the map's path, on the Interpolate page
+    st.session_state["ip_a"], st.session_state["ip_b"] = ends
+    st.switch_page(ui.page("Interpolate"), query_params={"model": m.name, "a": ends[0], "b": ends[1]})
 if map_state(KEY, m.name, m.dim, sizes) != state:
     # A new session (after a server restart) learns what the map reported only once the map is mounted
     # in it: run again, so the first click or slider move after a restart takes effect.

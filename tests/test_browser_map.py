@@ -634,3 +634,30 @@ def test_an_upload_kept_on_the_encode_page_is_drawn_on_the_map_and_can_be_gone_t
     x, y = to_client(pg, enc.mu)
     assert overlay_alpha(pg, x, y) == 0
     pg.close()
+
+
+def test_a_path_between_two_picks_is_drawn_decoded_and_opens_in_interpolate(page, cache):
+    from vae_core.analysis.explore import lerp, slerp
+
+    a, b = isolated_points(cache.mu, 2)
+    model, _ = load_checkpoint(MODELS / f"{VAE_NAME}.pt")
+    select_dot(page, cache, a)
+    page.get_by_role("button", name="Start a path here").click()
+    expect(page.locator(".lm-root")).to_have_attribute("data-path", "started")
+    expect(page.locator(".lm-path-ends")).to_have_text(f"test #{a} · {cache.labels[a]} → test #{a} · {cache.labels[a]}")
+    select_dot(page, cache, b)
+    expect(page.locator(".lm-root")).to_have_attribute("data-path", "drawn")
+    expect(page.locator(".lm-path-ends")).to_have_text(f"test #{a} · {cache.labels[a]} → test #{b} · {cache.labels[b]}")
+    for kind, path in (("linear", lerp(cache.mu[a], cache.mu[b], 8)), ("spherical", slerp(cache.mu[a], cache.mu[b], 8))):
+        tiles = page.locator(f".lm-path-{kind} canvas")
+        expect(tiles).to_have_count(8)
+        for step in (0, 3, 7):  # each tile is the decoded step, as torch decodes it (to the canvas's 8 bits)
+            shown = panel_pixels(page, f".lm-path-{kind} canvas >> nth={step}")
+            assert np.abs(shown - 255 * torch_decode(model, path[step])).max() <= 1.0
+    halfway = to_client(page, (cache.mu[a] + cache.mu[b]) / 2)
+    assert overlay_alpha(page, *halfway) > 200  # the straight line on the map
+
+    page.get_by_role("button", name="Open in Interpolate").click()
+    expect(page).to_have_url(re.compile(rf"/Interpolate\?.*a={a}&b={b}"))
+    expect(page.get_by_label("Start: test digit #")).to_have_value(str(a))
+    expect(page.get_by_label("End: test digit #")).to_have_value(str(b))

@@ -247,3 +247,18 @@ def test_a_region_is_the_points_plotly_picked_with_their_labels_mean_and_csv(tmp
     np.testing.assert_allclose([[float(r["mu1"]), float(r["mu2"])] for r in rows], cache.mu[picked], rtol=1e-6)
     np.testing.assert_allclose([[float(r["sigma1"]), float(r["sigma2"])] for r in rows],
                                np.sqrt(np.exp(cache.logvar[picked].astype(np.float64))), rtol=1e-6)
+
+
+def test_the_maps_paths_are_the_interpolate_pages_lerp_and_slerp():
+    from vae_core.analysis.explore import lerp, slerp
+
+    rng = np.random.default_rng(0)
+    z0 = rng.normal(size=16)
+    pairs = [rng.normal(size=(2, 2)) for _ in range(4)] + [rng.normal(size=(2, 16)) for _ in range(2)]
+    pairs += [np.array([[0.0, 0.0], [1.0, 2.0]]),  # from the origin: a straight line
+              np.array([[1.0, 1.0], [2.0, 2.0]]),  # one direction: the length changes only
+              np.stack([z0, -2 * z0])]  # antipodal: some great circle through the start
+    answer = run_js({"paths": [p.tolist() for p in pairs], "steps": 8})
+    for (a, b), got in zip(pairs, answer, strict=True):
+        np.testing.assert_allclose(got["linear"], lerp(a, b, 8), atol=1e-5)
+        np.testing.assert_allclose(got["spherical"], slerp(a, b, 8), atol=1e-5)

@@ -15,7 +15,7 @@ export function el(tag, className, text) {
   return node;
 }
 
-function digitCanvas(className, size) {
+export function digitCanvas(className, size) {
   const canvas = el("canvas", className);
   canvas.width = canvas.height = size;
   return canvas;
@@ -56,11 +56,11 @@ export function buildPanel(size) {
   searchNote.setAttribute("aria-live", "polite");
   const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
   colourRow.append(el("span", null, "Colour by"), colour);
-  const region = el("section", "lm-region"), uploads = el("section", "lm-uploads");
+  const region = el("section", "lm-region"), uploads = el("section", "lm-uploads"), path = el("section", "lm-path");
   // search and colour last: the selection stays in view
-  root.append(head, sliders, trainRow, region, selected, uploads, search, searchNote, colourRow);
+  root.append(head, sliders, trainRow, region, selected, path, uploads, search, searchNote, colourRow);
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
-    search, searchNote, colour, region, uploads, inputs: [] };
+    search, searchNote, colour, region, uploads, path, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */
@@ -171,4 +171,37 @@ export function showRegion(panel, info, size, onCsv) {
   csv.addEventListener("click", () => onCsv(csv));
   box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), csv,
     el("p", "lm-hint", "Double-click the map or press Escape to clear the region."));
+}
+
+const button = (className, text, onClick) => {
+  const node = el("button", `lm-button ${className}`, text);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+};
+
+/**
+ * The path section: a button that starts a path at the selected z, or, once started, the path from its start to
+ * the selected z: `info` = {from, to (text), strips: [[name, [pixels per step]]], interpolate: whether both ends are
+ * test digits}. `on` = {start, clear, interpolate}.
+ */
+export function showPath(panel, info, size, on) {
+  const box = panel.path;
+  box.textContent = "";
+  if (!info) return box.append(button("lm-path-start", "Start a path here", on.start));
+  const head = el("div", "lm-path-head");
+  head.append(el("h4", "lm-sel-title", "Path"), button("lm-path-clear", "Clear", on.clear));
+  box.append(head, el("div", "lm-path-ends", `${info.from} → ${info.to}`));
+  if (!info.strips) return box.append(el("p", "lm-hint", "Now click or tap where it should end: a dot or empty space."));
+  for (const [name, images] of info.strips) {
+    const strip = el("div", `lm-path-strip lm-path-${name}`);
+    strip.setAttribute("aria-label", `${name} path, decoded`);
+    for (const pixels of images) {
+      const canvas = digitCanvas("lm-path-tile", size);
+      paintDigit(canvas, pixels);
+      strip.append(canvas);
+    }
+    box.append(el("div", "lm-path-name", name), strip);
+  }
+  if (info.interpolate) box.append(button("lm-path-open", "Open in Interpolate", on.interpolate));
 }

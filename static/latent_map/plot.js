@@ -118,6 +118,23 @@ export function strokeEllipses(ctx, ax, e, colour) {
   ctx.restore();
 }
 
+export const PATH_COLOURS = { spherical: "#d62728" }; // the linear path in the theme's text colour, as Interpolate
+
+/** Each path of `lines` (name -> [z per step]) on the plane: a line through its steps, a dot at each. */
+export function strokePaths(ctx, ax, lines, proj, style) {
+  ctx.save();
+  for (const [name, zs] of Object.entries(lines)) {
+    const px = zs.map((z) => ax.toPx(...proj.toPlane(z)));
+    ctx.strokeStyle = ctx.fillStyle = PATH_COLOURS[name] ?? style.text;
+    ctx.lineWidth = 2; ctx.setLineDash(name === "linear" ? [] : [6, 4]);
+    ctx.beginPath();
+    px.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.stroke();
+    for (const [x, y] of px) { ctx.beginPath(); ctx.arc(x, y, 3, 0, 2 * Math.PI); ctx.fill(); }
+  }
+  ctx.restore();
+}
+
 /** Size a canvas to the plot area for the device pixel ratio; returns its context in CSS px. */
 export function fitCanvas(canvas, ax) {
   const dpr = window.devicePixelRatio || 1;

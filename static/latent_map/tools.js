@@ -1,10 +1,11 @@
 // tools.js: the panel's tools, as methods of MapView (view.js assigns them to its prototype): the search box,
-// colour by, the region picked with Plotly's box or lasso, the visitor's kept uploads, the training switch and
-// Escape, which clears them.
+// colour by, the region picked with Plotly's box or lasso, a path between two picks, the visitor's kept uploads,
+// the training switch and Escape, which clears them.
 
 import { BAR_TITLES, colourRange, measureOf } from "./colour.js";
 import { NARROW_PX } from "./dom.js";
-import { showRegion, syncSliders } from "./panel.js";
+import { showPath, showRegion, syncSliders, vec } from "./panel.js";
+import { lerp, slerp } from "./path.js";
 import { whenPayload } from "./payload.js";
 import { colourPoints, markRows, splitTraces } from "./plot.js";
 import { regionCsv, summarize } from "./region.js";
@@ -22,6 +23,7 @@ export const TOOLS = {
       window.Plotly.restyle(this.dom.plot, { selectedpoints: [null] });
       this.showRegion([]);
     }
+    this.path = null;
     this.state.z.fill(0);
     this.state.selected = null;
     syncSliders(this.dom.panel, this.state.z);
@@ -101,6 +103,40 @@ export const TOOLS = {
     this.dom.root.dataset.region = String(picked.length);
   },
 
+
+  /** A path starts at the selected z (and digit); it ends wherever the next selection is. */
+  startPath() {
+    this.path = { z: Float64Array.from(this.state.z), sel: this.state.selected };
+    this.showPath();
+  },
+
+  clearPath() {
+    this.path = null;
+    this.showPath();
+  },
+
+  /** The path section and the lines on the map, for the path from its start to the selected z (decoded here). */
+  async showPath() {
+    const path = this.path, panel = this.dom.panel, decoder = this.model.decoder, end = Float64Array.from(this.state.z);
+    const ticket = (this.pathTicket = (this.pathTicket ?? 0) + 1);
+    const on = { start: () => this.startPath(), clear: () => this.clearPath(),
+      interpolate: () => this.send("open_interpolate", { a: path.sel.index, b: this.state.selected.index, t: Date.now() }) };
+    const moved = path && end.some((v, j) => v !== path.z[j]);
+    this.pathLines = moved ? { linear: lerp(path.z, end), spherical: slerp(path.z, end) } : null;
+    this.dom.root.dataset.path = path ? (moved ? "drawn" : "started") : "";
+    this.drawOverlay();
+    if (!path) return showPath(panel, null, decoder.imageSize, on);
+    const name = (sel, z) => (sel ? this.describe(sel) : `z = ${vec(z)}`);
+    const info = { from: name(path.sel, path.z), to: name(this.state.selected, end),
+      interpolate: moved && path.sel?.split === "test" && this.state.selected?.split === "test" };
+    if (moved) {
+      const decode = (z) => (decoder.isAsync ? decoder.decodeAsync(z) : decoder.decode(z, new Float32Array(decoder.nPixels)));
+      const strips = await Promise.all(Object.entries(this.pathLines).map(async ([kind, zs]) => [kind, await Promise.all(zs.map(decode))]));
+      if (ticket !== this.pathTicket) return; // a newer path or selection drew meanwhile
+      info.strips = strips;
+    }
+    showPath(panel, info, decoder.imageSize, on);
+  },
 
   /** The kept uploads from Python: listed in the panel and drawn on the map. */
   showUploads() {

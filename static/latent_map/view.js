@@ -5,7 +5,8 @@
 
 import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
-import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces } from "./plot.js";
+import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces,
+  strokePaths } from "./plot.js";
 import { MEASURES, measuresFor } from "./colour.js";
 import { NARROW_PX, buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
@@ -72,7 +73,7 @@ export class MapView {
   async setModel(data, model) {
     this.destroy();
     Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false,
-      trainAdded: null, colouring: null, region: [] });
+      trainAdded: null, colouring: null, region: [], path: null, pathLines: null });
     this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
@@ -85,6 +86,7 @@ export class MapView {
     await this.drawFigure();
     if (this.model !== model) return; // another model took over meanwhile
     this.showSelected();
+    this.showPath();
     if (restored) this.commit("restore"); // back from another page: tell Python (the link) where we are
   }
 
@@ -134,6 +136,7 @@ export class MapView {
     if (!this.ctx) return;
     drawOverlay(this.ctx, this.ax, { zxy: this.proj.toPlane(this.state.z), pointer: this.pointer, ellipse: this.ellipse() },
       this.style);
+    if (this.pathLines) strokePaths(this.ctx, this.ax, this.pathLines, this.proj, this.style);
     drawUploads(this.ctx, this.ax, this.data.uploads ?? [], this.proj, this.style);
   }
 
@@ -188,6 +191,7 @@ export class MapView {
 
   // ---------------------------------------------------------------- events
   commit(source) {
+    if (this.path) this.showPath(); // a path ends at the committed z
     const sel = this.state.selected;
     this.send("selection", { model: this.model.modelName, z: Array.from(this.state.z), split: sel?.split ?? null,
       index: sel?.index ?? null, source, t: Date.now() });

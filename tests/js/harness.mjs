@@ -12,9 +12,11 @@
 //     -> {"fromEvent": [{split, index}], "summary": {count, counts, labels, meanMu}, "csv": text}
 //   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
+//   {"paths": [[z0, z1], ...], "steps"} -> [{linear, spherical}] (path.js: the map's paths between two picks)
 
 import { readFileSync } from "node:fs";
 import { colourRange, measureOf, measuresFor } from "../../static/latent_map/colour.js";
+import { lerp, slerp } from "../../static/latent_map/path.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
 import { splitTraces } from "../../static/latent_map/plot.js";
@@ -82,5 +84,8 @@ function runRegion(job) {
 }
 
 const job = JSON.parse(readFileSync(0, "utf8"));
-const answer = job.region ? runRegion(job) : job.search ? runSearch(job) : job.payload ? runPayload(job) : runProjection(job);
+const runPaths = (job) => job.paths.map(([z0, z1]) => ({ linear: lerp(z0, z1, job.steps).map((z) => Array.from(z)),
+  spherical: slerp(z0, z1, job.steps).map((z) => Array.from(z)) }));
+const answer = job.paths ? runPaths(job) : job.region ? runRegion(job) : job.search ? runSearch(job)
+  : job.payload ? runPayload(job) : runProjection(job);
 process.stdout.write(JSON.stringify(answer));
