@@ -29,7 +29,7 @@ from .images import (
     with_box,
 )
 from .kept_uploads import MAX_KEPT, KeptUpload, clear_uploads, is_kept, keep_upload, kept_uploads
-from .link import format_z
+from .link import format_z, region_shapes
 from .loading import (
     AE_MODEL,
     DEFAULT_MODEL,
@@ -64,6 +64,7 @@ from .params import (
     init_state,
     param_choice,
     param_number,
+    param_region,
     param_z,
     seed_button,
     set_params,
@@ -102,8 +103,9 @@ __all__ = [
     "models_dir", "train_latents", "dataset_images", "has_dataset", "offer_dataset_download",
     "SHIPPED_MODELS", "delete_model", "trained_models", "training_jobs",
     "Visitor", "ask_the_browser", "may_cancel", "may_delete", "sign_in_available", "visitor", "why_not_train",
-    "PAGE_CONFIG", "page", "format_z", "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
-    "param_z", "seed_button", "set_params",
+    "PAGE_CONFIG", "page", "format_z", "region_shapes",
+    "forget_on_model_change", "init_state", "navigation", "param_choice", "param_number",
+    "param_region", "param_z", "seed_button", "set_params",
     "sidebar_model",
     "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit", "show_mosaic", "tinted_mosaic", "to_uint8",
     "upscale", "with_box",

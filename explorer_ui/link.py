@@ -66,3 +66,46 @@ def format_z(z) -> str:
         return "0" if text in ("-0", "") else text
 
     return ",".join(short(float(v)) for v in np.asarray(z).ravel())
+
+
+# A region of the map in the link (the map's static/latent_map/region.js writes it): shapes joined by "|", each
+# "r:x0,x1,y0,y1" (a box) or "p:x,y;x,y;..." (a lasso's polygon), in the map plane's coordinates.
+MAX_SHAPES, MAX_VERTICES, MAX_REGION_CHARS, MAX_COORD = 8, 64, 4000, 1e4
+
+
+def region_shapes(text: str) -> list[dict] | None:
+    """The shapes of a region's text, [{"type": "rect", "x0", "x1", "y0", "y1"} | {"type": "path", "points": [[x, y]]}],
+    or None if it is not one (too long, too many shapes or vertices, numbers that are not finite or far off the map)."""
+    if not text or len(text) > MAX_REGION_CHARS or text.count("|") >= MAX_SHAPES:
+        return None
+    shapes = []
+    try:
+        for part in text.split("|"):
+            kind, _, body = part.partition(":")
+            if kind == "r":
+                x0, x1, y0, y1 = (float(v) for v in body.split(","))
+                shapes.append({"type": "rect", "x0": x0, "x1": x1, "y0": y0, "y1": y1})
+            elif kind == "p":
+                points = [[float(v) for v in vertex.split(",")] for vertex in body.split(";")]
+                if not 3 <= len(points) <= MAX_VERTICES or any(len(p) != 2 for p in points):
+                    return None
+                shapes.append({"type": "path", "points": points})
+            else:
+                return None
+    except ValueError:
+        return None
+    numbers = [v for shape in shapes for v in _numbers(shape)]
+    return shapes if all(math.isfinite(v) and abs(v) <= MAX_COORD for v in numbers) else None
+
+
+def _numbers(shape: dict) -> list[float]:
+    if shape["type"] == "path":
+        return [v for point in shape["points"] for v in point]
+    return [shape["x0"], shape["x1"], shape["y0"], shape["y1"]]
+
+
+def parse_region(text: str | None) -> Parsed:
+    """A region's text as the map wrote it (checked by `region_shapes`); absent -> None; nonsense -> None, why."""
+    if text is None or region_shapes(text) is not None:
+        return Parsed(text)
+    return Parsed(None, "not a region the map wrote", "no region")

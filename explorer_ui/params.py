@@ -8,7 +8,7 @@ from vae_core.data.datasets import DISPLAY_NAME
 from vae_core.storage.settings import models_dir
 from vae_core.storage.store import SHIPPED_MODELS
 
-from .link import Parsed, parse_choice, parse_number, parse_z
+from .link import Parsed, parse_choice, parse_number, parse_region, parse_z
 from .loading import DEFAULT_MODEL, Loaded, describe_model, list_models, load_or_error
 from .navigation import ensure_app_navigation
 from .text import plain, plural
@@ -37,6 +37,11 @@ def param_number(key: str, lo: float, hi: float, default, integer: bool = False)
 def param_z(dim: int, ranges: np.ndarray) -> np.ndarray | None:
     """z from st.query_params["z"] ("0.5,-1.2"), clamped into `ranges` (D, 2); None if absent or nonsense."""
     return _from_link("z", parse_z(st.query_params.get("z"), dim, ranges))
+
+
+def param_region() -> str | None:
+    """The map's region from st.query_params["region"] as the map wrote it; None if absent or nonsense (warns)."""
+    return _from_link("region", parse_region(st.query_params.get("region")))
 
 
 def set_params(**values) -> None:

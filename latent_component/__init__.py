@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from explorer_ui.link import region_shapes
 from latent_component._payload import pack_model_payload, pack_points_payload
 from vae_core.models.onnx_model import OnnxDecoderExport
 from vae_core.storage.export import DecoderExport
@@ -94,6 +95,7 @@ class MapState:
 
     selection: dict[str, Any] | None
     need: tuple[str, ...]
+    region: str | None = None  # the region picked on the map, as the link holds it ("": none); None: not reported
 
 
 def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> MapState:
@@ -107,7 +109,10 @@ def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> Map
     raw = raw if hasattr(raw, "get") else {}
     need = raw.get("need")
     need = tuple(k for k in need if isinstance(k, str)) if isinstance(need, list) else ()
-    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need)
+    region = raw.get("region")
+    region = region.get("text") if isinstance(region, dict) and region.get("model") == model_name else None
+    region = region if region == "" or (isinstance(region, str) and region_shapes(region) is not None) else None
+    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need, region)
 
 
 def _valid_selection(selection, model_name: str, dim: int, sizes: dict[str, int]) -> dict[str, Any] | None:
@@ -136,6 +141,7 @@ def latent_map(
     original: dict[str, Any] | None = None,
     projection: dict[str, Any] | None = None,
     misplaced: Sequence[int] = (),
+    region: str = "",
     uploads: Sequence[dict[str, Any]] = (),
     on_clear_uploads: Callable[[], None] = lambda: None,
 ) -> None:
@@ -152,6 +158,8 @@ def latent_map(
     projection: the plane drawn, `Projection.to_dict()` ({"center", "axes", "titles"});
         None draws z itself (a 2-D model). The extent is in the plane's coordinates.
     misplaced: the test rows the search box finds for "misplaced" (their neighbours vote for another label).
+    region: the region to show picked (`explorer_ui.link.region_shapes` text; "": none); the map reports its own
+        as "region" {"model", "text"} (`MapState.region`).
     uploads: the visitor's kept uploads, [{"name": plain text, "mu": [D], "sigma": [D] or None}], drawn on the map
         with their 1σ and 2σ ellipses; the panel's Clear button calls `on_clear_uploads`.
 
@@ -169,13 +177,14 @@ def latent_map(
         "extent": [float(v) for v in extent], "ranges": np.asarray(ranges, float).tolist(),
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
-        "misplaced": [int(r) for r in misplaced], "uploads": list(uploads),
+        "misplaced": [int(r) for r in misplaced], "uploads": list(uploads), "region": region,
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }
     with st.container(gap=None):
         _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop,
-              on_clear_uploads_change=on_clear_uploads, on_open_interpolate_change=_noop)
+              on_clear_uploads_change=on_clear_uploads, on_open_interpolate_change=_noop,
+              on_region_change=_noop)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
         for name, payload in carried:
             _carrier(key=f"{key}-{name}", data=payload[1], height="content")

@@ -66,7 +66,7 @@ def _write_link(selection: dict, ranges: np.ndarray) -> None:
 
 
 m = ui.sidebar_model()
-ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split"])
+ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split", "region"])
 st.title("Latent map")
 st.caption(
     f"Each dot is {'the posterior mean μ' if m.is_vae else 'the code z (the encoder output)'} of one test "
@@ -84,13 +84,17 @@ state = map_state(KEY, m.name, m.dim, sizes)
 if state.selection is not None:
     _write_link(state.selection, ranges)
 selection = state.selection or _link_selection(m, ranges, payloads.train_count)
+if state.region is not None:  # the map's region into the link
+    ui.set_params(region=state.region or None)
+region = state.region if state.region is not None else ui.param_region()
 latent_map(
     payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,
     label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
     item_word=ITEM_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
     projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
-    uploads=[u.to_dict() for u in ui.kept_uploads(m.name)], on_clear_uploads=lambda: ui.clear_uploads(m.name),
+    region=region or "", uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
+    on_clear_uploads=lambda: ui.clear_uploads(m.name),
 )
 if (ends := open_interpolate_request(KEY, len(m.mu))) is not None:  # the map's path, on the Interpolate page
     st.session_state["ip_a"], st.session_state["ip_b"] = ends

@@ -564,8 +564,8 @@ def test_colour_by_a_stored_measure_uses_the_caches_numbers_and_greys_the_traini
         .every(t => t.marker.color === 'rgba(128, 128, 128, 0.5)')""")
 
 
-def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache):
-    low, high = np.array([-1.0, 0.0]), np.array([0.0, 1.0])  # a box in z, dense with points
+def draw_box(page, low, high) -> tuple[float, float, float, float]:
+    """Drag Plotly's box-select tool from z = (low[0], high[1]) to (high[0], low[1]); -> its corners in px."""
     (x0, y0), (x1, y1) = to_client(page, (low[0], high[1])), to_client(page, (high[0], low[1]))
     page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2)  # Plotly shows its toolbar on hover
     page.locator('.lm-plot .modebar-btn[data-val="select"]').click()
@@ -574,6 +574,12 @@ def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, c
     for k in range(1, 11):
         page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
     page.mouse.up()
+    return x0, y0, x1, y1
+
+
+def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache):
+    low, high = np.array([-1.0, 0.0]), np.array([0.0, 1.0])  # a box in z, dense with points
+    x0, y0, x1, y1 = draw_box(page, low, high)
     expect(page.locator(".lm-region .lm-sel-title")).to_contain_text("Selected region:")
     picked = np.array(page.evaluate("() => window.__latentMap.view().region.map(p => p.index)"))
     inside = np.flatnonzero(np.all((cache.mu >= low) & (cache.mu <= high), axis=1))
@@ -661,3 +667,26 @@ def test_a_path_between_two_picks_is_drawn_decoded_and_opens_in_interpolate(page
     expect(page).to_have_url(re.compile(rf"/Interpolate\?.*a={a}&b={b}"))
     expect(page.get_by_label("Start: test digit #")).to_have_value(str(a))
     expect(page.get_by_label("End: test digit #")).to_have_value(str(b))
+
+
+def test_a_region_lives_in_the_link_and_takes_in_the_training_means_when_they_are_added(browser, server, page, cache):
+    draw_box(page, np.array([-1.0, 0.0]), np.array([0.0, 1.0]))
+    expect(page).to_have_url(re.compile(r"region=r%3A"))
+    text = parse_qs(urlparse(page.url).query)["region"][0]
+    x0, x1, y0, y1 = map(float, text[2:].split(","))
+    (x0, x1), (y0, y1) = sorted((x0, x1)), sorted((y0, y1))  # Plotly keeps the corners in the order dragged
+    inside = lambda mu: np.flatnonzero((mu[:, 0] >= x0) & (mu[:, 0] <= x1) & (mu[:, 1] >= y0) & (mu[:, 1] <= y1))  # noqa: E731
+    picked = int(page.locator(".lm-root").get_attribute("data-region"))
+    assert abs(picked - len(inside(cache.mu))) <= 3  # Plotly's pick against the link's rounded box: the edges may differ
+
+    again = new_page(browser, page.url)  # a new tab on the link: the same box, exactly its points
+    expect(again.locator(".lm-root")).to_have_attribute("data-region", str(len(inside(cache.mu))))
+    assert again.evaluate("() => document.querySelector('.lm-plot')._fullLayout.selections.length") == 1
+    again.locator(".lm-train input").check()
+    train = load_latent_cache(cache_path_for(MODELS / f"{VAE_NAME}.pt", train=True))
+    expect(again.locator(".lm-root")).to_have_attribute("data-region", str(len(inside(cache.mu)) + len(inside(train.mu))))
+    again.locator(".lm-plot-wrap").focus()
+    again.keyboard.press("Escape")
+    expect(again.locator(".lm-root")).to_have_attribute("data-region", "0")
+    expect(again).not_to_have_url(re.compile("region="))
+    again.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer_ui.link import format_z, parse_choice, parse_number, parse_z
+from explorer_ui.link import format_z, parse_choice, parse_number, parse_region, parse_z, region_shapes
 from explorer_ui.text import plain
 from vae_core.storage import settings
 from vae_core.storage.store import model_files
@@ -56,6 +56,19 @@ def test_format_z_round_trips_through_parse_z():
     assert format_z(z) == "1.5,-0.25" and format_z([0.0, 2.0004]) == "0,2"
     assert format_z([-0.0001, -0.5]) == "0,-0.5", "a value that rounds to zero is written without its sign"
     assert np.allclose(parse_z(format_z(z), 2, RANGES).value, z)
+
+
+@pytest.mark.parametrize("text, n_shapes", [
+    ("r:-1,0,1,0", 1), ("p:0,0;1,0;1,1", 1), ("r:-1,0,1,0|p:0,0;1,0;1,1;0.5,2", 2),
+    ("", None), ("r:1,2,3", None), ("r:a,b,c,d", None), ("q:0,0,1,1", None), ("p:0,0;1,1", None),
+    ("r:nan,0,1,0", None), ("r:1e9,0,1,0", None), ("p:" + ";".join(f"{k},0" for k in range(65)), None),
+    ("|".join(["r:0,1,0,1"] * 9), None), ("r:0,1,0,1" + "0" * 4000, None), ("p:0,0;1;1,1", None),
+])
+def test_region_shapes_take_only_what_the_map_writes(text, n_shapes):
+    shapes = region_shapes(text)
+    assert (None if shapes is None else len(shapes)) == n_shapes
+    parsed = parse_region(text)
+    assert (parsed.value, parsed.why is None) == ((text, True) if n_shapes else (None, False))
 
 
 def test_plain_text_cannot_become_markdown():

@@ -262,3 +262,29 @@ def test_the_maps_paths_are_the_interpolate_pages_lerp_and_slerp():
     for (a, b), got in zip(pairs, answer, strict=True):
         np.testing.assert_allclose(got["linear"], lerp(a, b, 8), atol=1e-5)
         np.testing.assert_allclose(got["spherical"], slerp(a, b, 8), atol=1e-5)
+
+
+def winding_inside(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Whether each point is inside a simple polygon, by its winding number (summed signed angles)."""
+    a = polygon[None, :, :] - xy[:, None, :]
+    b = np.roll(polygon, -1, axis=0)[None, :, :] - xy[:, None, :]
+    angles = np.arctan2(a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0], (a * b).sum(axis=2))
+    return np.abs(angles.sum(axis=1)) > np.pi
+
+
+def test_a_region_goes_into_the_link_and_back_to_the_same_points():
+    from explorer_ui.link import region_shapes
+
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(-3, 3, size=(4000, 2))
+    star = [(2.5 * (1 + k % 2) / 2 * np.cos(t), 2.5 * (1 + k % 2) / 2 * np.sin(t))
+            for k, t in enumerate(np.linspace(0, 2 * np.pi, 200, endpoint=False))]  # a lasso of 200 vertices
+    lasso = "M" + "L".join(f"{x:.6f},{y:.6f}" for x, y in star) + "Z"
+    selections = [{"type": "rect", "x0": 0.5, "x1": -1.2345678, "y0": 2.0, "y1": -0.5}, {"type": "path", "path": lasso}]
+    answer = run_js({"selections": selections, "xy": xy.tolist()})
+    rect, path = region_shapes(answer["text"])  # Python reads what the map writes
+    assert answer["text"].startswith("r:0.5,-1.235,2,-0.5|p:") and len(path["points"]) == 64
+    assert answer["shapes"] == [rect, path]
+    in_rect = (xy[:, 0] >= -1.235) & (xy[:, 0] <= 0.5) & (xy[:, 1] >= -0.5) & (xy[:, 1] <= 2)
+    in_lasso = winding_inside(xy, np.array(path["points"]))
+    assert answer["inside"] == np.flatnonzero(in_rect | in_lasso).tolist()

@@ -1,6 +1,6 @@
 // region.js: a region of the map picked with Plotly's own box or lasso tool: which points it holds, what the
 // panel says about them (how many, their labels, the mean of their mu) and their CSV. Pure functions of the
-// points the page has and of Plotly's "plotly_selected" event.
+// points the page has and of Plotly's "plotly_selected" event; and the region as the link holds it.
 
 import { labelCounts } from "./stats.js";
 
@@ -43,4 +43,57 @@ export function regionCsv(sets, picked, names) {
     lines.push([split, index, JSON.stringify(String(names[points.labels[index]])), ...mu, ...sigma].join(","));
   }
   return lines.join("\n") + "\n";
+}
+
+// The region in the link: Plotly's selections (layout.selections) as text, shapes joined by "|": a box
+// "r:x0,x1,y0,y1", a lasso "p:x,y;x,y;..." (at most MAX_VERTICES, evenly kept), numbers with at most 3 decimals,
+// in the plane's coordinates. explorer_ui/link.py checks the same text.
+export const MAX_SHAPES = 8, MAX_VERTICES = 64;
+
+const short = (v) => { const t = v.toFixed(3).replace(/\.?0+$/, ""); return t === "-0" || t === "" ? "0" : t; };
+
+/** [[x, y]] of a Plotly path "Mx,yLx,y...Z". */
+const pathPoints = (path) => path.replace(/[MZ]/g, "").split("L").map((p) => p.split(",").map(Number));
+
+export function regionText(selections) {
+  return (selections ?? []).slice(-MAX_SHAPES).flatMap((s) => {
+    if (s.type === "rect") return [`r:${[s.x0, s.x1, s.y0, s.y1].map(short).join(",")}`];
+    if (s.type !== "path" || !s.path) return [];
+    const points = pathPoints(s.path), keep = Math.min(points.length, MAX_VERTICES);
+    const kept = Array.from({ length: keep }, (_, i) => points[Math.floor((i * points.length) / keep)]);
+    return kept.length >= 3 ? [`p:${kept.map(([x, y]) => `${short(x)},${short(y)}`).join(";")}`] : [];
+  }).join("|");
+}
+
+/** The shapes of a region's text: [{type: "rect", x0, x1, y0, y1} | {type: "path", points: [[x, y]]}]. */
+export function parseRegion(text) {
+  if (!text) return [];
+  return text.split("|").map((part) => {
+    const [kind, body] = [part[0], part.slice(2)];
+    if (kind === "r") { const [x0, x1, y0, y1] = body.split(",").map(Number); return { type: "rect", x0, x1, y0, y1 }; }
+    return { type: "path", points: body.split(";").map((p) => p.split(",").map(Number)) };
+  });
+}
+
+/** The shapes as Plotly's layout.selections (their outlines on the plot). */
+export const plotlySelections = (shapes) => shapes.map((s) => (s.type === "rect"
+  ? { type: "rect", xref: "x", yref: "y", x0: s.x0, x1: s.x1, y0: s.y0, y1: s.y1 }
+  : { type: "path", xref: "x", yref: "y", path: `M${s.points.map((p) => p.join(",")).join("L")}Z` }));
+
+/** Whether plane point (x, y) lies in a shape: a box's bounds, or a polygon by the even-odd rule. */
+function inside(x, y, s) {
+  if (s.type === "rect") return x >= Math.min(s.x0, s.x1) && x <= Math.max(s.x0, s.x1) && y >= Math.min(s.y0, s.y1) && y <= Math.max(s.y0, s.y1);
+  let hit = false;
+  for (let i = 0, j = s.points.length - 1; i < s.points.length; j = i++) {
+    const [xi, yi] = s.points[i], [xj, yj] = s.points[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) hit = !hit;
+  }
+  return hit;
+}
+
+/** The rows whose plane coordinates (xy: x of row r at 2r, y at 2r + 1) lie in any of the shapes. */
+export function rowsInside(xy, shapes) {
+  const rows = [];
+  for (let r = 0; r < xy.length / 2; r++) if (shapes.some((s) => inside(xy[2 * r], xy[2 * r + 1], s))) rows.push(r);
+  return rows;
 }

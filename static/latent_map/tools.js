@@ -8,7 +8,7 @@ import { showPath, showRegion, syncSliders, vec } from "./panel.js";
 import { lerp, slerp } from "./path.js";
 import { whenPayload } from "./payload.js";
 import { colourPoints, markRows, splitTraces } from "./plot.js";
-import { regionCsv, summarize } from "./region.js";
+import { parseRegion, plotlySelections, regionCsv, regionRows, regionText, rowsInside, summarize } from "./region.js";
 import { extentOf, findRows } from "./search.js";
 import { posteriorOf } from "./stats.js";
 import { showUploads } from "./uploads.js";
@@ -18,11 +18,7 @@ export const TOOLS = {
   clear() {
     this.dom.panel.search.value = "";
     this.search("");
-    if (this.region?.length) { // Plotly's own selection too: its outline and the dimmed points
-      window.Plotly.relayout(this.dom.plot, { selections: [] });
-      window.Plotly.restyle(this.dom.plot, { selectedpoints: [null] });
-      this.showRegion([]);
-    }
+    if (this.regionText) this.applyRegion("", true); // Plotly's own selection too: its outline, the dimmed points
     this.path = null;
     this.state.z.fill(0);
     this.state.selected = null;
@@ -48,6 +44,7 @@ export const TOOLS = {
     }
     await window.Plotly.addTraces(plot, traces, traces.map((_, i) => i)); // under the test means
     if (this.colouring) await this.colourBy(this.colouring);
+    if (this.regionText) await this.applyRegion(this.regionText); // the region holds training means too
     this.dom.panel.trainBox.checked = true;
     if (this.state.zFromTrain) { // a link to a training digit without z
       this.state.zFromTrain = false;
@@ -87,6 +84,35 @@ export const TOOLS = {
     const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
     return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind],
       this.dom.root.clientWidth <= NARROW_PX);
+  },
+
+  /** Plotly's box or lasso picked a region (event null: it was cleared): the panel shows it, the link keeps it. */
+  pickRegion(event) {
+    this.regionText = event ? regionText(event.selections) : "";
+    this.regionShapes = parseRegion(this.regionText);
+    this.showRegion(event ? regionRows(this.dom.plot.data, event) : []);
+    this.send("region", { model: this.model.modelName, text: this.regionText });
+  },
+
+  /** Show the region of a link's text ("": none) as if picked: its outline, the points in it on every shown split
+   *  (the others dimmed) and the panel; `report`: tell Python (the link), as a pick does. */
+  async applyRegion(text, report = false) {
+    const plot = this.dom.plot;
+    Object.assign(this, { regionText: text, regionShapes: parseRegion(text) });
+    const picked = [], chosen = new Map(); // split -> Set of rows in the region
+    for (const [split, points] of Object.entries(this.sets)) {
+      if (split === "train" && !this.state.showTrain) continue;
+      const rows = rowsInside(this.proj.plane(points), this.regionShapes);
+      chosen.set(split, new Set(rows));
+      picked.push(...rows.map((index) => ({ split, index })));
+    }
+    const idx = plot.data.flatMap((t, i) => (t.meta?.rows ? [i] : []));
+    const selected = idx.map((i) => { const t = plot.data[i], rows = chosen.get(t.meta.split);
+      return text && rows ? Array.from(t.meta.rows, (r, k) => (rows.has(r) ? k : -1)).filter((k) => k >= 0) : null; });
+    await window.Plotly.relayout(plot, { selections: plotlySelections(this.regionShapes) });
+    await window.Plotly.restyle(plot, { selectedpoints: selected }, idx);
+    this.showRegion(picked);
+    if (report) this.send("region", { model: this.model.modelName, text });
   },
 
   /** The panel's region section for the points picked with the box or lasso tool ([] hides it). */

@@ -10,7 +10,6 @@ import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPl
 import { MEASURES, measuresFor } from "./colour.js";
 import { NARROW_PX, buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
-import { regionRows } from "./region.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
@@ -43,6 +42,10 @@ export class MapView {
     await this.ready; // the figure exists before anything touches it
     if (this.data !== data) return;
     if (this.state.showTrain && data.train_key) await this.addTrain();
+    if (!this.regionRestored) { // the link's region, once per mount: after that the map owns it, as it owns z
+      this.regionRestored = true;
+      if (data.region) await this.applyRegion(data.region);
+    }
     if (data.original) this.applyOriginal(data.original);
     this.showUploads();
     this.dom.root.dataset.ready = "1";
@@ -73,7 +76,8 @@ export class MapView {
   async setModel(data, model) {
     this.destroy();
     Object.assign(this, { model, sets: { test: model.points }, ax: null, ctx: null, pointer: null, tiny: false,
-      trainAdded: null, colouring: null, region: [], path: null, pathLines: null });
+      trainAdded: null, colouring: null, region: [], regionText: "", regionShapes: [], regionRestored: false,
+      path: null, pathLines: null });
     this.proj = makeProjection(data.projection, model.points.dim);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
@@ -273,8 +277,8 @@ export class MapView {
     await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names(), this.proj),
       layout(this.data.extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), CONFIG);
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
-    plot.on("plotly_selected", (event) => this.showRegion(regionRows(plot.data, event)));
-    plot.on("plotly_deselect", () => this.showRegion([]));
+    plot.on("plotly_selected", (event) => this.pickRegion(event));
+    plot.on("plotly_deselect", () => this.pickRegion(null));
     this.relayout();
     this.dom.loading.style.display = "none";
   }

@@ -13,6 +13,7 @@
 //   {"projection": {center, axes, titles}, "dim", "zs": [[...]], "xy": [[x, y]], "ellipses": [{mu, sigma}]}
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 //   {"paths": [[z0, z1], ...], "steps"} -> [{linear, spherical}] (path.js: the map's paths between two picks)
+//   {"selections": Plotly's layout.selections, "xy": [[x, y]]} -> {text (the link's), shapes, inside: rows of xy}
 
 import { readFileSync } from "node:fs";
 import { colourRange, measureOf, measuresFor } from "../../static/latent_map/colour.js";
@@ -20,7 +21,7 @@ import { lerp, slerp } from "../../static/latent_map/path.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
 import { splitTraces } from "../../static/latent_map/plot.js";
-import { regionCsv, regionRows, summarize } from "../../static/latent_map/region.js";
+import { parseRegion, regionCsv, regionRows, regionText, rowsInside, summarize } from "../../static/latent_map/region.js";
 import { extentOf, findRows } from "../../static/latent_map/search.js";
 import { selectionInfo } from "../../static/latent_map/selection.js";
 import { klOf, labelCounts, median, nearestRows, percentile, posteriorOf, sortedKl } from "../../static/latent_map/stats.js";
@@ -86,6 +87,10 @@ function runRegion(job) {
 const job = JSON.parse(readFileSync(0, "utf8"));
 const runPaths = (job) => job.paths.map(([z0, z1]) => ({ linear: lerp(z0, z1, job.steps).map((z) => Array.from(z)),
   spherical: slerp(z0, z1, job.steps).map((z) => Array.from(z)) }));
-const answer = job.paths ? runPaths(job) : job.region ? runRegion(job) : job.search ? runSearch(job)
+const runShapes = (job) => {
+  const text = regionText(job.selections);
+  return { text, shapes: parseRegion(text), inside: rowsInside(Float32Array.from(job.xy.flat()), parseRegion(text)) };
+};
+const answer = job.selections ? runShapes(job) : job.paths ? runPaths(job) : job.region ? runRegion(job) : job.search ? runSearch(job)
   : job.payload ? runPayload(job) : runProjection(job);
 process.stdout.write(JSON.stringify(answer));
