@@ -41,6 +41,7 @@ from vae_core.storage.latents import LatentCache
 __all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state", "open_interpolate_request"]
 
 _SENT = "_latent_map_payloads_sent"  # session state: the payload keys this session has sent
+MAX_REGION_ROWS = 16  # originals sent for a region at most
 _OPENED = "_latent_map_interpolate_t"  # session state: the last "Open in Interpolate" press acted on
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -96,6 +97,7 @@ class MapState:
     selection: dict[str, Any] | None
     need: tuple[str, ...]
     region: str | None = None  # the region picked on the map, as the link holds it ("": none); None: not reported
+    region_rows: tuple[tuple[str, int], ...] = ()  # (split, index) of the region's points whose originals it lacks
 
 
 def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> MapState:
@@ -112,7 +114,10 @@ def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> Map
     region = raw.get("region")
     region = region.get("text") if isinstance(region, dict) and region.get("model") == model_name else None
     region = region if region == "" or (isinstance(region, str) and region_shapes(region) is not None) else None
-    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need, region)
+    rows = raw.get("region_rows")
+    rows = tuple((r["split"], r["index"]) for r in rows[:MAX_REGION_ROWS] if isinstance(r, dict) and r.get("split") in sizes
+                 and type(r.get("index")) is int and 0 <= r["index"] < sizes[r["split"]]) if isinstance(rows, list) else ()
+    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need, region, rows)
 
 
 def _valid_selection(selection, model_name: str, dim: int, sizes: dict[str, int]) -> dict[str, Any] | None:
@@ -142,6 +147,7 @@ def latent_map(
     projection: dict[str, Any] | None = None,
     misplaced: Sequence[int] = (),
     region: str = "",
+    region_originals: Sequence[dict[str, Any]] = (),
     uploads: Sequence[dict[str, Any]] = (),
     on_clear_uploads: Callable[[], None] = lambda: None,
 ) -> None:
@@ -160,6 +166,7 @@ def latent_map(
     misplaced: the test rows the search box finds for "misplaced" (their neighbours vote for another label).
     region: the region to show picked (`explorer_ui.link.region_shapes` text; "": none); the map reports its own
         as "region" {"model", "text"} (`MapState.region`).
+    region_originals: originals (as `original`) of the region's points the map asked for ("region_rows").
     uploads: the visitor's kept uploads, [{"name": plain text, "mu": [D], "sigma": [D] or None}], drawn on the map
         with their 1σ and 2σ ellipses; the panel's Clear button calls `on_clear_uploads`.
 
@@ -178,13 +185,14 @@ def latent_map(
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
         "misplaced": [int(r) for r in misplaced], "uploads": list(uploads), "region": region,
+        "region_originals": list(region_originals),
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }
     with st.container(gap=None):
         _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop,
               on_clear_uploads_change=on_clear_uploads, on_open_interpolate_change=_noop,
-              on_region_change=_noop)
+              on_region_change=_noop, on_region_rows_change=_noop)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).
         for name, payload in carried:
             _carrier(key=f"{key}-{name}", data=payload[1], height="content")

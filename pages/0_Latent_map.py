@@ -93,7 +93,8 @@ latent_map(
     item_word=ITEM_WORD[m.dataset],
     initial=None if state.selection else selection, original=_original(m, selection),
     projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
-    region=region or "", uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
+    region=region or "", region_originals=[_original(m, {"split": split, "index": index}) for split, index in state.region_rows],
+    uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
     on_clear_uploads=lambda: ui.clear_uploads(m.name),
 )
 if (ends := open_interpolate_request(KEY, len(m.mu))) is not None:  # the map's path, on the Interpolate page

@@ -10,6 +10,8 @@ sizes; a 5-D model and a server without the dataset.
 """
 from __future__ import annotations
 
+import base64
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -18,10 +20,12 @@ from urllib.parse import parse_qs, quote, urlparse
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from scipy.stats import percentileofscore
 from torch.distributions import Normal, kl_divergence
 
 from tests.browser_support import free_port, streamlit_server
+from vae_core.data.datasets import load_split
 from vae_core.models.config import VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage import settings
@@ -577,7 +581,7 @@ def draw_box(page, low, high) -> tuple[float, float, float, float]:
     return x0, y0, x1, y1
 
 
-def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache):
+def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, cache, data_root):
     low, high = np.array([-1.0, 0.0]), np.array([0.0, 1.0])  # a box in z, dense with points
     x0, y0, x1, y1 = draw_box(page, low, high)
     expect(page.locator(".lm-region .lm-sel-title")).to_contain_text("Selected region:")
@@ -593,6 +597,19 @@ def test_a_box_drawn_with_plotlys_select_tool_picks_the_points_inside_it(page, c
     assert {int(label): int(n) for label, n in shown} == dict(Counter(cache.labels[picked].tolist()))
     mean = cache.mu[picked].astype(np.float64).mean(axis=0)
     expect(page.locator(".lm-region .lm-numbers")).to_have_text("mean μ = (" + ", ".join(f"{v:.3f}" for v in mean) + ")")
+    samples = page.evaluate("() => window.__latentMap.view().regionSamples")
+    assert len(samples) == 16 and {s["split"] for s in samples} == {"test"}
+    assert {s["index"] for s in samples} <= set(picked.tolist()) and max(s["index"] for s in samples) > np.sort(picked)[15]
+    images = load_split(data_root, "mnist", train=False)[0].numpy().reshape(-1, 28, 28)
+    expect(page.locator(".lm-region-originals canvas")).to_have_count(16)
+    for k in (0, 15):  # the originals Python sent, in the order of the reconstructions
+        shown = panel_pixels(page, f".lm-region-originals canvas >> nth={k}").reshape(28, 28)
+        np.testing.assert_allclose(shown, np.round(images[samples[k]["index"]] * 255), atol=1)
+    page.get_by_text("Download PNG", exact=True).last.click()
+    sheet = page.locator(".lm-region-links a").last.get_attribute("href")
+    png = Image.open(io.BytesIO(base64.b64decode(sheet.split(",", 1)[1])))
+    assert png.size == ((2 * 4 * 28 + 8) * 3, 4 * 28 * 3)  # originals beside reconstructions, 3x
+    page.locator(".lm-plot-wrap").focus()
     page.keyboard.press("Escape")
     expect(page.locator(".lm-root")).to_have_attribute("data-region", "0")
     assert page.locator(".lm-region").inner_text() == ""

@@ -147,30 +147,61 @@ export function showSelection(panel, info, size, onZoom) {
 }
 
 /**
- * The region picked with the box or lasso tool: how many points, their labels, decoder(mean μ) and the
- * reconstructions of (up to) 16 of them, and a CSV link (`onCsv(link)` fills it in when clicked). `info` null hides it.
+ * The region picked with the box or lasso tool: how many points, their labels, decoder(mean μ), the originals
+ * (when Python has sent them) and reconstructions of up to 16 of them, and links to a CSV and a PNG contact sheet
+ * (`on.csv(link)`, `on.png(link)` fill them in when clicked). `info` null hides it.
  */
-export function showRegion(panel, info, size, onCsv) {
+export function showRegion(panel, info, size, on) {
   const box = panel.region;
   box.textContent = "";
   if (!info) return;
   const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
   box.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` +
     (parts.length > 1 ? ` (${parts.join(", ")})` : "")), el("div", "lm-region-labels", info.labels));
-  const images = el("div", "lm-images");
+  const images = el("div", "lm-images lm-region-images");
+  const originals = info.samples.map((s) => s.original); // the two grids side by side, the mean's decoding after
+  if (originals.some(Boolean)) images.append(tileGrid("lm-region-originals", "originals", size, originals));
+  if (info.samples.some((s) => s.recon)) images.append(tileGrid("lm-region-recons", "decoder(μ)", size, info.samples.map((s) => s.recon)));
   if (info.mean) images.append(figure("lm-region-mean", "decoder(mean μ)", size, info.mean));
-  const grid = el("div", "lm-region-grid");
-  for (const pixels of info.samples.filter(Boolean)) {
+  const links = el("div", "lm-region-links");
+  for (const [text, fill] of [["Download CSV (split, index, label, μ, σ)", on.csv], ["Download PNG", on.png]]) {
+    const link = el("a", "lm-download", text);
+    link.href = "#";
+    link.addEventListener("click", () => fill(link));
+    links.append(link);
+  }
+  box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), links,
+    el("p", "lm-hint", "Double-click the map or press Escape to clear the region."));
+}
+
+/** A captioned 4-column grid of small images (a missing one leaves its cell empty). */
+function tileGrid(className, caption, size, images) {
+  const fig = el("figure", className), grid = el("div", "lm-region-grid");
+  for (const pixels of images) {
     const canvas = digitCanvas("lm-region-tile", size);
-    paintDigit(canvas, pixels);
+    if (pixels) paintDigit(canvas, pixels);
+    else canvas.classList.add("lm-region-empty");
     grid.append(canvas);
   }
-  if (grid.childElementCount) images.append(grid);
-  const csv = el("a", "lm-download", "Download CSV (split, index, label, μ, σ)");
-  csv.href = "#";
-  csv.addEventListener("click", () => onCsv(csv));
-  box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), csv,
-    el("p", "lm-hint", "Double-click the map or press Escape to clear the region."));
+  fig.append(grid, el("figcaption", null, caption));
+  return fig;
+}
+
+/** A PNG (data URL) of image grids side by side, 4 columns each, 3x and crisp; a grid of nothing is left out. */
+export function contactSheet(grids, size, cols = 4, scale = 3, gap = 8) {
+  const shown = grids.filter((images) => images.some(Boolean)), rows = Math.ceil((shown[0]?.length ?? 0) / cols);
+  const sheet = document.createElement("canvas"), width = cols * size;
+  sheet.width = Math.max(1, (shown.length * width + (shown.length - 1) * gap) * scale);
+  sheet.height = Math.max(1, rows * size * scale);
+  const ctx = sheet.getContext("2d"), tile = digitCanvas(null, size);
+  ctx.imageSmoothingEnabled = false;
+  shown.forEach((images, g) => images.forEach((pixels, i) => {
+    if (!pixels) return;
+    paintDigit(tile, pixels);
+    const x = g * (width + gap) + (i % cols) * size, y = Math.floor(i / cols) * size;
+    ctx.drawImage(tile, x * scale, y * scale, size * scale, size * scale);
+  }));
+  return sheet.toDataURL("image/png");
 }
 
 const button = (className, text, onClick) => {

@@ -4,14 +4,17 @@
 
 import { BAR_TITLES, colourRange, measureOf } from "./colour.js";
 import { NARROW_PX } from "./dom.js";
-import { showPath, showRegion, syncSliders, vec } from "./panel.js";
+import { contactSheet, showPath, showRegion, syncSliders, vec } from "./panel.js";
 import { lerp, slerp } from "./path.js";
 import { whenPayload } from "./payload.js";
 import { colourPoints, markRows, splitTraces } from "./plot.js";
 import { parseRegion, plotlySelections, regionCsv, regionRows, regionText, rowsInside, summarize } from "./region.js";
 import { extentOf, findRows } from "./search.js";
+import { selKey } from "./selection.js";
 import { posteriorOf } from "./stats.js";
 import { showUploads } from "./uploads.js";
+
+const REGION_TILES = 16; // the region's points shown as images
 
 export const TOOLS = {
   /** Escape: z = 0, nothing selected, nothing found. */
@@ -115,20 +118,33 @@ export const TOOLS = {
     if (report) this.send("region", { model: this.model.modelName, text });
   },
 
-  /** The panel's region section for the points picked with the box or lasso tool ([] hides it). */
+  /** The panel's region section for the points picked with the box or lasso tool ([] hides it). Up to REGION_TILES
+   *  of them, spread over the region, are shown decoded here; their originals are asked of Python. */
   showRegion(picked) {
     this.region = picked;
-    const decoder = this.model.decoder, native = !decoder.isAsync;
-    const decode = (mu) => native && decoder.decode(mu, new Float32Array(decoder.nPixels));
-    const info = picked.length ? summarize(this.sets, picked, this.names()) : null;
-    const samples = picked.slice(0, 16).map(({ split, index }) => decode(posteriorOf(this.sets[split], index).mu));
-    showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, (link) => {
-      const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
-      Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
-    });
+    const step = Math.max(1, Math.ceil(picked.length / REGION_TILES));
+    this.regionSamples = picked.filter((_, i) => i % step === 0).slice(0, REGION_TILES);
+    this.drawRegion();
+    const lacking = this.regionSamples.filter((p) => !this.originals.has(selKey(p)));
+    if (lacking.length) this.send("region_rows", lacking.map(({ split, index }) => ({ split, index })));
     this.dom.root.dataset.region = String(picked.length);
   },
 
+  drawRegion() {
+    const picked = this.region, decoder = this.model.decoder, native = !decoder.isAsync;
+    const decode = (mu) => native && decoder.decode(mu, new Float32Array(decoder.nPixels));
+    const info = picked.length ? summarize(this.sets, picked, this.names()) : null;
+    const samples = this.regionSamples.map((p) => ({ recon: decode(posteriorOf(this.sets[p.split], p.index).mu),
+      original: this.originals.get(selKey(p))?.pixels ?? null }));
+    showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, {
+      csv: (link) => {
+        const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
+        Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
+      },
+      png: (link) => Object.assign(link, { download: `${this.model.modelName}_region.png`,
+        href: contactSheet([samples.map((s) => s.original), samples.map((s) => s.recon)], decoder.imageSize) }),
+    });
+  },
 
   /** A path starts at the selected z (and digit); it ends wherever the next selection is. */
   startPath() {

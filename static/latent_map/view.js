@@ -47,6 +47,7 @@ export class MapView {
       if (data.region) await this.applyRegion(data.region);
     }
     if (data.original) this.applyOriginal(data.original);
+    if ((data.region_originals ?? []).map((o) => this.storeOriginal(o)).some(Boolean) && this.region?.length) this.drawRegion();
     this.showUploads();
     this.dom.root.dataset.ready = "1";
   }
@@ -295,11 +296,17 @@ export class MapView {
 
   // ----------------------------------------------------------------- misc
   applyOriginal(original) {
+    if (this.storeOriginal(original) && selKey(this.state.selected) === selKey(original)) this.showSelected();
+  }
+
+  /** Keep a digit's original image from Python ({split, index, pixels: base64} or {split, index, note}); whether
+   *  it was new (an image already kept stays; a note is replaced, e.g. after a download). */
+  storeOriginal(original) {
     const key = selKey(original);
-    if (this.originals.get(key)?.pixels) return; // already shown; a note is replaced (e.g. after a download)
+    if (this.originals.get(key)?.pixels) return false;
     const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
     this.originals.set(key, { pixels, note: original.note });
-    if (selKey(this.state.selected) === key) this.showSelected();
+    return true;
   }
 
   downloadPng() {
