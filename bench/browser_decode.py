@@ -88,7 +88,7 @@ def open_map(browser, url: str):
     t0 = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(READY, timeout=120_000)
-    page.wait_for_function("() => window.__latentMap && window.__latentMap.last && window.__latentMap.state().traces.length")
+    page.wait_for_function("() => window.__latentMap?.ready?.()")
     ready = page.evaluate("() => performance.now()")
     first_hover(page)
     return page, counter, time.perf_counter() - t0, ready

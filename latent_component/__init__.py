@@ -150,6 +150,7 @@ def latent_map(
     region_originals: Sequence[dict[str, Any]] = (),
     uploads: Sequence[dict[str, Any]] = (),
     on_clear_uploads: Callable[[], None] = lambda: None,
+    link_group: str | None = None,
 ) -> None:
     """Mount the map and its panel.
 
@@ -170,6 +171,8 @@ def latent_map(
     uploads: the visitor's kept uploads, [{"name": plain text, "mu": [D], "sigma": [D] or None}], drawn on the map
         with their 1σ and 2σ ellipses; the panel's Clear button calls `on_clear_uploads`.
 
+    link_group: maps of one page in the same group follow each other (hover and selection; static/latent_map/linked.js).
+
     A path between two test digits reports {"a", "b", "t"} as "open_interpolate" (`open_interpolate_request`).
     """
     if "__" in key:
@@ -185,7 +188,7 @@ def latent_map(
         "label_names": [str(n) for n in label_names], "label_word": label_word, "item_word": item_word,
         "initial": initial, "original": original, "projection": projection,
         "misplaced": [int(r) for r in misplaced], "uploads": list(uploads), "region": region,
-        "region_originals": list(region_originals),
+        "region_originals": list(region_originals), "link_group": link_group,
         "train_key": payloads.train[0] if payloads.train else None, "train_count": payloads.train_count,
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }

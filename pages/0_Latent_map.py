@@ -15,10 +15,11 @@ import streamlit as st
 import explorer_ui as ui
 from latent_component import MapPayloads, latent_map, map_payloads, map_state, open_interpolate_request
 from vae_core.analysis import explore
-from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES, LABEL_WORD
+from vae_core.data.datasets import DISPLAY_NAME, ITEM_WORD, LABEL_NAMES, LABEL_WORD
 from vae_core.storage.export import browser_decoder
 
-KEY = "latent_map"
+KEY, COMPARE_KEY = "latent_map", "latent_map_compare"  # the map, and the map of the model compared with it
+MAX_COMPARE_CHOICES = 100
 SPLITS = ["test", "train"]
 
 
@@ -65,6 +66,63 @@ def _write_link(selection: dict, ranges: np.ndarray) -> None:
                   split=selection.get("split") if index is not None and selection.get("split") != "test" else None)
 
 
+def show_map(m: ui.Loaded, key: str, primary: bool, link_group: str | None,
+             follow: dict | None = None) -> tuple[bool, dict | None]:
+    """Mount the map of model `m` under `key`; the primary map reads and writes the link, a compared one starts on
+    the digit the primary shows (`follow`: its selection). Returns whether the page must run again (the map
+    reported its state for the first time in this session) and the selection shown."""
+    ranges = explore.latent_ranges(m.mu)
+    payloads = _payloads(m.name, m.stamp)
+    sizes = {"test": len(m.mu), "train": payloads.train_count}
+    state = map_state(key, m.name, m.dim, sizes)
+    selection, region = state.selection, state.region
+    if primary:
+        if state.selection is not None:
+            _write_link(state.selection, ranges)
+        selection = state.selection or _link_selection(m, ranges, payloads.train_count)
+        if state.region is not None:  # the map's region into the link
+            ui.set_params(region=state.region or None)
+        region = state.region if state.region is not None else ui.param_region()
+    elif selection is None and follow and follow.get("index") is not None and follow["index"] < sizes.get(follow["split"], 0):
+        selection = {"z": None, "split": follow["split"], "index": follow["index"]}
+    latent_map(
+        payloads, key=key, need=state.need, extent=m.extent, ranges=ranges,
+        label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
+        item_word=ITEM_WORD[m.dataset],
+        initial=None if state.selection else selection, original=_original(m, selection),
+        projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
+        region=region or "",
+        region_originals=[_original(m, {"split": split, "index": index}) for split, index in state.region_rows],
+        uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
+        on_clear_uploads=lambda: ui.clear_uploads(m.name), link_group=link_group,
+    )
+    if (ends := open_interpolate_request(key, len(m.mu))) is not None:  # the map's path, on the Interpolate page
+        st.session_state["ip_a"], st.session_state["ip_b"] = ends
+        st.switch_page(ui.page("Interpolate"), query_params={"model": m.name, "a": ends[0], "b": ends[1]})
+    # A new session (after a server restart) learns what the map reported only once the map is mounted
+    # in it: run again, so the first click or slider move after a restart takes effect.
+    return map_state(key, m.name, m.dim, sizes) != state, selection
+
+
+def compared_model(m: ui.Loaded) -> ui.Loaded | None:
+    """The model picked in "Compare with" (and in the link as compare=NAME), if it can be shown beside `m`."""
+    others = [name for name in ui.list_models() if name != m.name][:MAX_COMPARE_CHOICES]
+    ui.init_state("map_compare", ui.param_choice("compare", ["", *others], "") or None)
+    if st.session_state["map_compare"] not in others:
+        st.session_state["map_compare"] = None
+    name = st.sidebar.selectbox("Compare with", [None, *others], key="map_compare", format_func=lambda n: (
+        "nothing: one map" if n is None else ui.describe_model(n)), help="A second model's map beside this one, on "
+        "the same test data: hovering one decodes the same z in both, each with its own decoder, and a digit "
+        "selected in one is selected in the other.")
+    ui.set_params(compare=name)
+    other = ui.load_or_error(name) if name else None
+    if other is not None and other.dataset != m.dataset:
+        st.warning(ui.plain(f"{ui.describe_model(name)} was trained on {DISPLAY_NAME[other.dataset]}, this model on "
+                            f"{DISPLAY_NAME[m.dataset]}: their maps show different data, so they are not compared."))
+        return None
+    return other
+
+
 m = ui.sidebar_model()
 ui.forget_on_model_change("latent_map", m, [], ["z", "idx", "split", "region"])
 st.title("Latent map")
@@ -77,32 +135,18 @@ st.caption(
     "that z in your browser; click or tap a dot to inspect it, or empty space to select that z."
     + (" Diamonds: the images you kept on the Encode page." if ui.kept_uploads(m.name) else "")
 )
-ranges = explore.latent_ranges(m.mu)
-payloads = _payloads(m.name, m.stamp)
-sizes = {"test": len(m.mu), "train": payloads.train_count}
-state = map_state(KEY, m.name, m.dim, sizes)
-if state.selection is not None:
-    _write_link(state.selection, ranges)
-selection = state.selection or _link_selection(m, ranges, payloads.train_count)
-if state.region is not None:  # the map's region into the link
-    ui.set_params(region=state.region or None)
-region = state.region if state.region is not None else ui.param_region()
-latent_map(
-    payloads, key=KEY, need=state.need, extent=m.extent, ranges=ranges,
-    label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
-    item_word=ITEM_WORD[m.dataset],
-    initial=None if state.selection else selection, original=_original(m, selection),
-    projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
-    region=region or "", region_originals=[_original(m, {"split": split, "index": index}) for split, index in state.region_rows],
-    uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
-    on_clear_uploads=lambda: ui.clear_uploads(m.name),
-)
-if (ends := open_interpolate_request(KEY, len(m.mu))) is not None:  # the map's path, on the Interpolate page
-    st.session_state["ip_a"], st.session_state["ip_b"] = ends
-    st.switch_page(ui.page("Interpolate"), query_params={"model": m.name, "a": ends[0], "b": ends[1]})
-if map_state(KEY, m.name, m.dim, sizes) != state:
-    # A new session (after a server restart) learns what the map reported only once the map is mounted
-    # in it: run again, so the first click or slider move after a restart takes effect.
+other = compared_model(m)
+if other is None:
+    again, _ = show_map(m, KEY, primary=True, link_group=None)
+else:
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown(f"**{ui.plain(ui.describe_model(m.name))}**")
+        again, shown = show_map(m, KEY, primary=True, link_group="compare")
+    with right:
+        st.markdown(f"**{ui.plain(ui.describe_model(other.name))}**")
+        again = show_map(other, COMPARE_KEY, primary=False, link_group="compare", follow=shown)[0] or again
+if again:
     st.rerun()
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

@@ -69,7 +69,7 @@ def new_page(browser, url: str, viewport=(1400, 1000)):
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.goto(url)
     pg.wait_for_selector(READY, timeout=T)
-    pg.wait_for_function("() => window.__latentMap && window.__latentMap.last && window.__latentMap.state().traces.length")
+    pg.wait_for_function("() => window.__latentMap?.ready?.()")
     return pg
 
 
@@ -96,9 +96,10 @@ def isolated_points(mu: np.ndarray, n: int, candidates: int = 800, box: float = 
     return [int(r) for r in rows[np.argsort(-nearest)[:n]]]
 
 
-def to_client(pg, z) -> tuple[float, float]:
-    pt = pg.evaluate("async ([x, y]) => (await window.__latentMap.whenMounted()) && window.__latentMap.toClient(x, y)",
-                     [float(z[0]), float(z[1])])
+def to_client(pg, z, instance: str | None = None) -> tuple[float, float]:
+    """Viewport px of latent point z on the map `instance` (default: the last mounted)."""
+    pt = pg.evaluate("async ([x, y, i]) => (await window.__latentMap.whenMounted(i)) && window.__latentMap.toClient(x, y, i)",
+                     [float(z[0]), float(z[1]), instance])
     return pt["x"], pt["y"]
 
 
@@ -707,3 +708,40 @@ def test_a_region_lives_in_the_link_and_takes_in_the_training_means_when_they_ar
     expect(again.locator(".lm-root")).to_have_attribute("data-region", "0")
     expect(again).not_to_have_url(re.compile("region="))
     again.close()
+
+
+def test_two_maps_compared_follow_each_others_hover_and_selection(browser, server, cache):
+    other = "mnist_vae_z2_beta4"
+    other_cache = load_latent_cache(cache_path_for(MODELS / f"{other}.pt"))
+    other_model, _ = load_checkpoint(MODELS / f"{other}.pt")
+    pg = new_page(browser, f"{server}/?compare={other}&idx=77")
+    pg.wait_for_selector(".lm-root[data-ready='1'] >> nth=1")
+    expect(pg.locator(".lm-root")).to_have_count(2)
+    expect(pg.locator(".lm-root >> nth=1")).to_have_attribute("data-selected", "test:77")  # the link's digit in both
+    pg.wait_for_function("() => window.__latentMap.view('latent_map_compare')?.ax")
+    assert pg.evaluate("() => window.__latentMap.view('latent_map').linkGroup") == "compare"
+
+    z = np.array([0.8, -1.1])
+    x, y = to_client(pg, z, "latent_map")  # the first map
+    pg.mouse.move(x - 5, y)
+    pg.mouse.move(x, y)
+    shown = pg.evaluate("() => window.__latentMap.view('latent_map').pointer")
+    hovered = pg.evaluate("() => Array.from(window.__latentMap.view('latent_map').proj.lift(...window.__latentMap.view("
+                          "'latent_map').ax.toZ(...window.__latentMap.view('latent_map').pointer), [0, 0]))")
+    assert shown is not None
+    second = pg.locator(".lm-root >> nth=1")
+    expect(second.locator(".lm-mode")).to_have_text("hover on the other map")
+    expect(second.locator(".lm-z")).to_have_text(f"z = ({hovered[0]:.2f}, {hovered[1]:.2f})")
+    pixels = panel_pixels(pg, ".lm-root >> nth=1 >> .lm-digit")
+    assert np.abs(pixels - 255 * torch_decode(other_model, hovered)).max() <= 1.0  # decoded by its own decoder
+
+    row = isolated_points(cache.mu, 1)[0]
+    x, y = to_client(pg, cache.mu[row], "latent_map")
+    pg.mouse.move(x - 5, y)
+    pg.mouse.click(x, y)
+    expect(pg.locator(".lm-root >> nth=0")).to_have_attribute("data-selected", f"test:{row}")
+    expect(second).to_have_attribute("data-selected", f"test:{row}")
+    np.testing.assert_allclose(pg.evaluate("() => Array.from(window.__latentMap.view('latent_map_compare').state.z)"),
+                               other_cache.mu[row], atol=1e-6)  # the same digit, at its own mean there
+    expect(pg).to_have_url(re.compile(rf"idx={row}\b.*compare={other}|compare={other}.*idx={row}\b"))
+    pg.close()

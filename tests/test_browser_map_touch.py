@@ -48,7 +48,7 @@ def phone(browser, server):  # noqa: F811
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(server)
     pg.wait_for_selector(READY)
-    pg.wait_for_function("() => window.__latentMap && window.__latentMap.last && window.__latentMap.state().traces.length")
+    pg.wait_for_function("() => window.__latentMap?.ready?.()")
     pg.cdp = context.new_cdp_session(pg)
     yield pg
     context.close()

@@ -383,6 +383,24 @@ def test_uploads_kept_on_the_encode_page_reach_the_map_once_each_and_at_most_eig
     assert np.linalg.norm(np.subtract(uploads[0]["mu"], enc.mu)) > 0.05  # each its own posterior
 
 
+@pytest.mark.slow
+@needs_models
+def test_compare_with_mounts_a_second_map_of_the_same_data_only():
+    maps = lambda at: [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "latent_map"]  # noqa: E731
+    at = run_page("pages/0_Latent_map.py", compare="mnist_vae_z2_beta4", idx=12)
+    assert_ok(at)
+    first, second = maps(at)
+    assert (first["model_name"], second["model_name"]) == (ui.DEFAULT_MODEL, "mnist_vae_z2_beta4")
+    assert first["link_group"] == second["link_group"] == "compare"
+    assert second["initial"] == {"z": None, "split": "test", "index": 12}  # the link's digit, in both
+    assert at.query_params["compare"] == "mnist_vae_z2_beta4"
+
+    fashion = run_page("pages/0_Latent_map.py", compare="fashion_vae_z2")
+    assert "trained on Fashion-MNIST, this model on MNIST" in warnings(fashion) and len(maps(fashion)) == 1
+    bogus = run_page("pages/0_Latent_map.py", compare="../etc/passwd")
+    assert "compare=../etc/passwd" in warnings(bogus) and len(maps(bogus)) == 1 and maps(bogus)[0]["link_group"] is None
+
+
 def png_bytes(ink: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(ink, np.uint8)).save(buf, format="PNG")

@@ -3,7 +3,7 @@
 //   window.__latentMap.decode([z1, z2])  -> pixel means from the page's decoder
 //   window.__latentMap.toClient(z1, z2)  -> viewport px of that latent point
 //   window.__latentMap.stats() / resetStats()  -> per-image timings
-//   window.__latentMap.events(), lastZ, state()  -> what the map sent to Python, the last z drawn
+//   window.__latentMap.events(), lastZ, state(), ready()  -> what the map sent to Python, the last z drawn
 //   window.__latentMap.view()  -> the mounted MapView; whenMounted() waits for one
 
 const HOOK = (window.__latentMap ??= { views: new Map() });
@@ -40,10 +40,10 @@ const entry = (instance) => {
   return entries.findLast((e) => e.view.dom) ?? entries.at(-1);
 };
 HOOK.view = (instance) => entry(instance)?.view;
-// A rerun can unmount every view for a frame or two before the next one mounts: wait for one.
+// A rerun can unmount every view for a frame or two before the next one mounts: wait for one that is drawn.
 HOOK.whenMounted = async (instance, timeoutMs = 10000) => {
   const end = performance.now() + timeoutMs;
-  while (!entry(instance)?.view.dom) {
+  while (!HOOK.ready(instance)) {
     if (performance.now() > end) throw new Error("no latent map mounted");
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
@@ -67,8 +67,11 @@ HOOK.toClient = (zx, zy, instance) => {
   const { view } = entry(instance), plot = view.dom.plot, r = plot.getBoundingClientRect(), [x, y] = view.ax.toPx(zx, zy);
   return { x: r.left + view.ax.left + x, y: r.top + view.ax.top + y };
 };
+/** Whether a view is mounted with its figure drawn (before that, state() has nothing to say). */
+HOOK.ready = (instance) => { const view = entry(instance)?.view; return !!(view?.state && view.dom?.plot.data?.length); };
 HOOK.state = (instance) => {
   const { view } = entry(instance);
+  if (!HOOK.ready(instance)) return { z: [], selected: null, showTrain: false, traces: [] }; // mounting: nothing yet
   return { z: Array.from(view.state.z), selected: view.state.selected, showTrain: view.state.showTrain,
            traces: view.dom.plot.data.map((t) => ({ name: t.name, split: t.meta?.split, n: t.x.length, visible: t.visible ?? true })) };
 };

@@ -16,6 +16,7 @@ import { listenMouse } from "./mouse.js";
 import { listenTouch } from "./touch.js";
 import { listenKeys } from "./keys.js";
 import { TOOLS } from "./tools.js";
+import { joinGroup, leaveGroup, tellPeers } from "./linked.js";
 import { drawUploads } from "./uploads.js";
 
 
@@ -80,6 +81,7 @@ export class MapView {
       trainAdded: null, colouring: null, region: [], regionText: "", regionShapes: [], regionRestored: false,
       path: null, pathLines: null });
     this.proj = makeProjection(data.projection, model.points.dim);
+    joinGroup(this, data.link_group);
     this.originals.clear();
     this.dom = buildDom(this.parent, model.decoder.imageSize);
     this.style = readStyle(this.dom.root);
@@ -209,6 +211,24 @@ export class MapView {
     syncSliders(this.dom.panel, this.state.z);
     this.showSelected();
     this.commit(source);
+    if (source !== "linked") tellPeers(this, { type: "select", sel, z: Array.from(this.state.z) });
+  }
+
+  /** What a linked map did (linked.js): decode its hovered z here, or select its digit or z here. */
+  onPeer({ type, sel, z }) {
+    const sameSpace = z?.length === this.state.z.length;
+    if (type === "leave") return this.showState();
+    if (type === "hover" && sameSpace) {
+      const p = this.ax.toPx(...this.proj.toPlane(z)), shown = p.every((v, i) => v >= 0 && v <= [this.ax.width, this.ax.height][i]);
+      this.pointer = shown ? p : null;
+      this.dom.panel.mode.textContent = "hover on the other map";
+      this.dom.cursor.style.display = shown ? "block" : "none";
+      if (shown) this.dom.cursor.style.transform = cursorAt(this.ax, p, false);
+      return this.render(Float64Array.from(z));
+    }
+    if (type !== "select") return;
+    if (sel && this.sets[sel.split] && sel.index < this.sets[sel.split].n) return this.select(sel, null, "linked");
+    if (!sel && sameSpace) this.restore({ z: Float64Array.from(z), selected: null }, "linked");
   }
 
   /** Pointer position in plot-area px, or null outside the plot area. */
@@ -222,6 +242,7 @@ export class MapView {
   explore(p, eventTime, finger = false) {
     const z = this.proj.lift(...this.ax.toZ(...p), new Float64Array(this.state.z.length));
     this.pointer = p;
+    tellPeers(this, { type: "hover", z: Array.from(z) });
     this.dom.panel.mode.textContent = finger ? "touch" : "hover";
     this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX));
     this.dom.cursor.style.display = "block";
@@ -236,7 +257,12 @@ export class MapView {
   }
 
   /** The pointer left the map or the finger lifted: back to the selection. */
-  release() { if (this.ax) this.showState(); }
+  release() {
+    if (!this.ax) return;
+    const hovering = this.pointer;
+    this.showState();
+    if (hovering) tellPeers(this, { type: "leave" });
+  }
 
   snapshot() { return { z: Float64Array.from(this.state.z), selected: this.state.selected }; }
 
@@ -315,6 +341,7 @@ export class MapView {
   }
 
   destroy() {
+    leaveGroup(this);
     this.errorNote?.remove();
     this.resizer?.disconnect();
     if (this.dom?.plot._fullLayout) window.Plotly.purge(this.dom.plot);
