@@ -107,20 +107,40 @@ def show_map(m: ui.Loaded, key: str, primary: bool, link_group: str | None,
 def compared_model(m: ui.Loaded) -> ui.Loaded | None:
     """The model picked in "Compare with" (and in the link as compare=NAME), if it can be shown beside `m`."""
     others = [name for name in ui.list_models() if name != m.name][:MAX_COMPARE_CHOICES]
-    ui.init_state("map_compare", ui.param_choice("compare", ["", *others], "") or None)
+    ui.init_state("map_compare", ui.param_choice("compare", ["", *others], ""))
     if st.session_state["map_compare"] not in others:
-        st.session_state["map_compare"] = None
-    name = st.sidebar.selectbox("Compare with", [None, *others], key="map_compare", format_func=lambda n: (
-        "nothing: one map" if n is None else ui.describe_model(n)), help="A second model's map beside this one, on "
+        st.session_state["map_compare"] = ""  # "": no second map (None would read as "Choose an option")
+    name = st.sidebar.selectbox("Compare with", ["", *others], key="map_compare", format_func=lambda n: (
+        ui.describe_model(n) if n else "nothing: one map"), help="A second model's map beside this one, on "
         "the same test data: hovering one decodes the same z in both, each with its own decoder, and a digit "
         "selected in one is selected in the other.")
-    ui.set_params(compare=name)
+    ui.set_params(compare=name or None)
     other = ui.load_or_error(name) if name else None
     if other is not None and other.dataset != m.dataset:
         st.warning(ui.plain(f"{ui.describe_model(name)} was trained on {DISPLAY_NAME[other.dataset]}, this model on "
                             f"{DISPLAY_NAME[m.dataset]}: their maps show different data, so they are not compared."))
         return None
     return other
+
+
+def add_uploads(m: ui.Loaded) -> None:
+    """Images dropped here are encoded and kept for the map (as on the Encode page): their posteriors appear on it."""
+    files = st.file_uploader(f"Put your own {ITEM_WORD[m.dataset]}s on the map", type=ui.UPLOAD_TYPES,
+                             accept_multiple_files=True, key=f"map_uploads_{st.session_state.get('map_uploads_round', 0)}",
+                             help=f"Each image is prepared as on the Encode page and drawn on the map with its ellipses; "
+                             f"the map keeps your last {ui.MAX_KEPT} for this model, in this browser tab only.")
+    refused = False
+    for upload in files[: ui.MAX_KEPT]:
+        try:
+            enc = ui.encode_bytes(m, upload.getvalue(), m.dataset == "mnist")
+        except ui.ImageDecodeError as exc:
+            st.error(ui.plain(f"Could not use {upload.name}: {exc}."), icon="🚫")
+            refused = True
+            continue
+        ui.keep_upload(m.name, upload.name, enc.x, enc.mu, enc.sigma if m.is_vae else None)
+    if files and not refused:  # all kept: empty the box for the next ones (a refusal stays in view)
+        st.session_state["map_uploads_round"] = st.session_state.get("map_uploads_round", 0) + 1
+        st.rerun()
 
 
 m = ui.sidebar_model()
@@ -148,5 +168,6 @@ else:
         again = show_map(other, COMPARE_KEY, primary=False, link_group="compare", follow=shown)[0] or again
 if again:
     st.rerun()
+add_uploads(m)
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)

@@ -401,6 +401,26 @@ def test_compare_with_mounts_a_second_map_of_the_same_data_only():
     assert "compare=../etc/passwd" in warnings(bogus) and len(maps(bogus)) == 1 and maps(bogus)[0]["link_group"] is None
 
 
+@pytest.mark.slow
+@needs_models
+def test_images_dropped_on_the_map_page_are_kept_for_the_map_and_a_bad_one_is_refused_in_a_sentence():
+    at = run_page("pages/0_Latent_map.py")
+    box = [u for u in at.get("file_uploader") if u.proto.label.startswith("Put your own digits")]
+    assert len(box) == 1
+    at.file_uploader(key=box[0].key).upload("seven.png", FIXTURE.read_bytes(), "image/png")
+    at.run()
+    assert_ok(at)
+    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True)
+    [kept] = map_data(at)["uploads"]
+    assert kept["name"] == "seven.png" and np.allclose(kept["mu"], enc.mu, atol=1e-6)
+    box = [u for u in at.get("file_uploader") if u.proto.label.startswith("Put your own digits")]
+    at.file_uploader(key=box[0].key).upload("bad <i>x</i>.png", b"not an image", "image/png")
+    at.run()
+    assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.error] == [  # plain text: Markdown escapes removed
+        "Could not use bad <i>x</i>.png: not a recognised image format (PNG, JPEG, GIF, BMP or WebP)."]
+    assert len(map_data(at)["uploads"]) == 1
+
+
 def png_bytes(ink: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(ink, np.uint8)).save(buf, format="PNG")

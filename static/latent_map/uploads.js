@@ -47,5 +47,6 @@ export function showUploads(box, uploads, onGo, onClear) {
   clear.addEventListener("click", onClear);
   const head = el("div", "lm-upload-head");
   head.append(el("h4", "lm-sel-title", `Your uploads (${uploads.length})`), clear);
-  box.append(head, list, el("p", "lm-hint", "From the Encode page. Diamond: μ; solid: 1σ, dashed: 2σ."));
+  box.append(head, list,
+    el("p", "lm-hint", "Your images (the Encode page, or the box under the map). Diamond: μ; solid: 1σ, dashed: 2σ."));
 }
