@@ -21,7 +21,7 @@ import numpy as np
 
 from vae_core.models.onnx_model import OnnxDecoderExport
 from vae_core.storage.export import DecoderExport
-from vae_core.storage.latents import MEASURES, LatentCache
+from vae_core.storage.latents import EXTRAS, LatentCache
 
 MAGIC = b"LEX2"
 
@@ -31,13 +31,14 @@ def _align(n: int) -> int:
 
 
 def _arrays(cache: LatentCache) -> dict[str, np.ndarray]:
-    """mu and logvar as float32 (N, D), labels as uint8 (N,), the measures as float32 (N,) when the cache has them;
+    """mu and logvar as float32 (N, D), labels as uint8 (N,), the measures (N,) and the UMAP layout (N, 2) as float32
+    when the cache has them;
     an autoencoder's logvar (-inf) is left out."""
     arrays = {"mu": np.ascontiguousarray(cache.mu, "<f4"),
               "labels": np.ascontiguousarray(np.clip(cache.labels, 0, 255), np.uint8)}
     if np.isfinite(cache.logvar).all():
         arrays["logvar"] = np.ascontiguousarray(cache.logvar, "<f4")
-    for name in MEASURES:  # a test cache's per-image measures, which the map colours by
+    for name in EXTRAS:  # a test cache's per-image measures, which the map colours by, and its UMAP layout
         if (values := getattr(cache, name)) is not None:
             arrays[name] = np.ascontiguousarray(values, "<f4")
     return arrays

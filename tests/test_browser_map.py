@@ -745,3 +745,33 @@ def test_two_maps_compared_follow_each_others_hover_and_selection(browser, serve
                                other_cache.mu[row], atol=1e-6)  # the same digit, at its own mean there
     expect(pg).to_have_url(re.compile(rf"idx={row}\b.*compare={other}|compare={other}.*idx={row}\b"))
     pg.close()
+
+
+def test_a_model_above_2d_offers_its_umap_layout_which_decodes_the_nearest_test_mean(browser, server):
+    name = "mnist_vae_z16"
+    z16 = load_latent_cache(cache_path_for(MODELS / f"{name}.pt"))
+    model, _ = load_checkpoint(MODELS / f"{name}.pt")
+    pg = new_page(browser, f"{server}/?model={name}")
+    pg.locator(".lm-layout").select_option("umap")
+    expect(pg.locator(".lm-root")).to_have_attribute("data-layout", "umap")
+    expect(pg.locator(".lm-layout-note")).to_contain_text("has no inverse")
+    expect(pg.locator(".lm-train input")).to_be_disabled()
+    xs = np.concatenate(pg.evaluate("() => document.querySelector('.lm-plot').data.filter(t => t.meta && t.meta.rows)"
+                                    ".map(t => Array.from(t.x))"))
+    assert len(xs) == len(z16.mu) and np.allclose(np.sort(xs), np.sort(z16.umap[:, 0]))  # drawn where UMAP put them
+
+    row = isolated_points(z16.umap, 1, box=20.0)[0]
+    x, y = to_client(pg, z16.umap[row])
+    pg.mouse.move(x + 4, y + 3)
+    pg.mouse.move(x + 2, y + 1)  # near the dot, not on it: its mean is decoded
+    expect(pg.locator(".lm-near")).to_have_text(f"test #{row} · {z16.labels[row]}")
+    pixels = panel_pixels(pg)
+    assert np.abs(pixels - 255 * torch_decode(model, z16.mu[row])).max() <= 1.0
+    pg.mouse.click(x + 30, y + 30)  # empty space: the nearest digit there, since the layout has no z between dots
+    nearest = int(np.argmin(((z16.umap - pg.evaluate(
+        "([x, y]) => window.__latentMap.view().ax.toZ(...window.__latentMap.view().plotPx({clientX: x, clientY: y}))",
+        [x + 30, y + 30])) ** 2).sum(axis=1)))
+    expect(pg.locator(".lm-root")).to_have_attribute("data-selected", f"test:{nearest}")
+    pg.locator(".lm-layout").select_option("plane")
+    expect(pg.locator(".lm-train input")).to_be_enabled()
+    pg.close()

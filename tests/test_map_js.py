@@ -288,3 +288,17 @@ def test_a_region_goes_into_the_link_and_back_to_the_same_points():
     in_rect = (xy[:, 0] >= -1.235) & (xy[:, 0] <= 0.5) & (xy[:, 1] >= -0.5) & (xy[:, 1] <= 2)
     in_lasso = winding_inside(xy, np.array(path["points"]))
     assert answer["inside"] == np.flatnonzero(in_rect | in_lasso).tolist()
+
+
+def test_the_umap_layout_puts_a_z_at_its_nearest_means_place_and_lifts_a_point_to_the_nearest_drawn_mean(tmp_path):
+    model, cache = shipped("mnist_vae_z16")
+    payload = tmp_path / "model.bin"
+    payload.write_bytes(map_payloads("mnist_vae_z16", browser_decoder(model), cache, None).model[1])
+    rng = np.random.default_rng(2)
+    zs, xy = rng.normal(size=(20, 16)), rng.uniform(-2, 14, size=(20, 2))
+    answer = run_js({"umap": str(payload), "zs": zs.tolist(), "xy": xy.tolist()})
+    mu = cache.mu.astype(np.float64)
+    nearest_mean = np.argmin(((mu[None] - zs[:, None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_allclose(answer["plane"], cache.umap[nearest_mean], rtol=1e-6)
+    nearest_drawn = np.argmin(((cache.umap[None].astype(np.float64) - xy[:, None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_allclose(answer["lifted"], mu[nearest_drawn], rtol=1e-6)

@@ -57,10 +57,14 @@ export function buildPanel(size) {
   const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
   colourRow.append(el("span", null, "Colour by"), colour);
   const region = el("section", "lm-region"), uploads = el("section", "lm-uploads"), path = el("section", "lm-path");
-  // search and colour last: the selection stays in view
-  root.append(head, sliders, trainRow, region, selected, path, uploads, search, searchNote, colourRow);
+  const layoutRow = el("label", "lm-colour-row lm-layout-row"), layout = el("select", "lm-colour lm-layout");
+  layoutRow.append(el("span", null, "Layout"), layout);
+  layoutRow.hidden = true; // only for a model above 2-D with a UMAP layout
+  const layoutNote = el("p", "lm-layout-note");
+  // search, colour and layout last: the selection stays in view
+  root.append(head, sliders, trainRow, region, selected, path, uploads, search, searchNote, colourRow, layoutRow, layoutNote);
   return { root, digit, mode, zText, near, download, sliders, trainBox, trainText: trainRow.lastChild, selected,
-    search, searchNote, colour, region, uploads, path, inputs: [] };
+    search, searchNote, colour, region, uploads, path, layoutRow, layout, layoutNote, inputs: [] };
 }
 
 /** Point the panel's download link at the decoded digit, 10x and crisp, as `filename`. */

@@ -32,7 +32,7 @@ export function parsePayload(bytes) {
   };
   const mu = section("mu");
   const [n, dim] = header.sections.mu.shape;
-  const points = { n, dim, mu, logvar: section("logvar"), labels: section("labels"),
+  const points = { n, dim, mu, logvar: section("logvar"), labels: section("labels"), layout: section("umap"),
     stored: { recon: section("recon_error"), confidence: section("label_confidence") } }; // null where absent
   const parsed = { key: header.key, modelName: header.model_name, points };
   if (header.kind === "model" && header.decoder.format === "onnx") {

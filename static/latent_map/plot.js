@@ -31,7 +31,8 @@ export function splitTraces(points, split, names, proj) {
   const byLabel = Array.from({ length: 10 }, () => []);
   for (let r = 0; r < points.n; r++) byLabel[points.labels[r] % 10].push(r);
   const sigmaLine = points.logvar && flat ? "<br>σ = (%{customdata[1]:.3f}, %{customdata[2]:.3f})" : "";
-  const muLine = flat ? "μ = (%{x:.2f}, %{y:.2f})" : `μ on the plane = (%{x:.2f}, %{y:.2f}) of ${points.dim} dims`;
+  const muLine = proj.isLayout ? `UMAP (%{x:.2f}, %{y:.2f}) of μ in ${points.dim} dims`
+    : flat ? "μ = (%{x:.2f}, %{y:.2f})" : `μ on the plane = (%{x:.2f}, %{y:.2f}) of ${points.dim} dims`;
   byLabel.forEach((rows, label) => {
     const x = new Float32Array(rows.length), y = new Float32Array(rows.length);
     const customdata = rows.map((r, i) => {
@@ -57,7 +58,8 @@ export function layout(extent, style, titles, narrow) {
   const legend = narrow ? { orientation: "h", x: 0, xanchor: "left", y: 0, yref: "container", yanchor: "bottom" }
     : { orientation: "v", x: 1.01, y: 1, yanchor: "top" };
   return {
-    margin: { l: 48, r: 8, t: 28, b: narrow ? 100 : 40 }, // narrow: two rows of legend under the axis title dragmode: "zoom", hovermode: "closest", uirevision: "keep",
+    margin: { l: 48, r: 8, t: 28, b: narrow ? 100 : 40 }, // narrow: two rows of legend under the axis title
+    dragmode: "zoom", hovermode: "closest", uirevision: "keep",
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
     xaxis: { title: { text: titles[0] }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
     yaxis: { title: { text: titles[1] }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,

@@ -7,7 +7,9 @@ import { NARROW_PX } from "./dom.js";
 import { contactSheet, showPath, showRegion, syncSliders, vec } from "./panel.js";
 import { lerp, slerp } from "./path.js";
 import { whenPayload } from "./payload.js";
-import { colourPoints, markRows, splitTraces } from "./plot.js";
+import { CONFIG, colourPoints, layout, markRows, splitTraces } from "./plot.js";
+import { makeProjection } from "./projection.js";
+import { layoutExtent, makeUmapProjection } from "./umap.js";
 import { parseRegion, plotlySelections, regionCsv, regionRows, regionText, rowsInside, summarize } from "./region.js";
 import { extentOf, findRows } from "./search.js";
 import { selKey } from "./selection.js";
@@ -89,12 +91,34 @@ export const TOOLS = {
       this.dom.root.clientWidth <= NARROW_PX);
   },
 
+  /** Draw the principal plane or ("umap") the UMAP layout of a model above 2-D. The layout has only the test
+   *  means and no inverse: hovering decodes the test mean nearest the pointer, and a region stays out of the link. */
+  async setLayout(kind) {
+    const points = this.sets.test, plot = this.dom.plot, panel = this.dom.panel, umap = kind === "umap";
+    if (this.regionText) await this.applyRegion("", true);
+    this.proj = umap ? makeUmapProjection(points) : makeProjection(this.data.projection, points.dim);
+    Object.assign(this.state, { showTrain: false });
+    Object.assign(this, { trainAdded: null, pathLines: null });
+    Object.assign(panel.trainBox, { checked: false, disabled: umap || !this.data.train_count });
+    const extent = umap ? layoutExtent(points.layout) : this.data.extent;
+    await window.Plotly.react(plot, splitTraces(points, "test", this.names(), this.proj),
+      { ...layout(extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), uirevision: kind }, CONFIG);
+    if (this.colouring) await this.colourBy(this.colouring);
+    if (panel.search.value) await this.search(panel.search.value);
+    panel.layoutNote.textContent = umap ? "UMAP keeps neighbourhoods, not distances, and has no inverse: a point of it "
+      + "is not a z. Hovering decodes the test mean drawn nearest the pointer; the sliders still reach every z." : "";
+    this.dom.root.dataset.layout = kind;
+    this.relayout();
+    this.showSelected();
+  },
+
   /** Plotly's box or lasso picked a region (event null: it was cleared): the panel shows it, the link keeps it. */
   pickRegion(event) {
     this.regionText = event ? regionText(event.selections) : "";
     this.regionShapes = parseRegion(this.regionText);
     this.showRegion(event ? regionRows(this.dom.plot.data, event) : []);
-    this.send("region", { model: this.model.modelName, text: this.regionText });
+    // A UMAP region would be read on the principal plane from a link: the link keeps none.
+    this.send("region", { model: this.model.modelName, text: this.proj.isLayout ? "" : this.regionText });
   },
 
   /** Show the region of a link's text ("": none) as if picked: its outline, the points in it on every shown split

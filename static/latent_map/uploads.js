@@ -13,7 +13,8 @@ export function drawUploads(ctx, ax, uploads, proj, style) {
   ctx.font = `600 12px ${style.font}`;
   ctx.lineJoin = "round";
   uploads.forEach((upload, i) => {
-    if (upload.sigma) strokeEllipses(ctx, ax, proj.ellipse(upload.mu, upload.sigma), style.text);
+    const e = upload.sigma && proj.ellipse(upload.mu, upload.sigma); // none in a UMAP layout
+    if (e) strokeEllipses(ctx, ax, e, style.text);
     const [x, y] = ax.toPx(...proj.toPlane(upload.mu));
     ctx.fillStyle = style.text; ctx.strokeStyle = style.background; ctx.lineWidth = 2;
     ctx.beginPath();

@@ -111,6 +111,10 @@ export class MapView {
     panel.colour.replaceChildren(...measuresFor(this.sets.test).map((kind) => Object.assign(document.createElement("option"),
       { value: kind, textContent: MEASURES[kind] })));
     panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
+    panel.layoutRow.hidden = !this.sets.test.layout;
+    panel.layout.replaceChildren(...[["plane", "principal plane (PCA)"], ["umap", "UMAP (no inverse)"]].map(([value, text]) =>
+      Object.assign(document.createElement("option"), { value, textContent: text })));
+    panel.layout.addEventListener("change", () => this.setLayout(panel.layout.value));
     this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));
     this.resizer.observe(plot);
   }
@@ -252,7 +256,8 @@ export class MapView {
 
   /** Select the visible dot within `radius` px of plot-area pixel p, else the z there (a click, a tap). */
   pick(p, radius, source) {
-    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], radius);
+    // A UMAP layout has no z between its dots: a click there picks the nearest digit.
+    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], this.proj.isLayout ? Infinity : radius);
     this.select(hit, this.ax.toZ(...p), hit ? source : `${source}-empty`);
   }
 
@@ -275,6 +280,7 @@ export class MapView {
 
   /** Move z by (dx, dy) along the map's plane (a key): the other dimensions of a D > 2 model stay. */
   nudge(dx, dy, eventTime) {
+    if (this.proj.isLayout) return; // a layout's directions are not directions in z
     const dim = this.state.z.length, there = this.proj.lift(dx, dy, new Float64Array(dim));
     const origin = this.proj.lift(0, 0, new Float64Array(dim));
     for (let j = 0; j < dim; j++) this.state.z[j] += there[j] - origin[j];

@@ -14,12 +14,14 @@
 //     -> {"plane": [[x, y]], "lifted": [[z]], "ellipses": [{x, y, rx, ry, angle}]}
 //   {"paths": [[z0, z1], ...], "steps"} -> [{linear, spherical}] (path.js: the map's paths between two picks)
 //   {"selections": Plotly's layout.selections, "xy": [[x, y]]} -> {text (the link's), shapes, inside: rows of xy}
+//   {"umap": path of a model payload with a UMAP layout, "zs", "xy"} -> {plane: [[x, y]] per z, lifted: [[z]] per xy}
 
 import { readFileSync } from "node:fs";
 import { colourRange, measureOf, measuresFor } from "../../static/latent_map/colour.js";
 import { lerp, slerp } from "../../static/latent_map/path.js";
 import { parsePayload } from "../../static/latent_map/payload.js";
 import { makeProjection } from "../../static/latent_map/projection.js";
+import { makeUmapProjection } from "../../static/latent_map/umap.js";
 import { splitTraces } from "../../static/latent_map/plot.js";
 import { parseRegion, regionCsv, regionRows, regionText, rowsInside, summarize } from "../../static/latent_map/region.js";
 import { extentOf, findRows } from "../../static/latent_map/search.js";
@@ -91,6 +93,10 @@ const runShapes = (job) => {
   const text = regionText(job.selections);
   return { text, shapes: parseRegion(text), inside: rowsInside(Float32Array.from(job.xy.flat()), parseRegion(text)) };
 };
-const answer = job.selections ? runShapes(job) : job.paths ? runPaths(job) : job.region ? runRegion(job) : job.search ? runSearch(job)
+const runUmap = (job) => {
+  const points = parsePayload(new Uint8Array(readFileSync(job.umap))).points, proj = makeUmapProjection(points);
+  return { plane: job.zs.map((z) => proj.toPlane(z)), lifted: job.xy.map(([x, y]) => Array.from(proj.lift(x, y, new Float64Array(points.dim)))) };
+};
+const answer = job.umap ? runUmap(job) : job.selections ? runShapes(job) : job.paths ? runPaths(job) : job.region ? runRegion(job) : job.search ? runSearch(job)
   : job.payload ? runPayload(job) : runProjection(job);
 process.stdout.write(JSON.stringify(answer));

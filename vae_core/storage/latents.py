@@ -28,7 +28,8 @@ class LatentCache:
 
     The test split's cache may also hold per-image measures the map colours by (vae_core.analysis.digit_measures),
     each (N,) float32 or None: recon_error, -log p(x | z = mu) in nats; label_confidence, the dataset's
-    classifier's probability of the true label for decoder(mu)."""
+    classifier's probability of the true label for decoder(mu); and for a model above 2-D, umap: (N, 2) float32,
+    a UMAP layout of mu (vae_core.analysis.umap_layout)."""
 
     mu: np.ndarray
     logvar: np.ndarray
@@ -36,6 +37,7 @@ class LatentCache:
     checkpoint_sha256: str | None = None
     recon_error: np.ndarray | None = None
     label_confidence: np.ndarray | None = None
+    umap: np.ndarray | None = None
 
     @property
     def sigma(self) -> np.ndarray:
@@ -63,7 +65,7 @@ def save_latent_cache(path: str | Path, cache: LatentCache) -> None:
 
 def save_npz(path: str, cache: LatentCache) -> None:
     arrays = {"mu": cache.mu, "logvar": cache.logvar, "labels": cache.labels}
-    arrays.update({name: values for name in MEASURES if (values := getattr(cache, name)) is not None})
+    arrays.update({name: values for name in EXTRAS if (values := getattr(cache, name)) is not None})
     if cache.checkpoint_sha256:
         arrays["checkpoint_sha256"] = np.array(cache.checkpoint_sha256)
     with open(path, "wb") as handle:  # a file handle stops numpy appending ".npz"
@@ -71,6 +73,7 @@ def save_npz(path: str, cache: LatentCache) -> None:
 
 
 MEASURES = ("recon_error", "label_confidence")  # optional per-image arrays of a test cache
+EXTRAS = (*MEASURES, "umap")  # and its UMAP layout (N, 2), for a model above 2-D
 
 # A cache holds at most a training split (60,000) of at most MAX_LATENT_DIM dims; anything larger is not ours.
 MAX_POINTS = 100_000
@@ -85,13 +88,13 @@ def load_latent_cache(path: str | Path) -> LatentCache:
             missing = {"mu", "logvar", "labels"} - set(data.files)
             if missing:
                 raise ValueError(f"latent cache {name} lacks arrays {sorted(missing)}")
-            present = ("mu", "logvar", "labels", *(m for m in MEASURES if m in data.files))
+            present = ("mu", "logvar", "labels", *(m for m in EXTRAS if m in data.files))
             shapes = [data.zip.getinfo(f"{key}.npy").file_size for key in present]
             if max(shapes) > MAX_POINTS * MAX_LATENT_DIM * 8 + 1024:
                 raise ValueError(f"latent cache {name} is larger than any this app writes")
             recorded = data["checkpoint_sha256"] if "checkpoint_sha256" in data.files else None
             sha = str(recorded) if recorded is not None and recorded.dtype.kind == "U" and recorded.ndim == 0 else None
-            measures = {name: data[name] for name in MEASURES if name in data.files}
+            measures = {name: data[name] for name in EXTRAS if name in data.files}
             cache = LatentCache(data["mu"], data["logvar"], data["labels"], sha, **measures)
     except ValueError:
         raise
@@ -117,6 +120,9 @@ def _check_contents(name: str, cache: LatentCache) -> None:
         if values is not None and not (values.shape == labels.shape and values.dtype.kind == "f"
                                        and np.isfinite(values).all() and values.min() >= 0 and values.max() <= high):
             raise ValueError(f"latent cache {name} has a malformed {measure}")
+    layout = cache.umap
+    if layout is not None and not (layout.shape == (len(mu), 2) and layout.dtype.kind == "f" and np.isfinite(layout).all()):
+        raise ValueError(f"latent cache {name} has a malformed umap")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,11 +141,12 @@ def main(argv: list[str] | None = None) -> None:
     files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
     model, _ = store.load_model(files)
     digest = file_sha256(files.main)
-    from vae_core.analysis.digit_measures import with_measures  # it measures with vae_core.analysis
+    from vae_core.analysis.digit_measures import with_measures  # these measure with vae_core.analysis
+    from vae_core.analysis.umap_layout import with_layout
 
     for train in (False, True):
         cache = encode_split(model, args.data_root, train, digest)
-        save_latent_cache(files.cache(train), cache if train else with_measures(cache, model, args.data_root))
+        save_latent_cache(files.cache(train), cache if train else with_layout(with_measures(cache, model, args.data_root)))
         print(f"saved {files.cache(train)}")
 
 

@@ -167,7 +167,7 @@ def load_cache(files: ModelFiles, model: LatentModel, main_sha256: str, train: b
 def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: LatentModel, data_root: Path,
               record: dict | None = None) -> None:
     """Write a model's files (`writers`: (final path, write(tmp_path)); the first is `files.main`), both
-    latent caches (the test one with its per-image measures) and its summary as one unit.
+    latent caches (the test one with its per-image measures and, above 2-D, its UMAP layout) and its summary as one unit.
 
     All are written to temporary files first (the slow part: encoding 70,000 images), then renamed:
     the caches, the other parts, the main file last. A kill before the renames leaves the old unit;
@@ -176,6 +176,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
     """
     from vae_core.analysis.digit_measures import with_measures  # these measure with vae_core.analysis
     from vae_core.analysis.summary import build_summary, write_summary
+    from vae_core.analysis.umap_layout import with_layout
 
     files.folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(files.folder, [p.name for p in files.every_name])
@@ -186,7 +187,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
         digest = file_sha256(staged[0][0])
         for train in (True, False):
             cache = encode_split(model, data_root, train, digest)
-            cache = cache if train else with_measures(cache, model, data_root)
+            cache = cache if train else with_layout(with_measures(cache, model, data_root))
             staged.insert(0, (stage(files.cache(train), lambda tmp, c=cache: save_npz(tmp, c)), files.cache(train)))
         summary = build_summary(model, digest, data_root)
         staged.insert(0, (stage(files.summary, lambda tmp: write_summary(tmp, summary)), files.summary))
