@@ -28,7 +28,7 @@ from .images import (
     upscale,
     with_box,
 )
-from .kept_uploads import MAX_KEPT, KeptUpload, clear_uploads, is_kept, keep_upload, kept_uploads
+from .kept_uploads import MAX_KEPT, KeptUpload, clear_uploads, is_kept, keep_encoded, keep_upload, kept_uploads
 from .link import format_z, region_shapes
 from .loading import (
     AE_MODEL,
@@ -93,7 +93,7 @@ from .training import SHIPPED_MODELS, delete_model, trained_models, training_job
 
 __all__ = [
     "plain", "plural",
-    "MAX_KEPT", "KeptUpload", "clear_uploads", "is_kept", "keep_upload", "kept_uploads",
+    "MAX_KEPT", "KeptUpload", "clear_uploads", "is_kept", "keep_encoded", "keep_upload", "kept_uploads",
     "AE_MODEL", "DEFAULT_MODEL", "DIGIT_COLORS", "MODEBAR_PX", "DIGIT_PX", "REPO", "UPLOAD_TYPES", "VAE_MODEL",
     "CheckpointError", "Encoded", "ImageDecodeError", "Loaded",
     "data_root", "encode_bytes", "encode_digit", "file_stamp", "list_models", "load", "load_or_error", "try_load",

@@ -65,3 +65,8 @@ def keep_upload(model_name: str, name: str, x: np.ndarray, mu: np.ndarray, sigma
 
 def clear_uploads(model_name: str) -> None:
     st.session_state.setdefault(_KEY, {}).pop(model_name, None)
+
+
+def keep_encoded(m, name: str, enc) -> KeptUpload:
+    """Keep an upload encoded under model `m` (a `Loaded`; `enc` an `Encoded`): a plain autoencoder's has no sigma."""
+    return keep_upload(m.name, name, enc.x, enc.mu, enc.sigma if m.is_vae else None)

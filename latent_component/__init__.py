@@ -111,13 +111,24 @@ def map_state(key: str, model_name: str, dim: int, sizes: dict[str, int]) -> Map
     raw = raw if hasattr(raw, "get") else {}
     need = raw.get("need")
     need = tuple(k for k in need if isinstance(k, str)) if isinstance(need, list) else ()
-    region = raw.get("region")
-    region = region.get("text") if isinstance(region, dict) and region.get("model") == model_name else None
-    region = region if region == "" or (isinstance(region, str) and region_shapes(region) is not None) else None
-    rows = raw.get("region_rows")
-    rows = tuple((r["split"], r["index"]) for r in rows[:MAX_REGION_ROWS] if isinstance(r, dict) and r.get("split") in sizes
-                 and type(r.get("index")) is int and 0 <= r["index"] < sizes[r["split"]]) if isinstance(rows, list) else ()
-    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need, region, rows)
+    return MapState(_valid_selection(raw.get("selection"), model_name, dim, sizes), need,
+                    _valid_region(raw.get("region"), model_name), _valid_rows(raw.get("region_rows"), model_name, sizes))
+
+
+def _valid_region(reported, model_name: str) -> str | None:
+    """The region's text the map reported for this model; one that is not a region clears it (""); None: none reported."""
+    if not (isinstance(reported, dict) and reported.get("model") == model_name):
+        return None
+    text = reported.get("text")
+    return text if isinstance(text, str) and (text == "" or region_shapes(text) is not None) else ""
+
+
+def _valid_rows(reported, model_name: str, sizes: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """(split, index) of up to MAX_REGION_ROWS points whose originals the map asked for under this model."""
+    if not (isinstance(reported, dict) and reported.get("model") == model_name and isinstance(reported.get("rows"), list)):
+        return ()
+    return tuple((r["split"], r["index"]) for r in reported["rows"][:MAX_REGION_ROWS] if isinstance(r, dict)
+                 and r.get("split") in sizes and type(r.get("index")) is int and 0 <= r["index"] < sizes[r["split"]])
 
 
 def _valid_selection(selection, model_name: str, dim: int, sizes: dict[str, int]) -> dict[str, Any] | None:
@@ -206,9 +217,9 @@ def open_interpolate_request(key: str, n_test: int) -> tuple[int, int] | None:
     the last call (each press once); None otherwise or when they are not test rows."""
     raw = st.session_state.get(key)
     asked = raw.get("open_interpolate") if hasattr(raw, "get") else None
-    if not isinstance(asked, dict) or asked.get("t") == st.session_state.get(_OPENED):
+    if not isinstance(asked, dict) or asked.get("t") == st.session_state.get(f"{_OPENED}:{key}"):
         return None
-    st.session_state[_OPENED] = asked.get("t")
+    st.session_state[f"{_OPENED}:{key}"] = asked.get("t")
     a, b = asked.get("a"), asked.get("b")
     return (a, b) if all(type(v) is int and 0 <= v < n_test for v in (a, b)) else None
 

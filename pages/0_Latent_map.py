@@ -124,23 +124,27 @@ def compared_model(m: ui.Loaded) -> ui.Loaded | None:
 
 
 def add_uploads(m: ui.Loaded) -> None:
-    """Images dropped here are encoded and kept for the map (as on the Encode page): their posteriors appear on it."""
+    """Images dropped here are encoded and kept for the map (as on the Encode page): their posteriors appear on it.
+    Each drop is handled once, then the box is emptied; what could not be used is said after that, in plain text."""
+    for message in st.session_state.pop("map_upload_notes", []):
+        st.error(message, icon="🚫")
     files = st.file_uploader(f"Put your own {ITEM_WORD[m.dataset]}s on the map", type=ui.UPLOAD_TYPES,
                              accept_multiple_files=True, key=f"map_uploads_{st.session_state.get('map_uploads_round', 0)}",
                              help=f"Each image is prepared as on the Encode page and drawn on the map with its ellipses; "
                              f"the map keeps your last {ui.MAX_KEPT} for this model, in this browser tab only.")
-    refused = False
+    if not files:
+        return
+    notes = []
     for upload in files[: ui.MAX_KEPT]:
         try:
-            enc = ui.encode_bytes(m, upload.getvalue(), m.dataset == "mnist")
+            ui.keep_encoded(m, upload.name, ui.encode_bytes(m, upload.getvalue(), m.dataset == "mnist"))
         except ui.ImageDecodeError as exc:
-            st.error(ui.plain(f"Could not use {upload.name}: {exc}."), icon="🚫")
-            refused = True
-            continue
-        ui.keep_upload(m.name, upload.name, enc.x, enc.mu, enc.sigma if m.is_vae else None)
-    if files and not refused:  # all kept: empty the box for the next ones (a refusal stays in view)
-        st.session_state["map_uploads_round"] = st.session_state.get("map_uploads_round", 0) + 1
-        st.rerun()
+            notes.append(ui.plain(f"Could not use {upload.name}: {exc}."))
+    if len(files) > ui.MAX_KEPT:
+        notes.append(f"Only the first {ui.MAX_KEPT} images were used: the map keeps {ui.MAX_KEPT} at most.")
+    st.session_state["map_upload_notes"] = notes
+    st.session_state["map_uploads_round"] = st.session_state.get("map_uploads_round", 0) + 1  # a new, empty box
+    st.rerun()
 
 
 m = ui.sidebar_model()

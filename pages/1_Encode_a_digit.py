@@ -76,7 +76,7 @@ def keep_on_map(m: ui.Loaded, enc: ui.Encoded, name: str) -> None:
         if st.button("Kept on the latent map" if kept else "Show on the latent map", key="enc_keep", disabled=kept,
                      icon=":material/add_location_alt:", help=f"The map draws it with its ellipses; it keeps your last "
                      f"{ui.MAX_KEPT} for this model, in this browser tab only."):
-            ui.keep_upload(m.name, name, enc.x, enc.mu, enc.sigma if m.is_vae else None)
+            ui.keep_encoded(m, name, enc)
             st.rerun()  # the button's label says it is kept
         count = len(ui.kept_uploads(m.name))
         if count:

@@ -775,3 +775,18 @@ def test_a_model_above_2d_offers_its_umap_layout_which_decodes_the_nearest_test_
     pg.locator(".lm-layout").select_option("plane")
     expect(pg.locator(".lm-train input")).to_be_enabled()
     pg.close()
+
+
+def test_escape_clears_a_path_from_the_map_and_the_panel(page, cache):
+    a, b = isolated_points(cache.mu, 2)
+    select_dot(page, cache, a)
+    page.get_by_role("button", name="Start a path here").click()
+    select_dot(page, cache, b)
+    expect(page.locator(".lm-root")).to_have_attribute("data-path", "drawn")
+    halfway = to_client(page, (cache.mu[a] + cache.mu[b]) / 2)
+    assert overlay_alpha(page, *halfway) > 200
+    page.keyboard.press("Escape")
+    expect(page.locator(".lm-root")).to_have_attribute("data-path", "")
+    expect(page.locator(".lm-path-strip")).to_have_count(0)
+    expect(page.get_by_role("button", name="Start a path here")).to_be_visible()
+    assert overlay_alpha(page, *halfway) == 0

@@ -414,11 +414,14 @@ def test_images_dropped_on_the_map_page_are_kept_for_the_map_and_a_bad_one_is_re
     [kept] = map_data(at)["uploads"]
     assert kept["name"] == "seven.png" and np.allclose(kept["mu"], enc.mu, atol=1e-6)
     box = [u for u in at.get("file_uploader") if u.proto.label.startswith("Put your own digits")]
+    assert not box[0].value  # emptied for the next ones
     at.file_uploader(key=box[0].key).upload("bad <i>x</i>.png", b"not an image", "image/png")
     at.run()
     assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.error] == [  # plain text: Markdown escapes removed
         "Could not use bad <i>x</i>.png: not a recognised image format (PNG, JPEG, GIF, BMP or WebP)."]
     assert len(map_data(at)["uploads"]) == 1
+    at.run()  # said once: the next run does not use the file again
+    assert not at.error and len(map_data(at)["uploads"]) == 1
 
 
 def png_bytes(ink: np.ndarray) -> bytes:

@@ -57,7 +57,7 @@ export function buildPanel(size) {
   const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
   colourRow.append(el("span", null, "Colour by"), colour);
   const region = el("section", "lm-region"), uploads = el("section", "lm-uploads"), path = el("section", "lm-path");
-  const layoutRow = el("label", "lm-colour-row lm-layout-row"), layout = el("select", "lm-colour lm-layout");
+  const layoutRow = el("label", "lm-colour-row lm-layout-row"), layout = el("select", "lm-layout");
   layoutRow.append(el("span", null, "Layout"), layout);
   layoutRow.hidden = true; // only for a model above 2-D with a UMAP layout
   const layoutNote = el("p", "lm-layout-note");

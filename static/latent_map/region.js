@@ -48,7 +48,7 @@ export function regionCsv(sets, picked, names) {
 // The region in the link: Plotly's selections (layout.selections) as text, shapes joined by "|": a box
 // "r:x0,x1,y0,y1", a lasso "p:x,y;x,y;..." (at most MAX_VERTICES, evenly kept), numbers with at most 3 decimals,
 // in the plane's coordinates. explorer_ui/link.py checks the same text.
-export const MAX_SHAPES = 8, MAX_VERTICES = 64;
+export const MAX_SHAPES = 8, MAX_VERTICES = 64, MAX_CHARS = 4000; // as explorer_ui/link.py checks them
 
 const short = (v) => { const t = v.toFixed(3).replace(/\.?0+$/, ""); return t === "-0" || t === "" ? "0" : t; };
 
@@ -56,13 +56,15 @@ const short = (v) => { const t = v.toFixed(3).replace(/\.?0+$/, ""); return t ==
 const pathPoints = (path) => path.replace(/[MZ]/g, "").split("L").map((p) => p.split(",").map(Number));
 
 export function regionText(selections) {
-  return (selections ?? []).slice(-MAX_SHAPES).flatMap((s) => {
+  const shapes = (selections ?? []).slice(-MAX_SHAPES).flatMap((s) => {
     if (s.type === "rect") return [`r:${[s.x0, s.x1, s.y0, s.y1].map(short).join(",")}`];
     if (s.type !== "path" || !s.path) return [];
     const points = pathPoints(s.path), keep = Math.min(points.length, MAX_VERTICES);
     const kept = Array.from({ length: keep }, (_, i) => points[Math.floor((i * points.length) / keep)]);
     return kept.length >= 3 ? [`p:${kept.map(([x, y]) => `${short(x)},${short(y)}`).join(";")}`] : [];
-  }).join("|");
+  });
+  while (shapes.join("|").length > MAX_CHARS) shapes.shift(); // the oldest shapes go first
+  return shapes.join("|");
 }
 
 /** The shapes of a region's text: [{type: "rect", x0, x1, y0, y1} | {type: "path", points: [[x, y]]}]. */

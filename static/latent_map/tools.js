@@ -24,7 +24,7 @@ export const TOOLS = {
     this.dom.panel.search.value = "";
     this.search("");
     if (this.regionText) this.applyRegion("", true); // Plotly's own selection too: its outline, the dimmed points
-    this.path = null;
+    this.clearPath();
     this.state.z.fill(0);
     this.state.selected = null;
     syncSliders(this.dom.panel, this.state.z);
@@ -43,6 +43,7 @@ export const TOOLS = {
     const plot = this.dom.plot;
     if (!this.data.train_key || plot.data.some((t) => t.meta?.split === "train")) return;
     this.sets.train = (await whenPayload(this.data.train_key)).points;
+    if (this.proj.isLayout || !this.state.showTrain) { this.trainAdded = null; return; } // switched meanwhile
     const traces = splitTraces(this.sets.train, "train", this.names(), this.proj);
     for (const t of traces) { // follow the legend: a digit hidden among the test means stays hidden
       t.visible = plot.data.find((d) => d.meta?.split === "test" && d.meta.label === t.meta.label)?.visible ?? true;
@@ -62,7 +63,10 @@ export const TOOLS = {
   setTrain(show) {
     this.state.showTrain = show;
     const idx = this.dom.plot.data.flatMap((t, i) => (t.meta?.split === "train" ? [i] : []));
-    if (idx.length) return window.Plotly.restyle(this.dom.plot, { visible: show }, idx);
+    if (idx.length) {
+      return window.Plotly.restyle(this.dom.plot, { visible: show }, idx)
+        .then(() => this.regionText && this.applyRegion(this.regionText)); // the region follows what is shown
+    }
     if (!show) return;
     this.askFor(this.data); // Python sends the training payload if the page lacks it
     this.addTrain();
@@ -98,7 +102,8 @@ export const TOOLS = {
     if (this.regionText) await this.applyRegion("", true);
     this.proj = umap ? makeUmapProjection(points) : makeProjection(this.data.projection, points.dim);
     Object.assign(this.state, { showTrain: false });
-    Object.assign(this, { trainAdded: null, pathLines: null });
+    Object.assign(this, { trainAdded: null });
+    this.clearPath(); // a path's steps would land on other means in the other layout
     Object.assign(panel.trainBox, { checked: false, disabled: umap || !this.data.train_count });
     const extent = umap ? layoutExtent(points.layout) : this.data.extent;
     await window.Plotly.react(plot, splitTraces(points, "test", this.names(), this.proj),
@@ -150,7 +155,10 @@ export const TOOLS = {
     this.regionSamples = picked.filter((_, i) => i % step === 0).slice(0, REGION_TILES);
     this.drawRegion();
     const lacking = this.regionSamples.filter((p) => !this.originals.has(selKey(p)));
-    if (lacking.length) this.send("region_rows", lacking.map(({ split, index }) => ({ split, index })));
+    if (lacking.length || this.asksOriginals) { // asked until sent, then no more (an empty region asks for none)
+      this.send("region_rows", { model: this.model.modelName, rows: lacking.map(({ split, index }) => ({ split, index })) });
+      this.asksOriginals = lacking.length > 0;
+    }
     this.dom.root.dataset.region = String(picked.length);
   },
 
@@ -185,8 +193,9 @@ export const TOOLS = {
   async showPath() {
     const path = this.path, panel = this.dom.panel, decoder = this.model.decoder, end = Float64Array.from(this.state.z);
     const ticket = (this.pathTicket = (this.pathTicket ?? 0) + 1);
+    const ends = [path?.sel?.index, this.state.selected?.index]; // as drawn: a later click on the button opens these
     const on = { start: () => this.startPath(), clear: () => this.clearPath(),
-      interpolate: () => this.send("open_interpolate", { a: path.sel.index, b: this.state.selected.index, t: Date.now() }) };
+      interpolate: () => this.send("open_interpolate", { a: ends[0], b: ends[1], t: Date.now() }) };
     const moved = path && end.some((v, j) => v !== path.z[j]);
     this.pathLines = moved ? { linear: lerp(path.z, end), spherical: slerp(path.z, end) } : null;
     this.dom.root.dataset.path = path ? (moved ? "drawn" : "started") : "";

@@ -5,7 +5,7 @@
 
 export function makeUmapProjection(points) {
   const { n, dim, mu, layout } = points;
-  let lastZ = null, lastXY = null; // toPlane is asked for the same z on every frame
+  const placed = new Map(); // z (as text) -> [x, y]: the overlay asks for the same few z on every frame
 
   const nearestMean = (z) => {
     let best = 0, bestD = Infinity;
@@ -21,11 +21,13 @@ export function makeUmapProjection(points) {
     titles: ["UMAP 1", "UMAP 2"],
     isLayout: true,
     toPlane(z) {
-      if (!lastZ || z.length !== lastZ.length || z.some((v, j) => v !== lastZ[j])) {
+      const key = Array.prototype.join.call(z, ",");
+      if (!placed.has(key)) {
         const r = nearestMean(z);
-        lastZ = Float64Array.from(z); lastXY = [layout[2 * r], layout[2 * r + 1]];
+        if (placed.size >= 64) placed.delete(placed.keys().next().value);
+        placed.set(key, [layout[2 * r], layout[2 * r + 1]]);
       }
-      return lastXY;
+      return placed.get(key);
     },
     /** The mean (D) of the test digit drawn nearest to layout point [x, y], written into `out`. */
     lift(x, y, out) {

@@ -42,6 +42,7 @@ export class MapView {
     if (this.model !== model) this.ready = this.setModel(data, model);
     await this.ready; // the figure exists before anything touches it
     if (this.data !== data) return;
+    if (this.linkGroup !== (data.link_group ?? null)) joinGroup(this, data.link_group);
     if (this.state.showTrain && data.train_key) await this.addTrain();
     if (!this.regionRestored) { // the link's region, once per mount: after that the map owns it, as it owns z
       this.regionRestored = true;

@@ -47,3 +47,10 @@ def with_measures(cache: LatentCache, model: LatentModel, root: str | Path) -> L
     classifier = load_classifier(path)[0] if path.is_file() else None
     recon_error, confidence = digit_measures(model, images, cache.mu, cache.labels, classifier)
     return dataclasses.replace(cache, recon_error=recon_error, label_confidence=confidence)
+
+
+def with_map_extras(cache: LatentCache, model: LatentModel, root: str | Path) -> LatentCache:
+    """The test cache with what the map shows beside the posteriors: the measures, and above 2-D the UMAP layout."""
+    from vae_core.analysis.umap_layout import with_layout
+
+    return with_layout(with_measures(cache, model, root))

@@ -141,12 +141,11 @@ def main(argv: list[str] | None = None) -> None:
     files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
     model, _ = store.load_model(files)
     digest = file_sha256(files.main)
-    from vae_core.analysis.digit_measures import with_measures  # these measure with vae_core.analysis
-    from vae_core.analysis.umap_layout import with_layout
+    from vae_core.analysis.digit_measures import with_map_extras  # it measures with vae_core.analysis
 
     for train in (False, True):
         cache = encode_split(model, args.data_root, train, digest)
-        save_latent_cache(files.cache(train), cache if train else with_layout(with_measures(cache, model, args.data_root)))
+        save_latent_cache(files.cache(train), cache if train else with_map_extras(cache, model, args.data_root))
         print(f"saved {files.cache(train)}")
 
 

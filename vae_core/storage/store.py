@@ -174,9 +174,8 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
     stale temporaries are removed before the next save of the same name. Each cache records the new
     main file's hash, so even a kill between the renames is refused on loading rather than shown.
     """
-    from vae_core.analysis.digit_measures import with_measures  # these measure with vae_core.analysis
+    from vae_core.analysis.digit_measures import with_map_extras  # these measure with vae_core.analysis
     from vae_core.analysis.summary import build_summary, write_summary
-    from vae_core.analysis.umap_layout import with_layout
 
     files.folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(files.folder, [p.name for p in files.every_name])
@@ -187,7 +186,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
         digest = file_sha256(staged[0][0])
         for train in (True, False):
             cache = encode_split(model, data_root, train, digest)
-            cache = cache if train else with_layout(with_measures(cache, model, data_root))
+            cache = cache if train else with_map_extras(cache, model, data_root)
             staged.insert(0, (stage(files.cache(train), lambda tmp, c=cache: save_npz(tmp, c)), files.cache(train)))
         summary = build_summary(model, digest, data_root)
         staged.insert(0, (stage(files.summary, lambda tmp: write_summary(tmp, summary)), files.summary))
