@@ -1,4 +1,5 @@
-"""Layout of the sub-pages in a real browser, at a desktop, a laptop and a phone viewport.
+"""Layout of the sub-pages (and the map with a second one beside it) in a real browser, at a desktop, a laptop and a
+phone viewport.
 
 On every page and viewport, no two visible images, charts or controls overlap,
 and none sticks out of its column or of the main area (clipped). Encode a digit
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A phone photo whose map neighbours disagree: the outlined image and the "Ambiguous" note are laid out too.
 FIXTURE = ROOT / "tests" / "fixtures" / "uploads" / "photo_0004_4.jpg"
 VIEWPORTS = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
-STATES = ["encode-upload", "encode-draw", "inside", "manifold", "prior", "interpolate", "tradeoff", "train"]
+STATES = ["encode-upload", "encode-draw", "inside", "manifold", "prior", "interpolate", "tradeoff", "train", "map-compare"]
 STEPS = 24
 SLACK = 2  # px of overlap or overhang tolerated (sub-pixel rounding, borders)
 T = 90_000  # ms: generous, the machine is shared
@@ -33,6 +34,8 @@ TESTIDS = ["stImage", "stPlotlyChart", "stSlider", "stButton", "stDownloadButton
            "stNumberInput", "stSelectbox", "stRadio", "stButtonGroup", "stCheckbox", "stTable", "stDataFrame",
            "stMetric"]
 
+# And inside components: the drawing canvas, and each latent map's plot and panel (two maps side by side on "Compare with").
+EXTRA = "canvas.upper-canvas, .lm-plot-wrap, .lm-panel"
 # Boxes (viewport px) of the visible elements in the main area, with the column (or main area) holding each.
 # An image is measured by its <img>: its wrapper keeps the column's width while the picture runs over.
 # The canvas lives in a shadow root; its full size counts even where a scroller clips it.
@@ -73,7 +76,7 @@ def overlap(a, b) -> float:
 
 def layout_problems(page) -> list[str]:
     """Every overlap between two elements and every element sticking out of its column or the main area."""
-    found = page.evaluate(BOXES_JS, [TESTIDS, "canvas.upper-canvas"])
+    found = page.evaluate(BOXES_JS, [TESTIDS, EXTRA])
     items, main = found["items"], found["main"]
     problems = []
     for i, a in enumerate(items):
@@ -102,21 +105,25 @@ def settle(page) -> None:
     before = None
     for _ in range(20):  # late reflows: fonts, chart resizes
         time.sleep(0.4)
-        now = page.evaluate(BOXES_JS, [TESTIDS, "canvas.upper-canvas"])
+        now = page.evaluate(BOXES_JS, [TESTIDS, EXTRA])
         if now == before:
             return
         before = now
 
 
 def open_state(page, base: str, state: str) -> None:
-    path = {"manifold": "/Manifold", "prior": "/Prior_vs_posterior", "interpolate": f"/Interpolate?steps={STEPS}",
-            "tradeoff": "/Reconstruction_vs_KL", "train": "/Train", "inside": "/Inside_the_encoder"}
+    path = {"map-compare": "/?compare=mnist_vae_z2_beta4", "manifold": "/Manifold", "prior": "/Prior_vs_posterior",
+            "interpolate": f"/Interpolate?steps={STEPS}", "tradeoff": "/Reconstruction_vs_KL", "train": "/Train",
+            "inside": "/Inside_the_encoder"}
     page.goto(base + path.get(state, "/Encode_a_digit"))
     settle(page)
     if state == "encode-upload":
         page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(FIXTURE)
         page.get_by_text("(encoder mean)").wait_for(timeout=T)
         page.get_by_text("Ambiguous:").wait_for(timeout=T)
+        settle(page)
+    elif state == "map-compare":
+        page.wait_for_selector(".lm-root[data-ready='1'] >> nth=1", timeout=T)
         settle(page)
     elif state == "encode-draw":
         page.get_by_test_id("stMain").get_by_text("Draw", exact=True).first.click()
