@@ -2,7 +2,7 @@
 // colour by, the region picked with Plotly's box or lasso, a path between two picks, the visitor's kept uploads,
 // the training switch and Escape, which clears them.
 
-import { BAR_TITLES, colourRange, measureOf } from "./colour.js";
+import { BAR_TITLES, MEASURES, colourRange, measureOf, measuresFor } from "./colour.js";
 import { NARROW_PX } from "./dom.js";
 import { contactSheet, showPath, showRegion, syncSliders, vec } from "./panel.js";
 import { lerp, slerp } from "./path.js";
@@ -19,6 +19,35 @@ import { showUploads } from "./uploads.js";
 const REGION_TILES = 16; // the region's points shown as images
 
 export const TOOLS = {
+  /** The search box, "Colour by" and (for a model with a UMAP layout) "Layout". */
+  listenTools(data) {
+    const panel = this.dom.panel;
+    panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
+    for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
+    panel.colour.replaceChildren(...measuresFor(this.sets.test).map((kind) => Object.assign(document.createElement("option"),
+      { value: kind, textContent: MEASURES[kind] })));
+    panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
+    panel.layoutRow.hidden = !this.sets.test.layout;
+    panel.layout.replaceChildren(...[["plane", "principal plane (PCA)"], ["umap", "UMAP (no inverse)"]].map(([value, text]) =>
+      Object.assign(document.createElement("option"), { value, textContent: text })));
+    panel.layout.addEventListener("change", () => this.setLayout(panel.layout.value));
+  },
+
+  applyOriginal(original) {
+    if (this.storeOriginal(original) && selKey(this.state.selected) === selKey(original)) this.showSelected();
+  },
+
+  /** Keep a digit's original image from Python ({split, index, pixels: base64} or {split, index, note}); whether
+   *  it was new (an image already kept stays; a note is replaced, e.g. after a download). */
+  storeOriginal(original) {
+    const key = selKey(original);
+    if (this.originals.get(key)?.pixels) return false;
+    const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
+    this.originals.set(key, { pixels, note: original.note });
+    return true;
+  },
+
+
   /** Escape: z = 0, nothing selected, nothing found. */
   clear() {
     this.dom.panel.search.value = "";

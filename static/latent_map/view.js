@@ -7,16 +7,15 @@ import { hasPayload, whenPayload } from "./payload.js";
 import { makeProjection } from "./projection.js";
 import { CONFIG, NEAR_PX, axes, cursorAt, drawOverlay, fitCanvas, layout, loadPlotly, pointAt, splitTraces,
   strokePaths } from "./plot.js";
-import { MEASURES, measuresFor } from "./colour.js";
 import { NARROW_PX, buildDom, readStyle } from "./dom.js";
 import { buildSliders, paintDigit, pngLink, showSelection, syncSliders, vec } from "./panel.js";
 import { isTiny, selKey, selectionInfo, stateFor, wantsTrain } from "./selection.js";
 import { posteriorOf, sortedKl } from "./stats.js";
 import { listenMouse } from "./mouse.js";
 import { listenTouch } from "./touch.js";
-import { listenKeys } from "./keys.js";
+import { KEYS, listenKeys } from "./keys.js";
 import { TOOLS } from "./tools.js";
-import { joinGroup, leaveGroup, tellPeers } from "./linked.js";
+import { LINKED, joinGroup, leaveGroup, tellPeers } from "./linked.js";
 import { drawUploads } from "./uploads.js";
 
 
@@ -107,15 +106,7 @@ export class MapView {
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
     panel.trainBox.disabled = !data.train_count;
     panel.download.addEventListener("click", () => this.downloadPng());
-    panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
-    for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
-    panel.colour.replaceChildren(...measuresFor(this.sets.test).map((kind) => Object.assign(document.createElement("option"),
-      { value: kind, textContent: MEASURES[kind] })));
-    panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
-    panel.layoutRow.hidden = !this.sets.test.layout;
-    panel.layout.replaceChildren(...[["plane", "principal plane (PCA)"], ["umap", "UMAP (no inverse)"]].map(([value, text]) =>
-      Object.assign(document.createElement("option"), { value, textContent: text })));
-    panel.layout.addEventListener("change", () => this.setLayout(panel.layout.value));
+    this.listenTools(data);
     this.resizer = new ResizeObserver(() => plot._fullLayout && window.Plotly.Plots.resize(plot));
     this.resizer.observe(plot);
   }
@@ -219,23 +210,6 @@ export class MapView {
     if (source !== "linked") tellPeers(this, { type: "select", sel, z: Array.from(this.state.z) });
   }
 
-  /** What a linked map did (linked.js): decode its hovered z here, or select its digit or z here. */
-  onPeer({ type, sel, z }) {
-    const sameSpace = z?.length === this.state.z.length;
-    if (type === "leave") return this.showState();
-    if (type === "hover" && sameSpace) {
-      const p = this.ax.toPx(...this.proj.toPlane(z)), shown = p.every((v, i) => v >= 0 && v <= [this.ax.width, this.ax.height][i]);
-      this.pointer = shown ? p : null;
-      this.dom.panel.mode.textContent = "hover on the other map";
-      this.dom.cursor.style.display = shown ? "block" : "none";
-      if (shown) this.dom.cursor.style.transform = cursorAt(this.ax, p, false);
-      return this.render(Float64Array.from(z));
-    }
-    if (type !== "select") return;
-    if (sel && this.sets[sel.split] && sel.index < this.sets[sel.split].n) return this.select(sel, null, "linked");
-    if (!sel && sameSpace) this.restore({ z: Float64Array.from(z), selected: null }, "linked");
-  }
-
   /** Pointer position in plot-area px, or null outside the plot area. */
   plotPx(e) {
     const r = this.dom.plot.getBoundingClientRect(), ax = this.ax;
@@ -279,19 +253,6 @@ export class MapView {
     this.commit(source);
   }
 
-  /** Move z by (dx, dy) along the map's plane (a key): the other dimensions of a D > 2 model stay. */
-  nudge(dx, dy, eventTime) {
-    if (this.proj.isLayout) return; // a layout's directions are not directions in z
-    const dim = this.state.z.length, there = this.proj.lift(dx, dy, new Float64Array(dim));
-    const origin = this.proj.lift(0, 0, new Float64Array(dim));
-    for (let j = 0; j < dim; j++) this.state.z[j] += there[j] - origin[j];
-    this.state.selected = null;
-    syncSliders(this.dom.panel, this.state.z);
-    this.showSelected();
-    this.dom.panel.mode.textContent = "keys";
-    this.render(this.state.z, eventTime);
-  }
-
   onSlider(d, value, e) {
     this.state.z[d] = value;
     if (this.state.selected) { // z has left the digit's mean: the panel and the link no longer name it
@@ -328,20 +289,6 @@ export class MapView {
   }
 
   // ----------------------------------------------------------------- misc
-  applyOriginal(original) {
-    if (this.storeOriginal(original) && selKey(this.state.selected) === selKey(original)) this.showSelected();
-  }
-
-  /** Keep a digit's original image from Python ({split, index, pixels: base64} or {split, index, note}); whether
-   *  it was new (an image already kept stays; a note is replaced, e.g. after a download). */
-  storeOriginal(original) {
-    const key = selKey(original);
-    if (this.originals.get(key)?.pixels) return false;
-    const pixels = original.pixels ? Float32Array.from(atob(original.pixels), (c) => c.charCodeAt(0) / 255) : null;
-    this.originals.set(key, { pixels, note: original.note });
-    return true;
-  }
-
   downloadPng() {
     const name = `${this.model.modelName}_z_${Array.from(this.state.z, (x) => x.toFixed(3)).join(",")}.png`;
     pngLink(this.dom.panel, name);
@@ -358,5 +305,6 @@ export class MapView {
   }
 }
 
-// The panel's tools (search, colour by, region, uploads) are methods of the view too, kept in tools.js.
-Object.assign(MapView.prototype, TOOLS);
+// The panel's tools (search, colour by, region, path, uploads, layout; tools.js), the keys' nudge (keys.js) and what a
+// linked map says (linked.js) are methods of the view too.
+Object.assign(MapView.prototype, TOOLS, KEYS, LINKED);
