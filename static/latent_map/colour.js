@@ -9,8 +9,8 @@ export const MEASURES = {
   label: "label",
   kl: "KL(q(z|x) ‖ N(0, I)), nats",
   sigma: "σ, mean over dimensions",
-  recon: "reconstruction error −log p(x|z = μ), nats",
-  confidence: "classifier's P(label) for decoder(μ)",
+  recon: "recon. error −log p(x|μ), nats",
+  confidence: "classifier P(label | decoder(μ))",
 };
 export const BAR_TITLES = { kl: "KL (nats)", sigma: "mean σ", recon: "recon. (nats)", confidence: "P(label)" };
 const STORED = new Set(["recon", "confidence"]); // measured when the model was saved (test digits only)

@@ -15,6 +15,13 @@ export function el(tag, className, text) {
   return node;
 }
 
+const button = (className, text, onClick) => {
+  const node = el("button", `lm-button ${className}`, text);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+};
+
 export function digitCanvas(className, size) {
   const canvas = el("canvas", className);
   canvas.width = canvas.height = size;
@@ -152,16 +159,19 @@ export function showSelection(panel, info, size, onZoom) {
 
 /**
  * The region picked with the box or lasso tool: how many points, their labels, decoder(mean μ), the originals
- * (when Python has sent them) and reconstructions of up to 16 of them, and links to a CSV and a PNG contact sheet
- * (`on.csv(link)`, `on.png(link)` fill them in when clicked). `info` null hides it.
+ * (when Python has sent them) and reconstructions of up to 16 of them, links to a CSV and a PNG contact sheet
+ * (`on.csv(link)`, `on.png(link)` fill them in when clicked) and a Clear button (`on.clear()`; also a double
+ * click on the map, or Escape). `info` null hides it.
  */
 export function showRegion(panel, info, size, on) {
   const box = panel.region;
   box.textContent = "";
   if (!info) return;
   const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
-  box.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` +
-    (parts.length > 1 ? ` (${parts.join(", ")})` : "")), el("div", "lm-region-labels", info.labels));
+  const head = el("div", "lm-path-head");
+  head.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` +
+    (parts.length > 1 ? ` (${parts.join(", ")})` : "")), button("lm-region-clear", "Clear", on.clear));
+  box.append(head, el("div", "lm-region-labels", info.labels));
   const images = el("div", "lm-images lm-region-images");
   const originals = info.samples.map((s) => s.original); // the two grids side by side, the mean's decoding after
   if (originals.some(Boolean)) images.append(tileGrid("lm-region-originals", "originals", size, originals));
@@ -174,8 +184,7 @@ export function showRegion(panel, info, size, on) {
     link.addEventListener("click", () => fill(link));
     links.append(link);
   }
-  box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), links,
-    el("p", "lm-hint", "Double-click the map or press Escape to clear the region."));
+  box.append(images, el("div", "lm-numbers", `mean μ = ${vec(info.meanMu, 3)}`), links);
 }
 
 /** A captioned 4-column grid of small images (a missing one leaves its cell empty). */
@@ -207,13 +216,6 @@ export function contactSheet(grids, size, cols = 4, scale = 3, gap = 8) {
   }));
   return sheet.toDataURL("image/png");
 }
-
-const button = (className, text, onClick) => {
-  const node = el("button", `lm-button ${className}`, text);
-  node.type = "button";
-  node.addEventListener("click", onClick);
-  return node;
-};
 
 /**
  * The path section: a button that starts a path at the selected z, or, once started, the path from its start to

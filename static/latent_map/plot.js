@@ -45,6 +45,7 @@ export function splitTraces(points, split, names, proj) {
       type: "scattergl", mode: "markers", x, y, customdata, name: names[label], legendgroup: String(label),
       showlegend: !train, meta: { split, label, rows: Int32Array.from(rows) },
       marker: { color: COLORS[label], size: train ? 2.5 : 4, opacity: train ? 0.35 : 0.7 },
+      unselected: { marker: { opacity: 0.08 } }, // outside a region: faint on a light or a dark page
       hovertemplate: `${train ? "training" : "test"} #%{customdata[0]} · ${names[label]}` +
         `<br>${muLine}${sigmaLine}<extra></extra>`,
     });
@@ -60,6 +61,7 @@ export function layout(extent, style, titles, narrow) {
   return {
     margin: { l: 48, r: 8, t: 28, b: narrow ? 100 : 40 }, // narrow: two rows of legend under the axis title
     dragmode: "zoom", hovermode: "closest", uirevision: "keep",
+    newselection: { line: { color: style.text, width: 1.5, dash: "dot" } }, // the region's outline, light or dark
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { family: style.font, color: style.text, size: 12 },
     xaxis: { title: { text: titles[0] }, range: [x0, x1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis },
     yaxis: { title: { text: titles[1] }, range: [y0, y1], zeroline: true, gridcolor: style.grid, zerolinecolor: style.axis,

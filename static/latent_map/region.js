@@ -78,9 +78,10 @@ export function parseRegion(text) {
 }
 
 /** The shapes as Plotly's layout.selections (their outlines on the plot). */
-export const plotlySelections = (shapes) => shapes.map((s) => (s.type === "rect"
-  ? { type: "rect", xref: "x", yref: "y", x0: s.x0, x1: s.x1, y0: s.y0, y1: s.y1 }
-  : { type: "path", xref: "x", yref: "y", path: `M${s.points.map((p) => p.join(",")).join("L")}Z` }));
+export const plotlySelections = (shapes, colour = "#888") => shapes.map((s) => ({
+  ...(s.type === "rect" ? { type: "rect", x0: s.x0, x1: s.x1, y0: s.y0, y1: s.y1 }
+    : { type: "path", path: `M${s.points.map((p) => p.join(",")).join("L")}Z` }),
+  xref: "x", yref: "y", line: { color: colour, width: 1.5, dash: "dot" } }));
 
 /** Whether plane point (x, y) lies in a shape: a box's bounds, or a polygon by the even-odd rule. */
 function inside(x, y, s) {

@@ -101,14 +101,17 @@ export const TOOLS = {
     this.addTrain();
   },
 
-  /** The search box: select a test digit by its number, or ring one label's or the misplaced digits; zoom to them. */
+  /** The search box: select a test digit by its number, or ring one label's or the misplaced digits; zoom to them
+   *  (to a number only when it is out of view). */
   async search(query) {
     const points = this.sets.test, xy = this.proj.plane(points);
     const found = findRows(query, points, this.names(), this.data.misplaced ?? [], this.data.item_word);
     this.dom.panel.searchNote.textContent = found.text;
     await markRows(this.dom.plot, found.kind === "index" ? [] : found.rows, xy, this.style);
     if (found.kind === "index") this.select({ split: "test", index: found.rows[0] }, null, "search");
-    if (found.rows.length) {
+    const [vx0, vx1] = this.dom.plot._fullLayout.xaxis.range, [vy0, vy1] = this.dom.plot._fullLayout.yaxis.range;
+    const inView = (r) => xy[2 * r] > vx0 && xy[2 * r] < vx1 && xy[2 * r + 1] > vy0 && xy[2 * r + 1] < vy1;
+    if (found.rows.length && !(found.kind === "index" && inView(found.rows[0]))) { // a digit in view: no zoom
       const [x0, x1, y0, y1] = extentOf(xy, found.rows);
       await window.Plotly.relayout(this.dom.plot, { "xaxis.range": [x0, x1], "yaxis.range": [y0, y1] });
     }
@@ -170,7 +173,7 @@ export const TOOLS = {
     const idx = plot.data.flatMap((t, i) => (t.meta?.rows ? [i] : []));
     const selected = idx.map((i) => { const t = plot.data[i], rows = chosen.get(t.meta.split);
       return text && rows ? Array.from(t.meta.rows, (r, k) => (rows.has(r) ? k : -1)).filter((k) => k >= 0) : null; });
-    await window.Plotly.relayout(plot, { selections: plotlySelections(this.regionShapes) });
+    await window.Plotly.relayout(plot, { selections: plotlySelections(this.regionShapes, this.style.text) });
     await window.Plotly.restyle(plot, { selectedpoints: selected }, idx);
     this.showRegion(picked);
     if (report) this.send("region", { model: this.model.modelName, text });
@@ -198,6 +201,7 @@ export const TOOLS = {
     const samples = this.regionSamples.map((p) => ({ recon: decode(posteriorOf(this.sets[p.split], p.index).mu),
       original: this.originals.get(selKey(p))?.pixels ?? null }));
     showRegion(this.dom.panel, info && { ...info, mean: decode(info.meanMu), samples }, decoder.imageSize, {
+      clear: () => this.applyRegion("", true),
       csv: (link) => {
         const blob = new Blob([regionCsv(this.sets, this.region, this.names())], { type: "text/csv" });
         Object.assign(link, { href: URL.createObjectURL(blob), download: `${this.model.modelName}_region.csv` });
