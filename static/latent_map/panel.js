@@ -15,7 +15,7 @@ export function el(tag, className, text) {
   return node;
 }
 
-const button = (className, text, onClick) => {
+export const button = (className, text, onClick) => {
   const node = el("button", `lm-button ${className}`, text);
   node.type = "button";
   node.addEventListener("click", onClick);
@@ -168,7 +168,7 @@ export function showRegion(panel, info, size, on) {
   box.textContent = "";
   if (!info) return;
   const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
-  const head = el("div", "lm-path-head");
+  const head = el("div", "lm-section-head");
   head.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` +
     (parts.length > 1 ? ` (${parts.join(", ")})` : "")), button("lm-region-clear", "Clear", on.clear));
   box.append(head, el("div", "lm-region-labels", info.labels));
@@ -226,7 +226,7 @@ export function showPath(panel, info, size, on) {
   const box = panel.path;
   box.textContent = "";
   if (!info) return box.append(button("lm-path-start", "Start a path here", on.start));
-  const head = el("div", "lm-path-head");
+  const head = el("div", "lm-section-head");
   head.append(el("h4", "lm-sel-title", "Path"), button("lm-path-clear", "Clear", on.clear));
   box.append(head, el("div", "lm-path-ends", `${info.from} → ${info.to}`));
   if (!info.strips) return box.append(el("p", "lm-hint", "Now click or tap where it should end: a dot or empty space."));

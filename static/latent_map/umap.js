@@ -3,19 +3,11 @@
 // of the layout is not a z, so `lift` gives the test mean drawn nearest to it, and `toPlane` puts any z where its
 // nearest test mean (in latent space) is drawn. Only the test split has a layout.
 
+import { nearestRows } from "./stats.js";
+
 export function makeUmapProjection(points) {
   const { n, dim, mu, layout } = points;
   const placed = new Map(); // z (as text) -> [x, y]: the overlay asks for the same few z on every frame
-
-  const nearestMean = (z) => {
-    let best = 0, bestD = Infinity;
-    for (let r = 0; r < n; r++) {
-      let d = 0;
-      for (let j = 0; j < dim && d < bestD; j++) { const e = mu[r * dim + j] - z[j]; d += e * e; }
-      if (d < bestD) { bestD = d; best = r; }
-    }
-    return best;
-  };
 
   return {
     titles: ["UMAP 1", "UMAP 2"],
@@ -23,7 +15,7 @@ export function makeUmapProjection(points) {
     toPlane(z) {
       const key = Array.prototype.join.call(z, ",");
       if (!placed.has(key)) {
-        const r = nearestMean(z);
+        const [r] = nearestRows(points, z, 1);
         if (placed.size >= 64) placed.delete(placed.keys().next().value);
         placed.set(key, [layout[2 * r], layout[2 * r + 1]]);
       }

@@ -3,7 +3,7 @@
 // to one or clears them all. Names come from the visitor's files: they are drawn and set as plain text.
 
 import { strokeEllipses } from "./plot.js";
-import { el, vec } from "./panel.js";
+import { button, el, vec } from "./panel.js";
 
 const MARK_PX = 6;
 
@@ -43,11 +43,8 @@ export function showUploads(box, uploads, onGo, onClear) {
     item.append(go);
     list.append(item);
   });
-  const clear = el("button", "lm-button lm-upload-clear", "Clear");
-  clear.type = "button";
-  clear.addEventListener("click", onClear);
-  const head = el("div", "lm-upload-head");
-  head.append(el("h4", "lm-sel-title", `Your uploads (${uploads.length})`), clear);
+  const head = el("div", "lm-section-head");
+  head.append(el("h4", "lm-sel-title", `Your uploads (${uploads.length})`), button("lm-upload-clear", "Clear", onClear));
   box.append(head, list,
     el("p", "lm-hint", "Your images (the Encode page, or the box under the map). Diamond: μ; solid: 1σ, dashed: 2σ."));
 }
