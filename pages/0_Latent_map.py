@@ -157,7 +157,7 @@ st.caption(
        "decodes the z on that plane; the sliders reach every dimension)" if m.dim > 2 else "")
     + ", coloured by its true label, which the model never saw. Hover (or drag a finger) anywhere to decode "
     "that z in your browser; click or tap a dot to inspect it, or empty space to select that z."
-    + (" Diamonds: the images you kept on the Encode page." if ui.kept_uploads(m.name) else "")
+    + (" Diamonds: the images you kept (the Encode page, or the box under the map)." if ui.kept_uploads(m.name) else "")
 )
 other = compared_model(m)
 if other is None:
