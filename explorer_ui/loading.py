@@ -19,9 +19,9 @@ from vae_core.models.latent_model import LatentModel, ModelInfo
 from vae_core.storage import store
 from vae_core.storage.checkpoint import CheckpointError, file_sha256, remove_leftovers
 from vae_core.storage.latents import LatentCache
+from vae_core.storage.map_files import read_facts
 from vae_core.storage.memory import BytesBoundedCache
 from vae_core.storage.settings import data_root, models_dir, serving_limits
-from vae_core.uploads.preprocess import load_image, prepare, preview
 
 from .text import plain
 
@@ -95,15 +95,18 @@ def _load_model(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict] 
 
 
 @st.cache_data(show_spinner="Loading latent cache…", max_entries=16)
-def _load_cache(folder: str, name: str, stamp: int, cache_stamp: int, train: bool) -> LatentCache | str:
-    loaded = _load_model(folder, name, stamp)
-    if isinstance(loaded, str):
-        return loaded
+def _load_cache(folder: str, name: str, stamp: int, cache_stamp: int, train: bool, latent_dim: int) -> LatentCache | str:
     files = store.model_files(name, Path(folder))
     try:
-        return store.load_cache(files, loaded[0], _main_sha256(folder, name, stamp), train)
+        return store.load_cache(files, latent_dim, _main_sha256(folder, name, stamp), train)
     except CheckpointError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _facts(folder: str, name: str, stamp: int, facts_stamp: int) -> tuple[ModelInfo, dict] | None:
+    """(info, metrics) from NAME.facts.json while it records this model file (read without torch), else None."""
+    return read_facts(store.model_files(name, Path(folder)).facts, _main_sha256(folder, name, stamp))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -142,22 +145,25 @@ def forget_dataset_images() -> None:
 @dataclass(frozen=True)
 class Loaded:
     """A model (any vae_core.models.latent_model.LatentModel) with its latent cache.
-    mu, sigma: (N, D) test posteriors; labels: (N,)."""
+    mu, sigma: (N, D) test posteriors; labels: (N,).
+
+    The model itself is read when first used: what the home map's first view needs (info, metrics,
+    the cache) comes without torch while the model's stored facts are current (vae_core.storage.map_files)."""
 
     name: str
-    model: LatentModel
+    info: ModelInfo
     metrics: dict
     cache: LatentCache
     files: store.ModelFiles
     stamp: int  # the model files' stamp when loaded: a cache key that changes with the files
 
-    @property
-    def info(self) -> ModelInfo:
-        return self.model.info
+    @cached_property
+    def model(self) -> LatentModel:
+        return _model_and_metrics(str(self.files.folder), self.name, self.stamp)[0]
 
     @property
     def is_vae(self) -> bool:
-        return self.model.is_vae
+        return self.info.is_vae
 
     @property
     def dim(self) -> int:
@@ -214,27 +220,36 @@ class Loaded:
         return [e for e in history if isinstance(e, dict)] if isinstance(history, list) else []
 
 
+def _model_and_metrics(folder: str, name: str, stamp: int) -> tuple[LatentModel, dict]:
+    """The model of these files and its metrics, from the server's memory (read first if need be);
+    raises CheckpointError."""
+    with st.spinner("Loading model…") if _loaded_models().get((folder, name, stamp)) is None else contextlib.nullcontext():
+        loaded = _load_model(folder, name, stamp)
+    if isinstance(loaded, str):
+        raise CheckpointError(loaded)
+    return loaded
+
+
 def load(name: str) -> Loaded:
     """Model and latent cache by name; raises CheckpointError (with a clear message) if unusable."""
     files = store.model_files(name)
     if not files.inside_folder():
         raise CheckpointError(f"model {name} links to a file outside the models folder; it is not read")
-    stamp = files.stamp()
-    key = (str(files.folder), name, stamp)
-    with st.spinner("Loading model…") if _loaded_models().get(key) is None else contextlib.nullcontext():
-        loaded = _load_model(*key)
-    if isinstance(loaded, str):
-        raise CheckpointError(loaded)
-    model, metrics = loaded
-    cache = _load_cache(str(files.folder), name, stamp, file_stamp(files.cache()), False)
+    stamp, folder = files.stamp(), str(files.folder)
+    facts = _facts(folder, name, stamp, file_stamp(files.facts))
+    if facts is None:  # no current facts: the model itself says what it is (read and checked now)
+        model, metrics = _model_and_metrics(folder, name, stamp)
+        facts = model.info, metrics
+    info, metrics = facts
+    cache = _load_cache(folder, name, stamp, file_stamp(files.cache()), False, info.latent_dim)
     if isinstance(cache, str):
         raise CheckpointError(cache)
-    return Loaded(name, model, metrics, cache, files, stamp)
+    return Loaded(name, info, metrics, cache, files, stamp)
 
 
 def train_latents(m: Loaded) -> LatentCache | None:
     """The training-set posteriors shipped beside the model (NAME.train_latents.npz), or None if absent or unusable."""
-    cache = _load_cache(str(m.files.folder), m.name, m.stamp, file_stamp(m.files.cache(train=True)), True)
+    cache = _load_cache(str(m.files.folder), m.name, m.stamp, file_stamp(m.files.cache(train=True)), True, m.dim)
     return cache if isinstance(cache, LatentCache) else None
 
 
@@ -272,6 +287,8 @@ class Encoded:
 
 def encode_digit(model: LatentModel, source, deslant: bool = True) -> Encoded:
     """Uploaded file / bytes / PIL image -> Encoded. Raises ImageDecodeError with a human message."""
+    from vae_core.uploads.preprocess import load_image, prepare, preview
+
     image = load_image(source)
     prepared = prepare(image, deslant)
     mu, sigma = explore.encode(model, prepared.x)

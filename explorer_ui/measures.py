@@ -14,7 +14,6 @@ from vae_core.analysis.classifier import Classifier, class_probabilities, classi
 from vae_core.analysis.evaluate import prior_verdict as evaluate_prior_verdict
 from vae_core.analysis.evaluate import test_terms as evaluate_test_terms
 from vae_core.analysis.explore import image_function
-from vae_core.analysis.explore import misplaced as misplaced_rows
 from vae_core.analysis.geodesic import shortest_path
 from vae_core.analysis.geometry import magnification
 from vae_core.analysis.summary import PRIOR_SAMPLES, PRIOR_SEED, read_summary
@@ -24,7 +23,7 @@ from vae_core.storage.settings import models_dir
 
 from .loading import Loaded, _main_sha256, dataset_images, file_stamp, has_dataset, load
 
-__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "decoder_stretch", "geodesic", "group_by_recipe", "misplaced",
+__all__ = ["PRIOR_SAMPLES", "classifier", "classify", "decoder_stretch", "geodesic", "group_by_recipe",
            "prior_verdict", "test_terms"]
 
 
@@ -141,14 +140,3 @@ def geodesic(m: Loaded, a: int, b: int) -> np.ndarray:
     """(K, D) the shortest path from test mean `a` to `b` under the decoder's pulled-back metric
     (vae_core.analysis.geodesic), searched in the plane through both that is nearest the map's."""
     return _geodesic(m.name, m.stamp, int(a), int(b))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _misplaced(name: str, stamp: int) -> list[int]:
-    m = load(name)
-    return misplaced_rows(m.mu, m.cache.labels).tolist()
-
-
-def misplaced(m: Loaded) -> list[int]:
-    """The test rows whose 15 nearest other test means vote for another label (the map's search: "misplaced")."""
-    return _misplaced(m.name, m.stamp)

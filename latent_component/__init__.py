@@ -2,7 +2,7 @@
 posterior means as a Plotly WebGL scatter and decodes z IN THE BROWSER on every
 pointer move and slider input.
 
-    payloads = map_payloads(name, browser_decoder(model), test_cache, train_cache)   # cache per model file
+    payloads = map_payloads(name, pack_model_payload(name, browser_decoder(model), test_cache), train_cache)
     state = map_state("latent_map", name)      # what the map last reported
     latent_map(payloads, key="latent_map", need=state.need, ...)
 
@@ -33,10 +33,8 @@ import numpy as np
 import streamlit as st
 
 from explorer_ui.link import region_shapes
-from latent_component._payload import pack_model_payload, pack_points_payload
-from vae_core.models.onnx_model import OnnxDecoderExport
-from vae_core.storage.export import DecoderExport
 from vae_core.storage.latents import LatentCache
+from vae_core.storage.payload import pack_points_payload
 
 __all__ = ["MapPayloads", "MapState", "latent_map", "map_payloads", "map_state", "open_interpolate_request"]
 
@@ -80,10 +78,10 @@ class MapPayloads:
     train_count: int
 
 
-def map_payloads(model_name: str, export: DecoderExport | OnnxDecoderExport, test: LatentCache,
-                 train: LatentCache | None) -> MapPayloads:
-    """Pack once per model file (cache the result): a few MB of bytes, keyed by a hash of their content."""
-    return MapPayloads(model_name, pack_model_payload(model_name, export, test),
+def map_payloads(model_name: str, model: tuple[str, bytes], train: LatentCache | None) -> MapPayloads:
+    """The model payload (key, bytes) (vae_core.storage.payload.pack_model_payload, or stored beside the model:
+    vae_core.storage.map_files) with the training posteriors packed; cache the result per model file."""
+    return MapPayloads(model_name, model,
                        None if train is None else pack_points_payload(model_name, train, "train"),
                        0 if train is None else len(train.mu))
 
@@ -204,7 +202,9 @@ def latent_map(
         "carried": [payload[0] for _, payload in carried],  # on their way in this run: the map need not ask
     }
     with st.container(gap=None):
-        _view(key=key, data=view_data, height="content", on_selection_change=_noop, on_need_change=_noop,
+        # One JSON text: Streamlit looks for a dataframe in every list or dict value of a component's data,
+        # which imports pandas (0.4 s on a fresh server's first view).
+        _view(key=key, data={"json": json.dumps(view_data)}, height="content", on_selection_change=_noop, on_need_change=_noop,
               on_clear_uploads_change=on_clear_uploads, on_open_interpolate_change=_noop,
               on_region_change=_noop, on_region_rows_change=_noop)
         # After the view: carriers that come and go must not shift it (Streamlit would mount it afresh).

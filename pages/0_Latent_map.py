@@ -13,21 +13,13 @@ import numpy as np
 import streamlit as st
 
 import explorer_ui as ui
-from latent_component import MapPayloads, latent_map, map_payloads, map_state, open_interpolate_request
+from latent_component import latent_map, map_state, open_interpolate_request
 from vae_core.analysis import explore
 from vae_core.data.datasets import DISPLAY_NAME, ITEM_WORD, LABEL_NAMES, LABEL_WORD
-from vae_core.storage.export import browser_decoder
 
 KEY, COMPARE_KEY = "latent_map", "latent_map_compare"  # the map, and the map of the model compared with it
 MAX_COMPARE_CHOICES = 100
 SPLITS = ["test", "train"]
-
-
-@st.cache_resource(max_entries=8)
-def _payloads(name: str, stamp: int) -> MapPayloads:
-    """What the browser needs of this model (its decoder, test and training posteriors), once per file."""
-    m = ui.load(name)
-    return map_payloads(name, browser_decoder(m.model), m.cache, ui.train_latents(m))
 
 
 def _link_bounds(ranges: np.ndarray) -> np.ndarray:
@@ -72,7 +64,7 @@ def show_map(m: ui.Loaded, key: str, primary: bool, link_group: str | None,
     the digit the primary shows (`follow`: its selection). Returns whether the page must run again (the map
     reported its state for the first time in this session) and the selection shown."""
     ranges = explore.latent_ranges(m.mu)
-    payloads = _payloads(m.name, m.stamp)
+    payloads, misplaced = ui.map_data(m)
     sizes = {"test": len(m.mu), "train": payloads.train_count}
     state = map_state(key, m.name, m.dim, sizes)
     selection, region = state.selection, state.region
@@ -90,7 +82,7 @@ def show_map(m: ui.Loaded, key: str, primary: bool, link_group: str | None,
         label_names=LABEL_NAMES[m.dataset], label_word=LABEL_WORD[m.dataset],
         item_word=ITEM_WORD[m.dataset],
         initial=None if state.selection else selection, original=_original(m, selection),
-        projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=ui.misplaced(m),
+        projection=None if m.projection.is_identity else m.projection.to_dict(), misplaced=misplaced,
         region=region or "",
         region_originals=[_original(m, {"split": split, "index": index}) for split, index in state.region_rows],
         uploads=[u.to_dict() for u in ui.kept_uploads(m.name)],
@@ -175,3 +167,4 @@ if again:
 add_uploads(m)
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)
+ui.warm_up()  # the map is on its way: import what the other pages need

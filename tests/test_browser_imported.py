@@ -37,7 +37,7 @@ def conv():
     if not files.is_onnx:
         pytest.skip(f"the shipped model {CONV} is not in {MODELS}")
     model, _ = store.load_model(files)
-    return model, store.load_cache(files, model, file_sha256(files.main))
+    return model, store.load_cache(files, model.info.latent_dim, file_sha256(files.main))
 
 
 @pytest.fixture(scope="module")

@@ -188,6 +188,37 @@ def test_a_new_tab_gets_the_model_payload_without_asking(browser, server):
         pg.close()
 
 
+PREVIEW_VS_PLOTLY = """() => { const v = window.__latentMap.view(), a = v.previewAx, b = v.ax;
+  return [[0.1, 0.2], [0.9, 0.7], [0.5, 0.5]].map(([u, w]) => {
+    const [x, y] = a.toPx(...b.toZ(u * b.width, w * b.height));
+    return [a.left + x - b.left - u * b.width, a.top + y - b.top - w * b.height]; }); }"""
+
+
+@pytest.mark.parametrize("viewport", [(1400, 1000), (1280, 720), (390, 844)])
+def test_a_new_tab_draws_and_decodes_the_map_before_plotly_runs(browser, server, viewport):
+    # plotly.js takes the main thread for about 0.7 s (running it, then drawing): until the pointer rests, the
+    # test means are a canvas (preview.js) in the plot area Plotly is about to lay out, and hovering decodes.
+    model, _ = load_checkpoint(MODELS / f"{VAE_NAME}.pt")
+    pg = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    pg.add_init_script("globalThis.__latentMapTesting = true")
+    try:
+        pg.goto(server)
+        pg.wait_for_selector(".lm-root[data-live='1']", timeout=T)
+        box = pg.locator(".lm-overlay").bounding_box()
+        for i in range(8):  # a pointer that keeps moving holds plotly.js back
+            pg.mouse.move(box["x"] + box["width"] * (0.3 + 0.05 * i), box["y"] + box["height"] * 0.45)
+        seen = pg.evaluate("() => ({mode: document.querySelector('.lm-mode').textContent, plotly: !!window.Plotly,"
+                           " ready: document.querySelector('.lm-root').dataset.ready ?? null,"
+                           " z: window.__latentMap.lastZ})")
+        assert seen["mode"] == "hover" and not seen["plotly"] and seen["ready"] is None, seen
+        assert np.abs(panel_pixels(pg) - 255 * torch_decode(model, seen["z"])).max() <= 1.0
+        pg.wait_for_selector(READY, timeout=T)  # the pointer rests: Plotly draws the same plot area
+        assert np.abs(pg.evaluate(PREVIEW_VS_PLOTLY)).max() <= 1.5
+        assert pg.locator(".lm-preview").count() == 0
+    finally:
+        pg.close()
+
+
 @pytest.mark.parametrize("name", [VAE_NAME, AE_NAME])
 def test_browser_decode_equals_torch(browser, server, name):
     pg = new_page(browser, f"{server}/?model={name}")

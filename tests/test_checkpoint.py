@@ -226,7 +226,7 @@ def test_a_latent_cache_is_used_only_beside_the_checkpoint_it_records(tmp_path, 
     save_latent_cache(files.cache(False), dataclasses.replace(cache, checkpoint_sha256=written))
     model = load_checkpoint(files.main)[0]
     if recorded == "match":
-        assert store.load_cache(files, model, sha).checkpoint_sha256 == sha
+        assert store.load_cache(files, model.info.latent_dim, sha).checkpoint_sha256 == sha
     else:
         with pytest.raises(CheckpointError, match="was not made from this"):
-            store.load_cache(files, model, sha)
+            store.load_cache(files, model.info.latent_dim, sha)

@@ -78,7 +78,7 @@ def test_an_imported_model_encodes_and_decodes_as_its_own_code_does(imported_mod
     assert np.abs(explore.encode(model, x)[0] - own_encode(name, module, x)).max() < 1e-4
     z = torch.randn(50, 2, generator=torch.Generator().manual_seed(1)) * 2
     assert np.abs(explore.decode(model, z).reshape(50, -1) - own_decode(name, module, z)).max() < 1e-4
-    cache = store.load_cache(files, model, file_sha256(files.main))
+    cache = store.load_cache(files, model.info.latent_dim, file_sha256(files.main))
     assert cache.mu.shape == (10_000, 2) and np.allclose(cache.mu[:50], own_encode(name, module, x), atol=1e-4)
 
 

@@ -18,11 +18,11 @@ import torch
 from scipy.stats import percentileofscore
 from torch.distributions import Normal, kl_divergence
 
-from latent_component import map_payloads
 from vae_core.analysis.projection import projection_for
 from vae_core.storage.checkpoint import load_checkpoint
 from vae_core.storage.export import browser_decoder
 from vae_core.storage.latents import load_latent_cache
+from vae_core.storage.payload import pack_model_payload
 from vae_core.storage.settings import REPO
 from vae_core.storage.store import cache_path_for
 
@@ -51,7 +51,7 @@ def vae_run(request, tmp_path_factory):
     """(model, test cache, the harness's answer) for a shipped VAE's payload, packed as the app packs it."""
     model, cache = shipped(request.param)
     payload = tmp_path_factory.mktemp("payload") / "model.bin"
-    payload.write_bytes(map_payloads(request.param, browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload(request.param, browser_decoder(model), cache)[1])
     zs = np.random.default_rng(0).normal(scale=1.5, size=(5, cache.mu.shape[1])).tolist()
     return model, cache, zs, run_js({"payload": str(payload), "zs": zs, "rows": ROWS, "names": NAMES})
 
@@ -122,7 +122,7 @@ def test_the_panels_sentences_carry_those_numbers(vae_run):
 def test_an_autoencoders_panel_says_its_kl_is_infinite(tmp_path):
     model, cache = shipped("mnist_ae_z2")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("mnist_ae_z2", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("mnist_ae_z2", browser_decoder(model), cache)[1])
     answer = run_js({"payload": str(payload), "zs": [[0.0, 0.0]], "rows": [0], "names": NAMES})
     assert answer["sigma"] == [None] and answer["median"] is None
     assert answer["panel"][0]["klText"] == "KL(q(z|x) ‖ N(0, I)) = ∞ (a point mass)"
@@ -163,7 +163,7 @@ def test_the_search_box_finds_an_index_a_label_and_the_misplaced(tmp_path):
 
     model, cache = shipped("mnist_vae_z2")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("mnist_vae_z2", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("mnist_vae_z2", browser_decoder(model), cache)[1])
     wrong = misplaced(cache.mu, cache.labels).tolist()
     queries = ["#4693", " 7 ", "misplaced", "#7", "10000", "seven", ""]
     index, label, misplaced_found, hash_seven, too_far, nonsense, empty = run_js(
@@ -189,7 +189,7 @@ def test_a_fashion_label_is_found_by_its_name(tmp_path):
 
     model, cache = shipped("fashion_vae_z2")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("fashion_vae_z2", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("fashion_vae_z2", browser_decoder(model), cache)[1])
     names = list(LABEL_NAMES["fashion-mnist"])
     boots, = run_js({"search": str(payload), "queries": ["ankle BOOT"], "names": names, "misplaced": [], "itemWord": "item"})
     assert boots["rows"] == np.flatnonzero(cache.labels == names.index("Ankle boot")).tolist()
@@ -216,7 +216,7 @@ def test_the_stored_measures_reach_the_browser_as_the_cache_holds_them(vae_run):
 def test_an_autoencoder_is_coloured_by_its_stored_measures_but_not_by_kl(tmp_path):
     model, cache = shipped("mnist_ae_z2")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("mnist_ae_z2", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("mnist_ae_z2", browser_decoder(model), cache)[1])
     answer = run_js({"payload": str(payload), "zs": [[0.0, 0.0]], "rows": [], "names": NAMES})
     assert answer["colourChoices"] == ["label", "recon", "confidence"] and answer["measures"] is None
     np.testing.assert_array_equal(np.float32(answer["stored"]["recon"]), cache.recon_error)
@@ -228,7 +228,7 @@ def test_a_region_is_the_points_plotly_picked_with_their_labels_mean_and_csv(tmp
 
     model, cache = shipped("mnist_vae_z2")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("mnist_vae_z2", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("mnist_vae_z2", browser_decoder(model), cache)[1])
     sevens = np.flatnonzero(cache.labels == 7)  # the label-7 trace holds these rows, in this order
     picked = np.random.default_rng(2).choice(10_000, 50, replace=False)
     answer = run_js({"region": str(payload), "names": NAMES, "picked": picked.tolist(),
@@ -293,7 +293,7 @@ def test_a_region_goes_into_the_link_and_back_to_the_same_points():
 def test_the_umap_layout_puts_a_z_at_its_nearest_means_place_and_lifts_a_point_to_the_nearest_drawn_mean(tmp_path):
     model, cache = shipped("mnist_vae_z16")
     payload = tmp_path / "model.bin"
-    payload.write_bytes(map_payloads("mnist_vae_z16", browser_decoder(model), cache, None).model[1])
+    payload.write_bytes(pack_model_payload("mnist_vae_z16", browser_decoder(model), cache)[1])
     rng = np.random.default_rng(2)
     zs, xy = rng.normal(size=(20, 16)), rng.uniform(-2, 14, size=(20, 2))
     answer = run_js({"umap": str(payload), "zs": zs.tolist(), "xy": xy.tolist()})

@@ -53,11 +53,17 @@ def warnings(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", " ".join(w.value for w in at.warning))
 
 
+def map_views(at: AppTest) -> list[dict]:
+    """The data each latent map on the page was given in the last run (one JSON text: latent_component)."""
+    return [json.loads(json.loads(e.proto.json)["json"]) for e in at.get("bidi_component")
+            if e.proto.component_name == "latent_map"]
+
+
 def map_data(at: AppTest) -> dict:
     """The data the latent map component was given in the last run."""
-    views = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_map"]
+    views = map_views(at)
     assert len(views) == 1, "one map on the page"
-    return json.loads(views[0].proto.json)
+    return views[0]
 
 
 def click_on_map(at: AppTest, model: str, z, split=None, index=None) -> AppTest:
@@ -386,19 +392,18 @@ def test_uploads_kept_on_the_encode_page_reach_the_map_once_each_and_at_most_eig
 @pytest.mark.slow
 @needs_models
 def test_compare_with_mounts_a_second_map_of_the_same_data_only():
-    maps = lambda at: [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "latent_map"]  # noqa: E731
     at = run_page("pages/0_Latent_map.py", compare="mnist_vae_z2_beta4", idx=12)
     assert_ok(at)
-    first, second = maps(at)
+    first, second = map_views(at)
     assert (first["model_name"], second["model_name"]) == (ui.DEFAULT_MODEL, "mnist_vae_z2_beta4")
     assert first["link_group"] == second["link_group"] == "compare"
     assert second["initial"] == {"z": None, "split": "test", "index": 12}  # the link's digit, in both
     assert at.query_params["compare"] == "mnist_vae_z2_beta4"
 
     fashion = run_page("pages/0_Latent_map.py", compare="fashion_vae_z2")
-    assert "trained on Fashion-MNIST, this model on MNIST" in warnings(fashion) and len(maps(fashion)) == 1
+    assert "trained on Fashion-MNIST, this model on MNIST" in warnings(fashion) and len(map_views(fashion)) == 1
     bogus = run_page("pages/0_Latent_map.py", compare="../etc/passwd")
-    assert "compare=../etc/passwd" in warnings(bogus) and len(maps(bogus)) == 1 and maps(bogus)[0]["link_group"] is None
+    assert "compare=../etc/passwd" in warnings(bogus) and len(map_views(bogus)) == 1 and map_views(bogus)[0]["link_group"] is None
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""The binary payloads the latent map's browser code reads (latent_component/_payload.py).
+"""The binary payloads the latent map's browser code reads (vae_core/storage/payload.py).
 
 A reader written here from the documented layout (the same steps as
 static/latent_map/payload.js) must get back exactly what was packed.
@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from latent_component._payload import MAGIC, pack_model_payload, pack_points_payload
 from vae_core.models.config import VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage.export import export_decoder
 from vae_core.storage.latents import LatentCache
+from vae_core.storage.payload import MAGIC, pack_model_payload, pack_points_payload
 
 
 def read_payload(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:

@@ -79,5 +79,5 @@ def test_the_shipped_convolutional_model_is_imported_onnx_and_matches_its_cache(
     model, _ = load_model(files)
     assert files.is_onnx and model.info == ModelInfo("vae", 2, "mnist", 28, 1.0, source="onnx")
     assert all(p.stat().st_size < 4 * 2**20 for p in files.weights)
-    cache = load_cache(files, model, file_sha256(files.main))
+    cache = load_cache(files, model.info.latent_dim, file_sha256(files.main))
     assert cache.mu.shape == (10_000, 2) and sorted(np.unique(cache.labels)) == list(range(10))

@@ -25,14 +25,16 @@ export function buildDom(parent, imageSize) {
   wrap.className = "lm-plot-wrap";
   const plot = document.createElement("div"), overlay = document.createElement("canvas");
   const cursor = document.createElement("canvas"), loading = document.createElement("div");
+  const preview = document.createElement("canvas"); // the points until Plotly draws them (preview.js)
   plot.className = "lm-plot"; overlay.className = "lm-overlay"; cursor.className = "lm-cursor"; loading.className = "lm-loading";
+  preview.className = "lm-preview";
   cursor.width = cursor.height = imageSize;
   loading.textContent = "Loading the map…";
-  wrap.append(plot, overlay, cursor, loading);
+  wrap.append(plot, preview, overlay, cursor, loading);
   const panel = buildPanel(imageSize), grid = document.createElement("div");
   grid.className = "lm-grid";
   grid.append(wrap, panel.root);
   root.append(grid);
   parent.append(link, root);
-  return { link, styled, root, wrap, plot, overlay, cursor, loading, panel };
+  return { link, styled, root, wrap, plot, preview, overlay, cursor, loading, panel };
 }

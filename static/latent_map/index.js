@@ -5,26 +5,30 @@
 // Tests and benches set globalThis.__latentMapTesting before the page loads
 // to get the hook in testing.js; users never load that module.
 
-import { loadPlotly } from "./plot.js";
 import { MapView } from "./view.js";
 
 export { storePayload } from "./payload.js";
 
-loadPlotly(); // start fetching plotly.js now, while the model payload is still on its way
+// plotly.js is fetched from the start (the stubs preload it) but run only once the map's preview is
+// drawn (view.js): running it takes the main thread for about a third of a second.
 
 const VIEWS = new WeakMap(); // parentElement -> {view, calls} (Streamlit calls us again on every data change)
 
-/** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount. */
-export function mountView({ data, parentElement, setStateValue }) {
-  if (!data || typeof data !== "object") return undefined;
+/** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount.
+ *  `data.json`: the view's data as one JSON text (latent_component/__init__.py says why). */
+export function mountView({ data: sent, parentElement, setStateValue }) {
+  if (typeof sent?.json !== "string") return undefined;
   let entry = VIEWS.get(parentElement);
   if (!entry) {
     entry = { view: new MapView(parentElement, setStateValue), calls: 0 };
     VIEWS.set(parentElement, entry);
-    if (globalThis.__latentMapTesting) import("./testing.js").then((m) => m.attach(entry.view, data.instance));
+  }
+  if (entry.text !== sent.json) Object.assign(entry, { text: sent.json, data: JSON.parse(sent.json) }); // same text, same object
+  if (entry.calls === 0 && globalThis.__latentMapTesting) {
+    import("./testing.js").then((m) => m.attach(entry.view, entry.data.instance));
   }
   const call = ++entry.calls;
-  entry.view.update(data).catch((err) => console.error("latent map:", err));
+  entry.view.update(entry.data).catch((err) => console.error("latent map:", err));
   // Streamlit also runs the cleanup of a call that a newer one overtook: only the latest call's unmounts.
   return () => {
     if (call !== entry.calls) return;

@@ -167,10 +167,10 @@ export function cursorAt(ax, [px, py], finger) {
  * {split, index} or null. Hidden traces (legend) are skipped, so a click
  * never selects a dot the user cannot see.
  */
-export function pointAt(gd, ax, sets, proj, px, py, radius) {
+export function pointAt(traces, ax, sets, proj, px, py, radius) {
   const [zx, zy] = ax.toZ(px, py), s = ax.pxPerUnit;
   let best = null, bestD = (radius / s) ** 2;
-  for (const trace of gd.data) { // the traces as given, with the legend's visibility written back
+  for (const trace of traces) { // the figure's traces (gd.data: the legend's visibility written back)
     if ((trace.visible ?? true) !== true || !trace.meta?.rows) continue;
     const points = sets[trace.meta.split];
     if (!points) continue;

@@ -17,6 +17,7 @@ import { KEYS, listenKeys } from "./keys.js";
 import { TOOLS } from "./tools.js";
 import { LINKED, joinGroup, leaveGroup, tellPeers } from "./linked.js";
 import { drawUploads } from "./uploads.js";
+import { drawPoints, legendWidth, pointerRest, previewAxes } from "./preview.js";
 
 
 export class MapView {
@@ -90,6 +91,9 @@ export class MapView {
     const [state, restored] = stateFor(data, model.points);
     this.state = state;
     this.listen(data);
+    this.firstTraces = splitTraces(model.points, "test", this.names(), this.proj);
+    await this.dom.styled;
+    if (!window.Plotly && this.model === model) this.drawPreview();
     await this.drawFigure();
     if (this.model !== model) return; // another model took over meanwhile
     this.showSelected();
@@ -223,7 +227,7 @@ export class MapView {
     this.pointer = p;
     tellPeers(this, { type: "hover", z: Array.from(z) });
     this.dom.panel.mode.textContent = finger ? "touch" : "hover";
-    this.dom.panel.near.textContent = this.describe(pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX));
+    this.dom.panel.near.textContent = this.describe(pointAt(this.figureTraces(), this.ax, this.sets, this.proj, p[0], p[1], NEAR_PX));
     this.dom.cursor.style.display = "block";
     this.dom.cursor.style.transform = cursorAt(this.ax, p, finger);
     this.render(z, eventTime);
@@ -232,7 +236,7 @@ export class MapView {
   /** Select the visible dot within `radius` px of plot-area pixel p, else the z there (a click, a tap). */
   pick(p, radius, source) {
     // A UMAP layout has no z between its dots: a click there picks the nearest digit.
-    const hit = pointAt(this.dom.plot, this.ax, this.sets, this.proj, p[0], p[1], this.proj.isLayout ? Infinity : radius);
+    const hit = pointAt(this.figureTraces(), this.ax, this.sets, this.proj, p[0], p[1], this.proj.isLayout ? Infinity : radius);
     this.select(hit, this.ax.toZ(...p), hit ? source : `${source}-empty`);
   }
 
@@ -267,15 +271,35 @@ export class MapView {
   }
 
   // ------------------------------------------------------------ the figure
+  /** The traces a click can pick from: Plotly's, or the ones the preview drew before Plotly was there. */
+  figureTraces() { return this.dom.plot.data ?? this.firstTraces; }
+
+  /** Until plotly.js is loaded and drawn: the points on a canvas, in the plot area Plotly will lay out (preview.js),
+   *  and hovering decodes; the map is live. */
+  drawPreview() {
+    const { plot, preview, root } = this.dom;
+    this.ax = previewAxes(plot.clientWidth, plot.clientHeight, this.data.extent, root.clientWidth <= NARROW_PX,
+      legendWidth(this.names(), this.style.font));
+    this.previewAx = this.ax; // kept: the browser test holds it against the plot area Plotly lays out
+    drawPoints(fitCanvas(preview, this.ax), this.ax, this.firstTraces);
+    this.ctx = fitCanvas(this.dom.overlay, this.ax);
+    this.showState();
+    this.dom.loading.style.display = "none";
+    root.dataset.live = "1";
+  }
+
   async drawFigure() {
+    if (this.previewAx) await pointerRest(this.dom.wrap); // not while a pointer decodes over the preview
     const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
-    await Plotly.newPlot(plot, splitTraces(this.sets.test, "test", this.names(), this.proj),
+    await Plotly.newPlot(plot, this.firstTraces,
       layout(this.data.extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), CONFIG);
+    this.dom.preview.remove();
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
     plot.on("plotly_selected", (event) => this.pickRegion(event));
     plot.on("plotly_deselect", () => this.pickRegion(null));
     this.relayout();
     this.dom.loading.style.display = "none";
+    this.dom.root.dataset.live = "1";
   }
 
   /** Plotly moved the axes (zoom, pan, resize): re-measure, redraw the overlay. */

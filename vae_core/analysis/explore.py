@@ -2,38 +2,43 @@
 
 Conventions: latent codes are float32 numpy arrays of shape (N, D) (a single
 code may be passed as (D,)); images are float32 arrays (N, 28, 28) in [0, 1]
-with ink high. Every call into the model runs under `torch.inference_mode()`.
+with ink high. Every call into the model runs under `torch.inference_mode()`. torch and scipy are
+imported by the functions that use them: the map's first view uses the numpy half without them.
 Plots show the first two latent dimensions; grids over a D > 2 space vary
 those two and hold the others at `base` (default 0, the prior mean).
 """
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from scipy import ndimage as ndi
-from scipy.special import log_ndtr, ndtri_exp
 
-from vae_core.models.latent_model import LatentModel
-from vae_core.models.losses import kl_to_standard_normal
+if TYPE_CHECKING:
+    import torch
+
+    from vae_core.models.latent_model import LatentModel
 
 Extent = tuple[float, float, float, float]  # (x_min, x_max, y_min, y_max)
 
 
 def _as_codes(z) -> torch.Tensor:
     """(D,) or (N, D) array-like -> float32 tensor (N, D)."""
+    import torch
+
     t = torch.as_tensor(np.asarray(z, dtype=np.float32))
     return t.reshape(1, -1) if t.ndim == 1 else t
 
 
-@torch.inference_mode()
 def decode(model: LatentModel, z, batch_size: int = 1024) -> np.ndarray:
     """Latent codes (N, D) or (D,) -> decoded pixel means (N, 28, 28) float32 in [0, 1]."""
+    import torch
+
     codes = _as_codes(z)
     if codes.shape[1] != model.info.latent_dim:
         raise ValueError(f"z has {codes.shape[1]} dims, the model expects {model.info.latent_dim}")
-    out = [model.decode(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)]
+    with torch.inference_mode():
+        out = [model.decode(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)]
     size = model.info.image_size
     return torch.cat(out).reshape(-1, size, size).numpy().astype(np.float32)
 
@@ -43,17 +48,19 @@ def image_function(model: LatentModel):
     return lambda z: decode(model, z).reshape(len(z), -1)
 
 
-@torch.inference_mode()
 def encode(model: LatentModel, images) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, 28, 28), (N, 1, 28, 28) or one (28, 28) in [0, 1] -> (mu, sigma), each (N, D).
 
     The encoder is deterministic: the same image always gives the same mu and
     sigma. A plain autoencoder has sigma = 0.
     """
+    import torch
+
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
     size = model.info.image_size
     x = x.reshape(-1, 1, size, size)
-    mu, logvar = model.encode(x)
+    with torch.inference_mode():
+        mu, logvar = model.encode(x)
     return mu.numpy().astype(np.float32), torch.exp(0.5 * logvar).numpy().astype(np.float32)
 
 
@@ -62,6 +69,10 @@ def kl_per_point(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 
     A point mass (sigma = 0, the plain autoencoder) has infinite KL: returns inf.
     """
+    import torch
+
+    from vae_core.models.losses import kl_to_standard_normal
+
     mu_t = torch.as_tensor(np.atleast_2d(np.asarray(mu, dtype=np.float64)))
     sigma_t = torch.as_tensor(np.atleast_2d(np.asarray(sigma, dtype=np.float64)))
     with torch.inference_mode():  # log(0) = -inf in torch, so sigma = 0 gives KL = inf
@@ -82,21 +93,23 @@ def active_units(mu_all: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     return np.asarray(mu_all, np.float64).var(axis=0) > threshold
 
 
-@torch.inference_mode()
 def sample_posterior(mu, sigma, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Reparameterisation trick: z = mu + sigma * eps with eps ~ N(0, I) drawn from `seed`.
 
     mu, sigma: (D,) -> (z (n, D), eps (n, D)). Same seed, same eps.
     """
+    import torch
+
     mu_t, sigma_t = _as_codes(mu)[0], _as_codes(sigma)[0]
     gen = torch.Generator().manual_seed(int(seed))
     eps = torch.randn((n, mu_t.shape[0]), generator=gen)
     return (mu_t + sigma_t * eps).numpy(), eps.numpy()
 
 
-@torch.inference_mode()
 def prior_samples(n: int, dim: int, seed: int = 0) -> np.ndarray:
     """z ~ N(0, I): (n, dim) float32, reproducible from `seed`."""
+    import torch
+
     return torch.randn((n, dim), generator=torch.Generator().manual_seed(int(seed))).numpy()
 
 
@@ -114,6 +127,8 @@ def grid_axis(n: int, radius: float, spacing: str = "linear") -> np.ndarray:
     if spacing == "gaussian":
         if n == 1:
             return np.zeros(1)
+        from scipy.special import log_ndtr, ndtri_exp
+
         # Lower half only, in log space: Phi(radius) rounds to 1 beyond ~8 and Phi(-radius)
         # underflows to 0 beyond ~38, either giving infinite z. The upper half mirrors it.
         s = np.abs(np.linspace(-1.0, 1.0, n))
@@ -235,6 +250,8 @@ def aggregate_density(mu: np.ndarray, extent: Extent, n: int = 120, smooth: floa
     Gaussian of `smooth` cells (a KDE on a grid), normalised to integrate to 1
     over the extent. Means outside the extent are dropped.
     """
+    from scipy import ndimage as ndi
+
     x0, x1, y0, y1 = extent
     hist, _, _ = np.histogram2d(mu[:, 1], mu[:, 0], bins=n, range=[[y0, y1], [x0, x1]])
     if smooth > 0:

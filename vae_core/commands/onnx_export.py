@@ -240,4 +240,5 @@ def save_onnx_model(files: store.ModelFiles, manifest: dict, encoder_bytes: byte
     text = json.dumps(manifest, indent=2)
     store.save_unit(files, [(files.manifest, lambda tmp: Path(tmp).write_text(text)),
                             (encoder_path, lambda tmp: Path(tmp).write_bytes(encoder_bytes)),
-                            (decoder_path, lambda tmp: Path(tmp).write_bytes(decoder_bytes))], model, root)
+                            (decoder_path, lambda tmp: Path(tmp).write_bytes(decoder_bytes))], model, root,
+                    metrics=dict(manifest.get("metrics", {})))

@@ -13,9 +13,12 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch only where a split becomes tensors: reading the files needs none
+    import torch
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def load_split(root: str | Path, dataset: str = "mnist", train: bool = False) ->
     Reads the IDX files under `root` (or the system's copy) if present, else
     downloads them the way torchvision does. The scaling equals `transforms.ToTensor()`.
     """
+    import torch
+
     if has_split(root, dataset, train) and _split_file(root, dataset, train, "labels") is not None:
         images = torch.from_numpy(read_images(root, dataset, train).copy())
         labels = torch.from_numpy(read_labels(root, dataset, train).astype(np.int64))

@@ -13,9 +13,10 @@ with a manifest). Both take and return torch tensors:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import torch
+if TYPE_CHECKING:  # ModelInfo is read without torch (the map's first view); the models bring it
+    import torch
 
 KINDS = ("vae", "ae")
 
@@ -61,5 +62,7 @@ class LatentModel(Protocol):
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """The reparameterisation trick (Kingma & Welling 2014, section 2.4): z = mu + sigma * eps with
     eps ~ N(0, I), so z is a differentiable function of (mu, sigma). Shapes (B, D) -> (B, D)."""
+    import torch
+
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps

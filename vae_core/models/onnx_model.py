@@ -22,13 +22,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from vae_core.data.datasets import DATASETS
 from vae_core.models.config import MAX_LATENT_DIM
 from vae_core.models.latent_model import KINDS, ModelInfo, reparameterize
+
+if TYPE_CHECKING:  # the file names and the manifest's checks come without torch; running the model imports it
+    import torch
 
 FORMAT, VERSION = "latent-explorer-onnx", 1
 MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX = ".model.json", ".encoder.onnx", ".decoder.onnx"
@@ -118,6 +121,8 @@ class OnnxModel:
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 1, S, S) or (B, S*S) in [0, 1] -> mu, logvar (B, D); logvar = -inf for an autoencoder."""
+        import torch
+
         size = self.info.image_size
         batch = np.ascontiguousarray(x.detach().cpu().reshape(-1, 1, size, size).numpy(), dtype=np.float32)
         outputs = self._encoder.run(None, {self._encoder.get_inputs()[0].name: batch})
@@ -140,11 +145,15 @@ class OnnxModel:
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """z (B, D) -> Bernoulli logits (B, S*S). A decoder that outputs probabilities is clamped to
         [1e-7, 1 - 1e-7] first, so log-likelihoods stay finite."""
+        import torch
+
         out = torch.from_numpy(self._run_decoder(z))
         return out if self._decoder_output == "logits" else torch.logit(out, eps=_EPS)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z (B, D) -> pixel probabilities (B, 1, S, S)."""
+        import torch
+
         out = torch.from_numpy(self._run_decoder(z))
         probabilities = torch.sigmoid(out) if self._decoder_output == "logits" else out
         size = self.info.image_size
@@ -245,15 +254,17 @@ def model_from_bytes(manifest: dict, encoder_bytes: bytes, decoder_bytes: bytes,
     return model
 
 
-@torch.inference_mode()
 def probe(model, name: str) -> None:
     """Encode a small batch and decode its means: shapes, finiteness and the output range must be
     what the interface promises. Raises OnnxModelError saying what came back."""
+    import torch
+
     info = model.info
     x = torch.rand(_PROBE_BATCH, 1, info.image_size, info.image_size, generator=torch.Generator().manual_seed(0))
     try:
-        mu, logvar = model.encode(x)
-        pixels = model.decode(mu)
+        with torch.inference_mode():
+            mu, logvar = model.encode(x)
+            pixels = model.decode(mu)
     except OnnxModelError:
         raise
     except Exception as exc:  # a wrong input rank or size fails inside onnxruntime

@@ -10,11 +10,14 @@ import time
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from vae_core.models.config import VAEConfig
-from vae_core.models.model import VAE
+
+if TYPE_CHECKING:  # torch is imported by the functions that need it: hashes and refusals come without it
+    import torch
+
+    from vae_core.models.model import VAE
 
 FORMAT_VERSION = 1
 TMP_SUFFIX = ".tmp"
@@ -102,6 +105,8 @@ def checkpoint_payload(model: torch.nn.Module, metrics: dict | None = None) -> d
 
 def save_checkpoint(model: torch.nn.Module, path: str | Path, metrics: dict | None = None) -> None:
     """Write config, weights and metrics atomically."""
+    import torch
+
     payload = checkpoint_payload(model, metrics)
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
@@ -109,6 +114,8 @@ def save_checkpoint(model: torch.nn.Module, path: str | Path, metrics: dict | No
 def read_payload(path: str | Path) -> dict:
     """The checkpoint's dict, read without unpickling code. Raises CheckpointError
     naming the file (never the server's folder, never PyTorch's advice to unpickle)."""
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path.name} does not exist")
@@ -150,7 +157,7 @@ def _check_size(path: Path) -> None:
         raise CheckpointError(f"checkpoint {path.name} unpacks to {unpacked / 2**20:.0f} MB; {limit}")
 
 
-def _small_metrics(name: str, metrics) -> dict:
+def small_metrics(name: str, metrics) -> dict:
     """The metrics as stored, if they are what the trainer writes: numbers, text and lists or dicts of them,
     at most MAX_METRIC_VALUES in all; no tensors."""
     if not isinstance(metrics, dict):
@@ -191,6 +198,8 @@ def build_from_payload(name: str, payload: dict, config_cls, model_cls):
     """Rebuild `model_cls(config_cls(**payload["config"]))` and load its weights
     (eval mode). The config's bounds are checked before any layer is allocated;
     weights must match in names and shapes and be finite. Returns (model, metrics)."""
+    import torch
+
     try:
         config = config_cls.from_dict(dict(payload["config"]))
     except (TypeError, ValueError) as exc:
@@ -208,7 +217,7 @@ def build_from_payload(name: str, payload: dict, config_cls, model_cls):
             raise CheckpointError(f"checkpoint {name} has non-finite weights in {key}")
     model.load_state_dict(state, strict=True)
     model.eval()
-    return model, _small_metrics(name, payload.get("metrics"))
+    return model, small_metrics(name, payload.get("metrics"))
 
 
 def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
@@ -217,4 +226,6 @@ def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
     Returns (model, metrics). Raises CheckpointError with a message naming the
     file for a missing, corrupt, truncated, oversized or mismatched checkpoint.
     """
+    from vae_core.models.model import VAE
+
     return build_from_payload(Path(path).name, read_payload(path), VAEConfig, VAE)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from vae_core.commands.run import run_cli
 from vae_core.data.datasets import load_split
@@ -19,6 +19,9 @@ from vae_core.models.config import MAX_LATENT_DIM
 from vae_core.models.latent_model import LatentModel
 from vae_core.storage.checkpoint import atomic_write, file_sha256
 from vae_core.storage.settings import data_root
+
+if TYPE_CHECKING:  # a cache is read without torch (the map's first view); encoding imports it
+    import torch
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,12 @@ class LatentCache:
         return np.exp(0.5 * self.logvar)
 
 
-@torch.inference_mode()
 def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """images: (N, 1, 28, 28) -> mu, logvar: (N, D), encoded in batches."""
-    parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+    import torch
+
+    with torch.inference_mode():
+        parts = [model.encode(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
     return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
 
 

@@ -18,14 +18,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from vae_core.models.latent_model import LatentModel
 from vae_core.models.onnx_model import DECODER_SUFFIX, ENCODER_SUFFIX, MANIFEST_SUFFIX, OnnxModelError, load_onnx_model
 from vae_core.storage.checkpoint import CheckpointError, file_sha256, load_checkpoint, remove_stale_temporaries, stage
 from vae_core.storage.latents import LatentCache, encode_split, load_latent_cache, save_npz
 from vae_core.storage.settings import models_dir
+
+if TYPE_CHECKING:  # listing, paths and caches come without torch (the map's first view)
+    import torch
+
+    from vae_core.models.latent_model import LatentModel
 
 DEFAULT_MODEL = "mnist_vae_z2"
 VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"  # the pair the Prior vs posterior page compares first
@@ -33,6 +36,7 @@ VAE_MODEL, AE_MODEL = "mnist_vae_z2", "mnist_ae_z2"  # the pair the Prior vs pos
 SHIPPED_MODELS = ("mnist_vae_z2", "mnist_ae_z2", "mnist_vae_z2_beta0.1", "mnist_vae_z2_beta4", "mnist_vae_z16",
                   "fashion_vae_z2", "mnist_conv_vae_z2")
 VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+UPLOAD_ENCODER_SUFFIX = ".upload_encoder.pt"  # a model's encoder for uploads, a .pt that is not a model
 IMPORT_HINT = "import it with `latent-explorer import` (see README, \"Your own VAE\")"
 
 
@@ -75,19 +79,40 @@ class ModelFiles:
         return self.folder / f"{self.name}.summary.json"
 
     @property
+    def facts(self) -> Path:
+        """What the model file says of itself, readable without torch (vae_core.storage.map_files)."""
+        return self.folder / f"{self.name}.facts.json"
+
+    @property
+    def map_payload(self) -> Path:
+        """The map's model payload, packed when the model was saved (vae_core.storage.map_files)."""
+        return self.folder / f"{self.name}.map.bin"
+
+    @property
+    def upload_encoder(self) -> Path:
+        """The encoder for uploads trained beside the model (vae_core.uploads.upload_encoder); not a model itself."""
+        return self.folder / f"{self.name}{UPLOAD_ENCODER_SUFFIX}"
+
+    @property
     def record(self) -> Path:
         """Written only by the app's own training when it saves: who trained it (vae_core.storage.store.read_record)."""
         return self.folder / f"{self.name}.trained.json"
 
     @property
     def all_files(self) -> list[Path]:
-        return [*self.weights, self.cache(), self.cache(train=True), self.summary, self.record]
+        return [*self.weights, *self.derived]
+
+    @property
+    def derived(self) -> list[Path]:
+        """The files made from the main one (caches, summary, stored map, record), whatever its format."""
+        return [self.cache(), self.cache(train=True), self.summary, self.facts, self.map_payload, self.upload_encoder,
+                self.record]
 
     @property
     def every_name(self) -> list[Path]:
         """Every file a model of this name can have, in either format."""
         onnx = [self.folder / f"{self.name}{suffix}" for suffix in (MANIFEST_SUFFIX, ENCODER_SUFFIX, DECODER_SUFFIX)]
-        return [self.checkpoint, *onnx, self.cache(), self.cache(train=True), self.summary, self.record]
+        return [self.checkpoint, *onnx, *self.derived]
 
     def stamp(self) -> int:
         """A number that changes whenever any of the model's weight files changes (sum of mtimes in ns)."""
@@ -127,7 +152,7 @@ def list_models(folder: Path | None = None) -> list[str]:
             links = {e.name: e.is_symlink() for e in entries}
     except OSError:
         return []
-    stems = ({n[: -len(".pt")] for n in links if n.endswith(".pt")}
+    stems = ({n[: -len(".pt")] for n in links if n.endswith(".pt") and not n.endswith(UPLOAD_ENCODER_SUFFIX)}
              | {n[: -len(MANIFEST_SUFFIX)] for n in links if n.endswith(MANIFEST_SUFFIX)})
     names = []
     for name in sorted(n for n in stems if VALID_NAME.fullmatch(n)):
@@ -148,7 +173,7 @@ def load_model(files: ModelFiles) -> tuple[LatentModel, dict]:
     return load_checkpoint(files.checkpoint)
 
 
-def load_cache(files: ModelFiles, model: LatentModel, main_sha256: str, train: bool = False) -> LatentCache:
+def load_cache(files: ModelFiles, latent_dim: int, main_sha256: str, train: bool = False) -> LatentCache:
     """The model's latent cache, refused unless it records this very model file and has its latent dim."""
     path = files.cache(train)
     try:
@@ -159,15 +184,16 @@ def load_cache(files: ModelFiles, model: LatentModel, main_sha256: str, train: b
         raise CheckpointError(f"the latent cache {path.name} was not made from this {files.main.name} (a save was "
                               "interrupted, or one of the files was replaced); rebuild it with "
                               f"latent-explorer latents --model {files.name}")
-    if cache.mu.shape[1] != model.info.latent_dim:
-        raise CheckpointError(f"latent cache {path.name} has {cache.mu.shape[1]} dims, the model {model.info.latent_dim}")
+    if cache.mu.shape[1] != latent_dim:
+        raise CheckpointError(f"latent cache {path.name} has {cache.mu.shape[1]} dims, the model {latent_dim}")
     return cache
 
 
 def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: LatentModel, data_root: Path,
-              record: dict | None = None) -> None:
+              record: dict | None = None, metrics: dict | None = None) -> None:
     """Write a model's files (`writers`: (final path, write(tmp_path)); the first is `files.main`), both
-    latent caches (the test one with its per-image measures and, above 2-D, its UMAP layout) and its summary as one unit.
+    latent caches (the test one with its per-image measures and, above 2-D, its UMAP layout), its summary and the
+    map's stored first view (its facts with `metrics`, and its payload: vae_core.storage.map_files) as one unit.
 
     All are written to temporary files first (the slow part: encoding 70,000 images), then renamed:
     the caches, the other parts, the main file last. A kill before the renames leaves the old unit;
@@ -176,6 +202,7 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
     """
     from vae_core.analysis.digit_measures import with_map_extras  # these measure with vae_core.analysis
     from vae_core.analysis.summary import build_summary, write_summary
+    from vae_core.storage.map_files import build_facts, pack_map
 
     files.folder.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(files.folder, [p.name for p in files.every_name])
@@ -188,6 +215,10 @@ def save_unit(files: ModelFiles, writers: list[tuple[Path, callable]], model: La
             cache = encode_split(model, data_root, train, digest)
             cache = cache if train else with_map_extras(cache, model, data_root)
             staged.insert(0, (stage(files.cache(train), lambda tmp, c=cache: save_npz(tmp, c)), files.cache(train)))
+        payload = pack_map(files.name, model, cache, digest, file_sha256(staged[0][0]))  # the test cache, staged last
+        facts = json.dumps(build_facts(model.info, dict(metrics or {}), digest))
+        staged.insert(0, (stage(files.map_payload, lambda tmp: Path(tmp).write_bytes(payload)), files.map_payload))
+        staged.insert(0, (stage(files.facts, lambda tmp: Path(tmp).write_text(facts)), files.facts))
         summary = build_summary(model, digest, data_root)
         staged.insert(0, (stage(files.summary, lambda tmp: write_summary(tmp, summary)), files.summary))
         if record is not None:
@@ -205,10 +236,13 @@ def save_native(model: torch.nn.Module, files: ModelFiles, metrics: dict, data_r
                 record: dict | None = None) -> None:
     """A native checkpoint (config, weights, metrics) and its caches, as one unit; `record` (the app's
     training only: {"owner": ...}) marks it as trained here."""
-    from vae_core.storage.checkpoint import checkpoint_payload
+    import torch
+
+    from vae_core.storage.checkpoint import checkpoint_payload, small_metrics
 
     payload = checkpoint_payload(model, metrics)
-    save_unit(files, [(files.checkpoint, lambda tmp: torch.save(payload, tmp))], model, data_root, record)
+    save_unit(files, [(files.checkpoint, lambda tmp: torch.save(payload, tmp))], model, data_root, record,
+              small_metrics(files.checkpoint.name, payload["metrics"]))  # as loading the checkpoint gives them
 
 
 def delete(files: ModelFiles) -> None:

@@ -1,4 +1,4 @@
-"""Pack what the browser needs for one model into binary payloads.
+"""Pack what the browser needs for one model into binary payloads (static/latent_map reads them).
 
 Two kinds, both read by static/latent_map/payload.js:
     model payload   the decoder (weights, or an imported model's ONNX graph) and the test posteriors
@@ -16,12 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vae_core.models.onnx_model import OnnxDecoderExport
-from vae_core.storage.export import DecoderExport
 from vae_core.storage.latents import EXTRAS, LatentCache
+
+if TYPE_CHECKING:
+    from vae_core.models.onnx_model import OnnxDecoderExport
+    from vae_core.storage.export import DecoderExport
 
 MAGIC = b"LEX2"
 
@@ -69,14 +72,16 @@ def _content_hash(*parts: bytes | str) -> str:
     return h.hexdigest()[:16]
 
 
-def pack_model_payload(model_name: str, export: DecoderExport | OnnxDecoderExport, test: LatentCache) -> tuple[str, bytes]:
+def pack_model_payload(model_name: str, export: DecoderExport | OnnxDecoderExport, test: LatentCache,
+                       notes: dict | None = None) -> tuple[str, bytes]:
     """-> (key, payload): the decoder (float32 layers, or an ONNX graph) plus the test posteriors;
-    the key is a hash of the content."""
+    the key is a hash of the content. `notes` (JSON) join the header: what a stored payload records
+    of its model (vae_core.storage.map_files); the browser reads none of them."""
     arrays = _arrays(test)
     _check(arrays, export.latent_dim)
     key = _content_hash("model", model_name, export.digest, *(a.tobytes() for a in arrays.values()))
     manifest, decoder_blob = export.to_bytes()
-    header = {"key": key, "kind": "model", "model_name": model_name, "decoder": manifest}
+    header = {**(notes or {}), "key": key, "kind": "model", "model_name": model_name, "decoder": manifest}
     return key, _pack(header, {"decoder": decoder_blob, **arrays})
 
 
@@ -93,3 +98,16 @@ def _check(arrays: dict[str, np.ndarray], dim: int) -> None:
     mu, labels = arrays["mu"], arrays["labels"]
     if mu.ndim != 2 or mu.shape[1] != dim or len(labels) != len(mu) or len(mu) == 0:
         raise ValueError(f"means must be (N, {dim}) with N >= 1 labels, got {mu.shape} and {labels.shape}")
+
+
+def read_header(payload: bytes) -> dict:
+    """The JSON header of a packed payload; raises ValueError for bytes that are not one."""
+    if len(payload) < 8 or payload[:4] != MAGIC:
+        raise ValueError("not a latent map payload")
+    (length,) = struct.unpack("<I", payload[4:8])
+    if 8 + length > len(payload):
+        raise ValueError("the payload's header runs past its end")
+    header = json.loads(payload[8 : 8 + length])
+    if not isinstance(header, dict):
+        raise ValueError("the payload's header is not an object")
+    return header
