@@ -5,8 +5,10 @@
 Starts the app (`streamlit run app.py`, headless, free port) and drives
 headless Chromium (/usr/bin/chromium) through Playwright. Prints one table:
 
-  server start -> first decoded hover   cold: process start to the first image drawn for a hover
-  new session -> first decoded hover    a second tab on the running server
+  server start -> first decoded hover   cold: process start to the first image drawn for a hover (the pointer
+                                        moves as soon as the map is live: its points drawn, Plotly's or
+                                        the preview's, static/latent_map/preview.js)
+  new session -> first decoded hover    a second tab on the running server (a new browser context)
   longest main-thread task after ready  PerformanceObserver "longtask", from the map being ready
   bytes, first visit                    HTTP (encoded, from CDP) + websocket frames received
   bytes, back to the map                after a visit to another page
@@ -37,6 +39,7 @@ from vae_core.storage.store import DEFAULT_MODEL, model_files
 ROOT = settings.REPO
 
 READY = ".lm-root[data-ready='1']"
+LIVE = ".lm-root[data-live='1']"
 CONV = "mnist_conv_vae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
 LONGTASKS = """window.__longtasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries())
@@ -82,16 +85,20 @@ def stats(values) -> tuple[float, float]:
 
 
 def open_map(browser, url: str):
+    """A new tab on the map: (page, its byte counter, seconds from the link to the first decoded hover,
+    the page's clock when Plotly's figure was ready, perf_counter() at the hover)."""
     page = browser.new_page(viewport=VIEWPORT)
     page.add_init_script("globalThis.__latentMapTesting = true;" + LONGTASKS)
     counter = Bytes(page)
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(READY, timeout=120_000)
+    page.wait_for_selector(LIVE, timeout=120_000)
+    first_hover(page)
+    hovered = time.perf_counter()
+    page.wait_for_selector(READY, timeout=120_000)  # Plotly's figure, once the pointer rests
     page.wait_for_function("() => window.__latentMap?.ready?.()")
     ready = page.evaluate("() => performance.now()")
-    first_hover(page)
-    return page, counter, time.perf_counter() - t0, ready
+    return page, counter, hovered - t0, ready, hovered
 
 
 def first_hover(page) -> None:
@@ -159,17 +166,17 @@ def isolated(mu: np.ndarray, n: int) -> list[int]:
 
 def start_rows(browser, url: str, t_start: float):
     """Start-up and bytes; returns the rows and the open first tab (with its byte counter)."""
-    page, counter, _, ready = open_map(browser, url)
-    rows = [("server start -> first decoded hover", f"{time.perf_counter() - t_start:.2f} s", "<= 5 s")]
+    page, counter, _, ready, hovered = open_map(browser, url)
+    rows = [("server start -> first decoded hover", f"{hovered - t_start:.2f} s", "<= 3 s")]
     page.wait_for_timeout(1500)
     tasks = page.evaluate("() => window.__longtasks")
     after = max([t["ms"] for t in tasks if t["start"] >= ready] or [0])
     before = max([t["ms"] for t in tasks if t["start"] < ready] or [0])
     rows.append(("bytes, first visit (HTTP + websocket)",
                  f"{counter.total / 1e6:.2f} MB ({counter.http / 1e6:.2f} + {counter.ws / 1e6:.2f})", "<= 7 MB"))
-    second, _, seconds, _ = open_map(browser, url)
+    second, _, seconds, _, _ = open_map(browser, url)
     second.close()
-    rows.append(("new session -> first decoded hover", f"{seconds:.2f} s", "<= 2 s"))
+    rows.append(("new session -> first decoded hover", f"{seconds:.2f} s", "<= 1.5 s"))
     rows.append(("longest main-thread task after the map is ready", f"{after:.0f} ms (before it: {before:.0f} ms)",
                  "<= 500 ms"))
     return rows, page, counter
@@ -190,7 +197,7 @@ def return_row(page, counter: Bytes) -> tuple[str, str, str]:
 def onnx_rows(browser, url: str, n_clicks: int, seconds: float) -> list[tuple[str, str, str]]:
     """The imported convolutional model: a new tab's bytes and start, clicks, hover and slider."""
     mu = load_latent_cache(model_files(CONV).cache()).mu
-    page, counter, seconds_to_hover, _ = open_map(browser, f"{url}/?model={CONV}")
+    page, counter, seconds_to_hover, _, _ = open_map(browser, f"{url}/?model={CONV}")
     name = "ONNX (mnist_conv_vae_z2)"
     rows = [(f"{name}: new session -> first decoded hover", f"{seconds_to_hover:.2f} s", "<= 5 s"),
             (f"{name}: bytes, first visit (HTTP + websocket)",

@@ -26,14 +26,14 @@ from vae_core.storage.store import SHIPPED_MODELS
 
 ROOT = settings.REPO
 VIEWPORT = {"width": 1400, "height": 1000}
-# What a page shows when it has something to show: a chart laid out, an image loaded, the map ready, or
+# What a page shows when it has something to show: a chart laid out, an image loaded, the map's points drawn, or
 # the upload box or form a page starts with (Encode, Train).
 CONTENT = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main) return false;
   return [...main.querySelectorAll('.js-plotly-plot')].some((g) => g._fullLayout)
     || [...main.querySelectorAll('[data-testid="stImage"] img')].some((i) => i.complete && i.naturalWidth)
-    || !!main.querySelector(".lm-root[data-ready='1'], [data-testid='stFileUploader'], [data-testid='stForm']");
+    || !!main.querySelector(".lm-root[data-live='1'], [data-testid='stFileUploader'], [data-testid='stForm']");
 }"""
 # A spinner or progress bar whose box is at least partly inside the window.
 FEEDBACK = """() => [...document.querySelectorAll('[data-testid="stSpinner"], [data-testid="stProgress"], .lm-loading')]

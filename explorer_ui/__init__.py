@@ -1,6 +1,6 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
-Submodules: loading (cached loaders, `Loaded`, encoding), map_data (the home map's payloads), measures (prior
+Submodules: loading (cached loaders, `Loaded`, encoding), home_map (the home map's payloads), measures (prior
 verdicts, test terms, summaries), navigation (pages), kept_uploads (uploads for the map), link (parsing) and
 params (link, sidebar, state), images, plots, dataset (download offer), training (the Train page's slot,
 deletion), text (plain text for Markdown).
@@ -13,9 +13,8 @@ from __future__ import annotations
 import importlib
 
 # A function named like its module must be bound here: importing a submodule sets the package's attribute
-# of that name to the module. These three modules are light (no torch, scipy or plotly).
+# of that name to the module. These two modules are light (no torch, scipy or plotly).
 from .kept_uploads import MAX_KEPT, KeptUpload, clear_uploads, is_kept, keep_encoded, keep_upload, kept_uploads
-from .map_data import map_data, warm_up
 from .navigation import PAGE_CONFIG, navigation, page
 
 _SOURCES = {
@@ -31,6 +30,7 @@ _SOURCES = {
     ".loading": ["AE_MODEL", "DEFAULT_MODEL", "VAE_MODEL", "Encoded", "Loaded", "dataset_images", "describe_model",
                  "encode_bytes", "encode_digit", "file_stamp", "has_dataset", "list_models", "load", "load_or_error",
                  "train_latents", "try_load"],
+    ".home_map": ["map_data", "warm_up"],
     ".measures": ["PRIOR_SAMPLES", "classify", "decoder_stretch", "geodesic", "group_by_recipe",
                   "prior_verdict", "test_terms"],
     ".params": ["forget_on_model_change", "init_state", "param_choice", "param_number", "param_region", "param_z",
@@ -43,7 +43,7 @@ _SOURCES = {
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 __all__ = ["MAX_KEPT", "KeptUpload", "clear_uploads", "is_kept", "keep_encoded", "keep_upload", "kept_uploads",
-           "map_data", "warm_up", "PAGE_CONFIG", "navigation", "page"]
+           "PAGE_CONFIG", "navigation", "page"]
 __all__ += sorted(_MODULE_OF)
 
 

@@ -6,6 +6,7 @@ import threading
 
 import streamlit as st
 
+from latent_component import PRELOAD_JS
 from vae_core.storage.settings import REPO
 
 from .loading import tidy_models_folder
@@ -31,9 +32,12 @@ _run = threading.local()  # per script thread: did app.py's navigation start thi
 # Streamlit pushes a browser-history entry for every change of the link's
 # parameters, so Back would step through every click on the map. This script
 # turns a history push that keeps the page (same path) into a replace: one
-# entry per page visit, and Back goes to the previous page.
-_one_entry_per_page = st.components.v2.component("one_history_entry_per_page", js="""
-export default function () {
+# entry per page visit, and Back goes to the previous page. On the home page it
+# also starts fetching the map's JavaScript and plotly.js before the page's script
+# has loaded what the map shows (the map's own stub would start them after that).
+_frame_script = st.components.v2.component("one_history_entry_per_page", js=PRELOAD_JS + """
+export default function ({ data }) {
+  if (data?.home) preloadMap();
   if (history.pushState.onePerPage) return;
   const push = history.pushState.bind(history);
   const pushState = (state, title, url) => {
@@ -54,9 +58,10 @@ def navigation():
     # (Style-only HTML takes no room on the page.)
     st.html("<style>@media (max-width: 640px) { .js-plotly-plot:not(.lm-plot) .modebar-container { display: none; } }"
             "</style>")
+    chosen = st.navigation([page(title) for _, title, _ in PAGES] + [_redirect(old, title) for old, title in OLD_PATHS.items()])
     with st.sidebar:
-        _one_entry_per_page(key="one_history_entry_per_page", height="content")
-    return st.navigation([page(title) for _, title, _ in PAGES] + [_redirect(old, title) for old, title in OLD_PATHS.items()])
+        _frame_script(key="one_history_entry_per_page", data={"home": chosen.title == PAGES[0][1]}, height="content")
+    return chosen
 
 
 def _redirect(old_path: str, title: str) -> st.Page:

@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from explorer_ui.link import region_shapes
 from vae_core.storage.latents import LatentCache
 from vae_core.storage.payload import pack_points_payload
 
@@ -43,18 +42,22 @@ MAX_REGION_ROWS = 16  # originals sent for a region at most
 _OPENED = "_latent_map_interpolate_t"  # session state: the last "Open in Interpolate" press acted on
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
-# Every module the map imports (testing.js aside) and plotly.js, fetched in
-# parallel as soon as a stub runs, instead of import by import.
+# Every module the map imports (testing.js aside) and plotly.js, fetched in parallel as soon as a stub runs
+# (or, on the home page, the app's navigation: explorer_ui.navigation), instead of import by import.
 _PRELOAD = [f"latent_map/{p.name}" for p in sorted(_STATIC.glob("latent_map/*.js")) if p.name != "testing.js"]
 _PRELOAD += [f"vendor/{p.name}" for p in sorted(_STATIC.glob("vendor/*.js"))]
-_BOOT = f"""
+PRELOAD_JS = f"""
 const STATIC = new URL("app/static/", document.baseURI).href;
-for (const file of {json.dumps(_PRELOAD)}) {{
-  if (document.querySelector(`link[href="${{STATIC + file}}"]`)) continue;
-  const link = Object.assign(document.createElement("link"), {{ href: STATIC + file }});
-  if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }}); else link.rel = "modulepreload";
-  document.head.appendChild(link);
-}}
+function preloadMap() {{
+  for (const file of {json.dumps(_PRELOAD)}) {{
+    if (document.querySelector(`link[href="${{STATIC + file}}"]`)) continue;
+    const link = Object.assign(document.createElement("link"), {{ href: STATIC + file }});
+    if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }}); else link.rel = "modulepreload";
+    document.head.appendChild(link);
+  }}
+}}"""
+_BOOT = PRELOAD_JS + """
+preloadMap();
 const entry = () => import(STATIC + "latent_map/index.js");"""
 _carrier = st.components.v2.component("latent_map_payload", js=_BOOT + """
 export default async function (component) {
@@ -117,6 +120,8 @@ def _valid_region(reported, model_name: str) -> str | None:
     """The region's text the map reported for this model; one that is not a region clears it (""); None: none reported."""
     if not (isinstance(reported, dict) and reported.get("model") == model_name):
         return None
+    from explorer_ui.link import region_shapes  # here, not at the top: explorer_ui's navigation imports this module
+
     text = reported.get("text")
     return text if isinstance(text, str) and (text == "" or region_shapes(text) is not None) else ""
 

@@ -3,7 +3,7 @@
 // already in hand; so the test means are drawn at once on a canvas, in the plot area Plotly is about
 // to lay out, and hovering decodes from then on. Plotly's scatter replaces the canvas when it is drawn.
 
-import { COLORS } from "./plot.js";
+import { COLORS, fitCanvas } from "./plot.js";
 
 const LEGEND_ITEM_PX = 45; // Plotly's legend beside the plot: its symbol, gaps and padding around the longest name
 
@@ -68,3 +68,23 @@ export function pointerRest(el, quietMs = 500, maxMs = 3000) {
     moved();
   });
 }
+
+/** MapView's methods for the preview (view.js mixes them in). */
+export const PREVIEW = {
+  /** The traces a click can pick from: Plotly's, or the ones the preview drew before Plotly was there. */
+  figureTraces() { return this.dom.plot.data ?? this.firstTraces; },
+
+  /** Until plotly.js is loaded and drawn: the points on a canvas, in the plot area Plotly will lay out,
+   *  and hovering decodes; the map is live. */
+  drawPreview() {
+    const { plot, preview, root } = this.dom;
+    this.ax = previewAxes(plot.clientWidth, plot.clientHeight, this.data.extent, this.isNarrow(),
+      legendWidth(this.names(), this.style.font));
+    this.previewAx = this.ax; // kept: the browser test holds it against the plot area Plotly lays out
+    drawPoints(fitCanvas(preview, this.ax), this.ax, this.firstTraces);
+    this.ctx = fitCanvas(this.dom.overlay, this.ax);
+    this.showState();
+    this.dom.loading.style.display = "none";
+    root.dataset.live = "1";
+  },
+};

@@ -3,7 +3,6 @@
 // the training switch and Escape, which clears them.
 
 import { BAR_TITLES, MEASURES, colourRange, measureOf, measuresFor } from "./colour.js";
-import { NARROW_PX } from "./dom.js";
 import { contactSheet, showPath, showRegion, syncSliders, vec } from "./panel.js";
 import { lerp, slerp } from "./path.js";
 import { whenPayload } from "./payload.js";
@@ -123,8 +122,7 @@ export const TOOLS = {
     this.colouring = kind === "label" ? null : kind;
     if (!this.colouring) return colourPoints(this.dom.plot, null);
     const values = Object.fromEntries(Object.entries(this.sets).map(([split, points]) => [split, measureOf(points, kind)]));
-    return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind],
-      this.dom.root.clientWidth <= NARROW_PX);
+    return colourPoints(this.dom.plot, values, colourRange(values.test), BAR_TITLES[kind], this.isNarrow());
   },
 
   /** Draw the principal plane or ("umap") the UMAP layout of a model above 2-D. The layout has only the test
@@ -139,7 +137,7 @@ export const TOOLS = {
     Object.assign(panel.trainBox, { checked: false, disabled: umap || !this.data.train_count });
     const extent = umap ? layoutExtent(points.layout) : this.data.extent;
     await window.Plotly.react(plot, splitTraces(points, "test", this.names(), this.proj),
-      { ...layout(extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), uirevision: kind }, CONFIG);
+      { ...layout(extent, this.style, this.proj.titles, this.isNarrow()), uirevision: kind }, CONFIG);
     if (this.colouring) await this.colourBy(this.colouring);
     if (panel.search.value) await this.search(panel.search.value);
     panel.layoutNote.textContent = umap ? "UMAP keeps neighbourhoods, not distances, and has no inverse: a point of it "

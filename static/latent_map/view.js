@@ -17,7 +17,7 @@ import { KEYS, listenKeys } from "./keys.js";
 import { TOOLS } from "./tools.js";
 import { LINKED, joinGroup, leaveGroup, tellPeers } from "./linked.js";
 import { drawUploads } from "./uploads.js";
-import { drawPoints, legendWidth, pointerRest, previewAxes } from "./preview.js";
+import { PREVIEW, pointerRest } from "./preview.js";
 
 
 export class MapView {
@@ -31,6 +31,9 @@ export class MapView {
   }
 
   names() { return this.data.label_names; }
+
+  /** A phone's width: the legend goes under the plot (plot.js's layout), the panel under the map (map.css). */
+  isNarrow() { return this.dom.root.clientWidth <= NARROW_PX; }
 
   /** Apply a (new) data object from Python; a newer one supersedes it at every wait. */
   async update(data) {
@@ -271,28 +274,11 @@ export class MapView {
   }
 
   // ------------------------------------------------------------ the figure
-  /** The traces a click can pick from: Plotly's, or the ones the preview drew before Plotly was there. */
-  figureTraces() { return this.dom.plot.data ?? this.firstTraces; }
-
-  /** Until plotly.js is loaded and drawn: the points on a canvas, in the plot area Plotly will lay out (preview.js),
-   *  and hovering decodes; the map is live. */
-  drawPreview() {
-    const { plot, preview, root } = this.dom;
-    this.ax = previewAxes(plot.clientWidth, plot.clientHeight, this.data.extent, root.clientWidth <= NARROW_PX,
-      legendWidth(this.names(), this.style.font));
-    this.previewAx = this.ax; // kept: the browser test holds it against the plot area Plotly lays out
-    drawPoints(fitCanvas(preview, this.ax), this.ax, this.firstTraces);
-    this.ctx = fitCanvas(this.dom.overlay, this.ax);
-    this.showState();
-    this.dom.loading.style.display = "none";
-    root.dataset.live = "1";
-  }
-
   async drawFigure() {
     if (this.previewAx) await pointerRest(this.dom.wrap); // not while a pointer decodes over the preview
     const [Plotly] = await Promise.all([loadPlotly(), this.dom.styled]), plot = this.dom.plot;
     await Plotly.newPlot(plot, this.firstTraces,
-      layout(this.data.extent, this.style, this.proj.titles, this.dom.root.clientWidth <= NARROW_PX), CONFIG);
+      layout(this.data.extent, this.style, this.proj.titles, this.isNarrow()), CONFIG);
     this.dom.preview.remove();
     for (const name of ["plotly_afterplot", "plotly_relayouting", "plotly_relayout"]) plot.on(name, () => this.relayout());
     plot.on("plotly_selected", (event) => this.pickRegion(event));
@@ -331,4 +317,4 @@ export class MapView {
 
 // The panel's tools (search, colour by, region, path, uploads, layout; tools.js), the keys' nudge (keys.js) and what a
 // linked map says (linked.js) are methods of the view too.
-Object.assign(MapView.prototype, TOOLS, KEYS, LINKED);
+Object.assign(MapView.prototype, TOOLS, KEYS, LINKED, PREVIEW);
