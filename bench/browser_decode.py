@@ -39,7 +39,6 @@ from vae_core.storage.store import DEFAULT_MODEL, model_files
 ROOT = settings.REPO
 
 READY = ".lm-root[data-ready='1']"
-LIVE = ".lm-root[data-live='1']"
 CONV = "mnist_conv_vae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
 LONGTASKS = """window.__longtasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries())
@@ -92,7 +91,7 @@ def open_map(browser, url: str):
     counter = Bytes(page)
     t0 = time.perf_counter()
     page.goto(url)
-    page.wait_for_selector(LIVE, timeout=120_000)
+    page.wait_for_selector(".lm-plot", timeout=120_000)  # the map's box, before its points are drawn
     first_hover(page)
     hovered = time.perf_counter()
     page.wait_for_selector(READY, timeout=120_000)  # Plotly's figure, once the pointer rests
@@ -102,10 +101,11 @@ def open_map(browser, url: str):
 
 
 def first_hover(page) -> None:
-    """Move over the map until an image is drawn for the pointer."""
-    box = page.locator(".lm-overlay").bounding_box()
-    for i in range(200):
-        page.mouse.move(box["x"] + box["width"] * (0.4 + 0.001 * i), box["y"] + box["height"] / 2)
+    """Move over the map's box (as a visitor's pointer would be) until an image is drawn for the pointer."""
+    plot = page.locator(".lm-plot")
+    for i in range(2000):
+        box = plot.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * (0.4 + 0.0001 * i), box["y"] + box["height"] / 2)
         if page.locator(".lm-mode").text_content() == "hover":
             return
         page.wait_for_timeout(10)

@@ -203,14 +203,17 @@ def test_a_new_tab_draws_and_decodes_the_map_before_plotly_runs(browser, server,
     pg.add_init_script("globalThis.__latentMapTesting = true")
     try:
         pg.goto(server)
-        pg.wait_for_selector(".lm-root[data-live='1']", timeout=T)
-        box = pg.locator(".lm-overlay").bounding_box()
-        for i in range(8):  # a pointer that keeps moving holds plotly.js back
-            pg.mouse.move(box["x"] + box["width"] * (0.3 + 0.05 * i), box["y"] + box["height"] * 0.45)
-        seen = pg.evaluate("() => ({mode: document.querySelector('.lm-mode').textContent, plotly: !!window.Plotly,"
-                           " ready: document.querySelector('.lm-root').dataset.ready ?? null,"
-                           " z: window.__latentMap.lastZ})")
-        assert seen["mode"] == "hover" and not seen["plotly"] and seen["ready"] is None, seen
+        plot = pg.locator(".lm-plot")
+        plot.wait_for(timeout=T)
+        for i in range(1000):  # over the map from before it is live: a pointer that keeps moving holds plotly.js back
+            box = plot.bounding_box()
+            pg.mouse.move(box["x"] + box["width"] * (0.35 + 0.0002 * i), box["y"] + box["height"] * 0.45)
+            seen = pg.evaluate("() => ({mode: document.querySelector('.lm-mode').textContent, plotly: !!window.Plotly,"
+                               " ready: document.querySelector('.lm-root').dataset.ready ?? null,"
+                               " live: document.querySelector('.lm-root').dataset.live, z: window.__latentMap?.lastZ})")
+            if seen["mode"] == "hover":
+                break
+        assert seen["mode"] == "hover" and seen["live"] == "1" and not seen["plotly"] and seen["ready"] is None, seen
         assert np.abs(panel_pixels(pg) - 255 * torch_decode(model, seen["z"])).max() <= 1.0
         pg.wait_for_selector(READY, timeout=T)  # the pointer rests: Plotly draws the same plot area
         assert np.abs(pg.evaluate(PREVIEW_VS_PLOTLY)).max() <= 1.5

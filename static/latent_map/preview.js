@@ -83,7 +83,8 @@ export const PREVIEW = {
     this.previewAx = this.ax; // kept: the browser test holds it against the plot area Plotly lays out
     drawPoints(fitCanvas(preview, this.ax), this.ax, this.firstTraces);
     this.ctx = fitCanvas(this.dom.overlay, this.ax);
-    this.showState();
+    this.showSelected();
+    this.showPath();
     this.dom.loading.style.display = "none";
     root.dataset.live = "1";
   },

@@ -22,14 +22,14 @@ export const TOOLS = {
   listenTools(data) {
     const panel = this.dom.panel;
     panel.search.placeholder = `Find: #4693, ${data.label_names[7] ?? data.label_names[0]} or misplaced`;
-    for (const name of ["change", "search"]) panel.search.addEventListener(name, () => this.search(panel.search.value));
+    for (const name of ["change", "search"]) panel.search.addEventListener(name, this.afterFigure(() => this.search(panel.search.value)));
     panel.colour.replaceChildren(...measuresFor(this.sets.test).map((kind) => Object.assign(document.createElement("option"),
       { value: kind, textContent: MEASURES[kind] })));
-    panel.colour.addEventListener("change", () => this.colourBy(panel.colour.value));
+    panel.colour.addEventListener("change", this.afterFigure(() => this.colourBy(panel.colour.value)));
     panel.layoutRow.hidden = !this.sets.test.layout;
     panel.layout.replaceChildren(...[["plane", "principal plane (PCA)"], ["umap", "UMAP (no inverse)"]].map(([value, text]) =>
       Object.assign(document.createElement("option"), { value, textContent: text })));
-    panel.layout.addEventListener("change", () => this.setLayout(panel.layout.value));
+    panel.layout.addEventListener("change", this.afterFigure(() => this.setLayout(panel.layout.value)));
   },
 
   applyOriginal(original) {
@@ -48,7 +48,8 @@ export const TOOLS = {
 
 
   /** Escape: z = 0, nothing selected, nothing found. */
-  clear() {
+  async clear() {
+    await this.ready; // what it clears is on Plotly's figure
     this.dom.panel.search.value = "";
     this.search("");
     if (this.regionText) this.applyRegion("", true); // Plotly's own selection too: its outline, the dimmed points

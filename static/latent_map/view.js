@@ -32,6 +32,9 @@ export class MapView {
 
   names() { return this.data.label_names; }
 
+  /** `fn` as a listener that waits for Plotly's figure: the tools that change it do nothing to the preview. */
+  afterFigure(fn) { return (...args) => this.ready.then(() => fn(...args)); }
+
   /** A phone's width: the legend goes under the plot (plot.js's layout), the panel under the map (map.css). */
   isNarrow() { return this.dom.root.clientWidth <= NARROW_PX; }
 
@@ -109,7 +112,7 @@ export class MapView {
     listenMouse(wrap, this, listenTouch(wrap, this));
     listenKeys(wrap, this);
     buildSliders(panel, data.ranges, this.state.z, (d, value, e) => this.onSlider(d, value, e), () => this.commit("slider"));
-    panel.trainBox.addEventListener("change", () => this.setTrain(panel.trainBox.checked));
+    panel.trainBox.addEventListener("change", this.afterFigure(() => this.setTrain(panel.trainBox.checked)));
     panel.trainText.textContent = `Add the ${data.train_count.toLocaleString("en-US")} training means`;
     panel.trainBox.disabled = !data.train_count;
     panel.download.addEventListener("click", () => this.downloadPng());
@@ -194,7 +197,8 @@ export class MapView {
     this.showState();
   }
 
-  zoomTo(e) {
+  async zoomTo(e) {
+    await this.ready; // Plotly's figure, not the preview
     const h = 6 * Math.max(e.rx, e.ry);
     window.Plotly.relayout(this.dom.plot, { "xaxis.range": [e.x - h, e.x + h], "yaxis.range": [e.y - h, e.y + h] });
   }
