@@ -1,6 +1,15 @@
 """Do uploads land where they belong? Per style of upload, as a table.
 
     python -m bench.upload_fidelity [--set bench/out/upload_set] [--per-style 200] [--model mnist_vae_z2]
+    python -m bench.upload_fidelity --set bench/out/upload_set --set2 bench/out/upload_set2   # both generators
+    python -m bench.upload_fidelity --set2 bench/out/upload_set2 \
+        --upload-encoder tests/fixtures/upload_encoder/mnist_vae_z2.upload_encoder.pt   # a file elsewhere
+
+With the model's upload encoder (models/NAME.upload_encoder.pt, vae_core.uploads.upload_encoder) the
+uploads are also encoded by it, and a second table gives, per set and style, refused, the map's vote
+accuracy and its ratio to MNIST test's own rate with each encoder, and both encoders on MNIST test: the
+vote (leave one out) and their mean distance |mu_upload - mu_own| / sigma_own. `--set2` is generator 2's
+set (bench.handwriting2, generated with `--generator 2` when missing): report it, never tune on it.
 
 Runs every image of the set from `bench.upload_set` (generated first if the
 folder has no labels.csv) through the app's own preprocessing
@@ -16,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +36,10 @@ from bench.upload_set import STYLES, generate
 from vae_core.analysis import explore
 from vae_core.data.datasets import read_images
 from vae_core.storage import settings, store
+from vae_core.storage.checkpoint import file_sha256
 from vae_core.storage.latents import load_latent_cache
 from vae_core.uploads.preprocess import ImageDecodeError, preprocess
+from vae_core.uploads.upload_encoder import encode_uploads, load_upload_encoder, read_upload_encoder
 
 K = 15
 
@@ -40,12 +52,14 @@ def stroke_width_and_mass(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 2 * mask.sum(axis=(1, 2)) / np.maximum(boundary, 1), x.sum(axis=(1, 2))
 
 
-def leave_one_out_vote(mu: np.ndarray, labels: np.ndarray, chunk: int = 500) -> np.ndarray:
-    """The K-nearest vote of every test mean (N, D) among the other test means -> predicted labels (N,)."""
+def leave_one_out_vote(mu: np.ndarray, labels: np.ndarray, chunk: int = 500, query: np.ndarray | None = None) -> np.ndarray:
+    """The K-nearest vote of every test mean (N, D) among the other test means -> predicted labels (N,).
+    `query` (N, D): vote for these points instead (digit i's from another encoder), still without mean i."""
+    query = mu if query is None else query
     sq = (mu**2).sum(axis=1)
     out = np.empty(len(mu), np.int64)
     for i in range(0, len(mu), chunk):
-        d = sq[None, :] - 2 * mu[i:i + chunk] @ mu.T
+        d = sq[None, :] - 2 * query[i:i + chunk] @ mu.T
         d[np.arange(len(d)), np.arange(i, i + len(d))] = np.inf  # not itself
         near = labels[np.argpartition(d, K - 1, axis=1)[:, :K]]
         out[i:i + chunk] = (near[:, :, None] == np.arange(10)).sum(axis=1).argmax(1)
@@ -72,53 +86,52 @@ def _q(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", type=Path, default=Path("bench/out/upload_set"))
-    parser.add_argument("--per-style", type=int, default=200, help="images per style when the set is generated")
-    parser.add_argument("--model", default="mnist_vae_z2")
-    parser.add_argument("--data-root", type=Path, default=settings.data_root())
-    args = parser.parse_args()
-    if not (args.set / "labels.csv").exists():
-        generate(args.set, args.per_style)
-    with open(args.set / "labels.csv", newline="") as f:
+def _read_set(folder: Path, per_style: int, generator: int) -> tuple[list[dict], dict]:
+    """The set's rows (labels.csv; generated first when missing) and run_set's preprocessing of them."""
+    if not (folder / "labels.csv").exists():
+        generate(folder, per_style, generator=generator)
+    with open(folder / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
+    return rows, run_set(folder, rows)
 
-    files = store.model_files(args.model)
-    model, _ = store.load_model(files)
-    cache = load_latent_cache(files.cache())
-    mnist_x = read_images(args.data_root, "mnist", train=False).astype(np.float32) / 255
-    mnist_acc = float((leave_one_out_vote(cache.mu, cache.labels) == cache.labels).mean())
-    mnist_width, mnist_mass = stroke_width_and_mass(mnist_x)
 
-    result = run_set(args.set, rows)
+def _votes(cache, encode, inputs: list) -> np.ndarray:
+    """The map's vote (the Encode page's) per row, -1 for a refused upload; encode: (N, 28, 28) -> (mu, sigma)."""
+    accepted = np.array([x is not None for x in inputs])
+    votes = np.full(len(inputs), -1)
+    if accepted.any():
+        mu = encode(np.stack([x for x in inputs if x is not None]))[0]
+        votes[accepted] = explore.majority_labels(cache.mu, cache.labels, mu, K)[0]
+    return votes
+
+
+def style_table(name: str, rows: list[dict], result: dict, cache, mnist_acc: float, mnist_width, mnist_mass,
+                votes: np.ndarray) -> None:
+    """The first table: per style, refused, vote, ratio, stroke width, ink mass and time (own encoder)."""
     styles = np.array([r["style"] for r in rows])
     labels = np.array([int(r["label"]) for r in rows])
     accepted = np.array([x is not None for x in result["inputs"]])
     x = np.stack([xi for xi in result["inputs"] if xi is not None])
-    votes = np.full(len(rows), -1)
-    votes[accepted] = explore.majority_labels(cache.mu, cache.labels, explore.encode(model, x)[0], K)[0]
     width = np.full(len(rows), np.nan)
     mass = np.full(len(rows), np.nan)
     width[accepted], mass[accepted] = stroke_width_and_mass(x)
-
-    print(f"model {args.model}; MNIST test's own {K}-NN map vote (leave one out): {mnist_acc:.3f}")
+    print(f"\n{name}: the model's own encoder")
     print("| style | images | refused | map vote accuracy | ratio to MNIST | stroke width median (IQR) px "
           "| ink mass median (IQR) | time median, p95 (ms) |")
     print("|---|---|---|---|---|---|---|---|")
 
-    def line(name, sel):
+    def line(label, sel):
         ok = sel & accepted
         acc = float((votes[sel] == labels[sel]).mean())  # a refusal counts as a miss
         w, m, t = width[ok], mass[ok], result["seconds"][sel] * 1000
-        print(f"| {name} | {sel.sum()} | {(sel & ~accepted).sum()} | {acc:.3f} | {acc / mnist_acc:.3f} "
+        print(f"| {label} | {sel.sum()} | {(sel & ~accepted).sum()} | {acc:.3f} | {acc / mnist_acc:.3f} "
               f"| {_q(w, 50):.2f} ({_q(w, 25):.2f}-{_q(w, 75):.2f}) | {_q(m, 50):.0f} ({_q(m, 25):.0f}-{_q(m, 75):.0f}) "
               f"| {_q(t, 50):.0f}, {_q(t, 95):.0f} |")
 
     for style in STYLES:
         line(style, styles == style)
     line("all", np.ones(len(rows), bool))
-    print(f"| MNIST test | {len(mnist_x)} | - | {mnist_acc:.3f} | 1.00 | {_q(mnist_width, 50):.2f} "
+    print(f"| MNIST test | {len(cache.mu)} | - | {mnist_acc:.3f} | 1.00 | {_q(mnist_width, 50):.2f} "
           f"({_q(mnist_width, 25):.2f}-{_q(mnist_width, 75):.2f}) | {_q(mnist_mass, 50):.0f} "
           f"({_q(mnist_mass, 25):.0f}-{_q(mnist_mass, 75):.0f}) | - |")
     big = np.array([{int(r["width"]), int(r["height"])} == {4000, 3000} for r in rows])
@@ -132,6 +145,61 @@ def main() -> None:
     for row, message in zip(rows, result["messages"], strict=True):
         if message:
             print(f"refused {row['file']}: {message}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", type=Path, default=Path("bench/out/upload_set"))
+    parser.add_argument("--set2", type=Path, default=None, help="generator 2's set (bench.handwriting2): report only")
+    parser.add_argument("--per-style", type=int, default=200, help="images per style when the set is generated")
+    parser.add_argument("--model", nargs="+", default=["mnist_vae_z2"])
+    parser.add_argument("--data-root", type=Path, default=settings.data_root())
+    parser.add_argument("--upload-encoder", type=Path, default=None,
+                        help="this upload encoder file instead of models/NAME.upload_encoder.pt (one model)")
+    args = parser.parse_args()
+    sets = {"set 1": _read_set(args.set, args.per_style, 1)}
+    if args.set2 is not None:
+        sets["set 2"] = _read_set(args.set2, args.per_style, 2)
+    mnist_x = read_images(args.data_root, "mnist", train=False).astype(np.float32) / 255
+    mnist_width, mnist_mass = stroke_width_and_mass(mnist_x)
+
+    for name in args.model:
+        files = store.model_files(name)
+        model, _ = store.load_model(files)
+        cache = load_latent_cache(files.cache())
+        mnist_acc = float((leave_one_out_vote(cache.mu, cache.labels) == cache.labels).mean())
+        upload = load_upload_encoder(files, strict=True) if args.upload_encoder is None else \
+            read_upload_encoder(args.upload_encoder, file_sha256(files.main), model)[0]
+        encoders = {"own": partial(explore.encode, model)}
+        if upload is not None:
+            encoders["upload"] = partial(encode_uploads, upload)
+        print(f"\n## model {name}; MNIST test's own {K}-NN map vote (leave one out): {mnist_acc:.3f}")
+        votes = {(s, e): _votes(cache, enc, result["inputs"]) for s, (_, result) in sets.items()
+                 for e, enc in encoders.items()}
+        for s, (rows, result) in sets.items():
+            style_table(f"{s} ({len(rows)} images)", rows, result, cache, mnist_acc, mnist_width, mnist_mass,
+                        votes[(s, "own")])
+        print(f"\n{name}: each encoder, per set and style (ratio: vote accuracy / MNIST test's own {mnist_acc:.3f})")
+        print("| set | style | images | refused | " + " | ".join(f"{e}: vote | {e}: ratio" for e in encoders) + " |")
+        print("|---|---|---|---|" + "---|---|" * len(encoders))
+        for s, (rows, result) in sets.items():
+            styles = np.array([r["style"] for r in rows])
+            labels = np.array([int(r["label"]) for r in rows])
+            refused = np.array([x is None for x in result["inputs"]])
+            for style in (*STYLES, "all"):
+                sel = styles == style if style != "all" else np.ones(len(rows), bool)
+                cells = [float((votes[(s, e)][sel] == labels[sel]).mean()) for e in encoders]
+                print(f"| {s} | {style} | {sel.sum()} | {(sel & refused).sum()} | "
+                      + " | ".join(f"{a:.3f} | {a / mnist_acc:.3f}" for a in cells) + " |")
+        if upload is not None:
+            mu_up = encode_uploads(upload, mnist_x)[0]
+            up_acc = float((leave_one_out_vote(cache.mu, cache.labels, query=mu_up) == cache.labels).mean())
+            sigma = np.exp(0.5 * cache.logvar)
+            gap = np.abs(mu_up - cache.mu)
+            in_sigma = f"{float((gap / sigma).mean()):.3f}" if (sigma > 0).all() else "- (an autoencoder has no sigma)"
+            print(f"| MNIST test | - | {len(mnist_x)} | - | {mnist_acc:.3f} | 1.000 | {up_acc:.3f} | {up_acc / mnist_acc:.3f} |")
+            print(f"\nMNIST test, upload encoder against the model's own: mean |mu_upload - mu_own| = "
+                  f"{float(gap.mean()):.4f}, in units of sigma_own: {in_sigma}; the map's means are the own encoder's")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
 
     python -m bench.upload_set --out bench/out/upload_set [--per-style 200] [--seed 0]
     python -m bench.upload_set --out tests/fixtures/uploads --per-style 10 --seed 7 --longest 320
+    python -m bench.upload_set --out bench/out/upload_set2 --generator 2   # the second, independent handwriting
 
 writes <style>_<nnnn>_<label>.<ext> files and labels.csv (file, style, label,
 hand, width, height, box: the ink's left top right bottom). The handwriting comes from `bench.handwriting` (parametric
-pen strokes and handwriting fonts), never from MNIST. Each style brings what
+pen strokes and handwriting fonts) or, with --generator 2, `bench.handwriting2` (Hershey stroke fonts and writer
+habits, written apart from the first to check on a set nobody tuned on), never from MNIST. Each style brings what
 real uploads bring:
 
 - scan: near-white paper with grain, grey to black or blue ink, some ruled
@@ -29,7 +31,7 @@ from PIL import Image, ImageFilter
 from scipy import ndimage as ndi
 from tqdm import tqdm
 
-from bench.handwriting import digit_ink
+from bench import handwriting, handwriting2
 
 STYLES = ("scan", "canvas", "photo")
 PHOTO_SIZES = ((1600, 1200), (2016, 1512), (3000, 2250), (4000, 3000))
@@ -118,7 +120,10 @@ def _to_uint8(rgb: np.ndarray) -> np.ndarray:
 Made = tuple[bytes, str, str, tuple[int, int, int, int]]  # file bytes, extension, hand, the ink's box
 
 
-def scan(label: int, rng: np.random.Generator) -> Made:
+GENERATORS = {1: handwriting.digit_ink, 2: handwriting2.digit_ink}  # 2: written apart from 1, for checking
+
+
+def scan(label: int, rng: np.random.Generator, digit_ink=handwriting.digit_ink) -> Made:
     """A flatbed scan's crop around one digit."""
     h = int(rng.uniform(300, 1000))
     w = int(h * rng.uniform(0.8, 1.3))
@@ -137,7 +142,7 @@ def scan(label: int, rng: np.random.Generator) -> Made:
     return _png(image.convert("L") if rng.random() < 0.5 else image), "png", hand, _box(cover)
 
 
-def canvas(label: int, rng: np.random.Generator) -> Made:
+def canvas(label: int, rng: np.random.Generator, digit_ink=handwriting.digit_ink) -> Made:
     """A drawing app's PNG export: round brush of one width, opaque or transparent."""
     size = int(rng.uniform(200, 600))
     w = int(size * rng.choice([1.0, 1.0, 1.5]))
@@ -164,7 +169,8 @@ def canvas(label: int, rng: np.random.Generator) -> Made:
     return _png(Image.fromarray(_to_uint8(rgb))), "png", hand, _box(cover)
 
 
-def photo(label: int, rng: np.random.Generator, size: tuple[int, int] | None = None) -> Made:
+def photo(label: int, rng: np.random.Generator, size: tuple[int, int] | None = None,
+          digit_ink=handwriting.digit_ink) -> Made:
     """A phone photo of a pen digit on paper, JPEG, landscape or portrait."""
     w, h = size or PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))]
     if rng.random() < 0.3:
@@ -204,16 +210,18 @@ def shrink(made: Made, longest: int) -> Made:
     return data, ext, hand, (int(box[0] * f), int(box[1] * f), int(np.ceil(box[2] * f)), int(np.ceil(box[3] * f)))
 
 
-def generate(out: Path, per_style: int = 200, seed: int = 0, longest: int | None = None) -> list[dict]:
+def generate(out: Path, per_style: int = 200, seed: int = 0, longest: int | None = None,
+             generator: int = 1) -> list[dict]:
     """Write per_style images of each style (labels cycling 0-9) and labels.csv into `out`; return the rows.
-    `longest`: shrink every image to at most this many px (the small set the tests keep)."""
+    `longest`: shrink every image to at most this many px (the small set the tests keep); `generator`:
+    the handwriting, 1 (bench.handwriting) or 2 (bench.handwriting2, Hershey fonts and writer habits)."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for s, style in enumerate(STYLES):
         rng = np.random.default_rng([seed, s])
         for i in tqdm(range(per_style), desc=style, unit="image"):
             label = i % 10
-            made = MAKERS[style](label, rng)
+            made = MAKERS[style](label, rng, digit_ink=GENERATORS[generator])
             data, ext, hand, box = shrink(made, longest) if longest else made
             name = f"{style}_{i:04d}_{label}.{ext}"
             (out / name).write_bytes(data)
@@ -233,8 +241,10 @@ def main() -> None:
     parser.add_argument("--per-style", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--longest", type=int, default=None, help="shrink images to at most this many px")
+    parser.add_argument("--generator", type=int, choices=sorted(GENERATORS), default=1,
+                        help="1: bench.handwriting (pen strokes, fonts); 2: bench.handwriting2 (Hershey fonts, writer habits)")
     args = parser.parse_args()
-    rows = generate(args.out, args.per_style, args.seed, args.longest)
+    rows = generate(args.out, args.per_style, args.seed, args.longest, args.generator)
     print(f"{len(rows)} images in {args.out}")
 
 

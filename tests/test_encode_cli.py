@@ -48,7 +48,8 @@ def batch(tmp_path) -> list[str]:
 
 @pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_json_batch_reports_every_file_in_order(checkpoint, batch):
-    done = run_encode("--checkpoint", str(checkpoint), *batch, "--json")
+    # --own-encoder: this checks the model's own encoding (an upload encoder's: tests/test_upload_encoder.py)
+    done = run_encode("--checkpoint", str(checkpoint), *batch, "--json", "--own-encoder")
     assert done.returncode == 1, done.stderr  # 1: some files could not be encoded
     entries = json.loads(done.stdout)
     assert [e["file"] for e in entries] == batch
@@ -98,7 +99,7 @@ def test_keep_slant_encodes_the_digit_at_its_own_slant(checkpoint, capsys):
     photo = str(FIXTURES / "uploads" / "photo_0000_0.jpg")  # a 0 leaning well past MNIST's typical slant
     model, _ = load_checkpoint(checkpoint)
     for args, deslant in (([], True), (["--keep-slant"], False)):
-        assert main(["--checkpoint", str(checkpoint), photo, "--json", *args]) == 0
+        assert main(["--checkpoint", str(checkpoint), photo, "--json", "--own-encoder", *args]) == 0
         entry = json.loads(capsys.readouterr().out)[0]
         with torch.inference_mode():
             mu, _ = model.encode(_as_batch(preprocess(photo, deslant)))
