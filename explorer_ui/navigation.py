@@ -12,7 +12,9 @@ from vae_core.storage.settings import REPO
 from .loading import tidy_models_folder
 
 # A sidebar of 340 px (Streamlit's default: 300) shows every shipped model's full name in the model selector.
-PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon="🔬", layout="wide", initial_sidebar_state=340)
+# The icon is a Material Symbol, as the pages' are: an emoji would make Streamlit load its emoji table (0.2 s of a
+# fresh server's first page).
+PAGE_CONFIG = dict(page_title="Latent Explorer", page_icon=":material/biotech:", layout="wide", initial_sidebar_state=340)
 # (page file, title, icon); the first is the home page. A page's address is its file's name without the number
 # (/Reconstruction_vs_KL): a fresh server's first request, answered from the pages/ folder, knows the same addresses.
 PAGES = [
@@ -29,15 +31,23 @@ PAGES = [
 OLD_PATHS = {"Trade_off": "Reconstruction vs KL"}
 _run = threading.local()  # per script thread: did app.py's navigation start this run?
 
-# Streamlit pushes a browser-history entry for every change of the link's
-# parameters, so Back would step through every click on the map. This script
-# turns a history push that keeps the page (same path) into a replace: one
-# entry per page visit, and Back goes to the previous page. On the home page it
-# also starts fetching the map's JavaScript and plotly.js before the page's script
-# has loaded what the map shows (the map's own stub would start them after that).
+# The frame's script, on every page:
+# - Streamlit pushes a browser-history entry for every change of the link's parameters, so Back would step
+#   through every click on the map. A history push that keeps the page (same path) becomes a replace: one
+#   entry per page visit, and Back goes to the previous page.
+# - On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap
+#   resets. The latent map keeps it: its margin leaves the toolbar room, and its reset button undoes a pinch.
+#   (A stylesheet added here, not st.html: that would load Streamlit's HTML element before the map's files.)
+# - On the home page it starts fetching the map's JavaScript and plotly.js before the page's script has
+#   loaded what the map shows (the map's own stub would start them after that).
 _frame_script = st.components.v2.component("one_history_entry_per_page", js=PRELOAD_JS + """
+const PHONE_CSS = "@media (max-width: 640px) { .js-plotly-plot:not(.lm-plot) .modebar-container { display: none; } }";
 export default function ({ data }) {
   if (data?.home) preloadMap();
+  if (!document.getElementById("latent-explorer-frame-css")) {
+    const style = Object.assign(document.createElement("style"), { id: "latent-explorer-frame-css", textContent: PHONE_CSS });
+    document.head.append(style);
+  }
   if (history.pushState.onePerPage) return;
   const push = history.pushState.bind(history);
   const pushState = (state, title, url) => {
@@ -53,11 +63,6 @@ def navigation():
     """The app's st.navigation (called by app.py, which then runs the chosen page)."""
     _run.from_app = True
     tidy_models_folder()
-    # On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap resets.
-    # The latent map keeps it: its margin leaves the toolbar room, and its reset button undoes a pinch.
-    # (Style-only HTML takes no room on the page.)
-    st.html("<style>@media (max-width: 640px) { .js-plotly-plot:not(.lm-plot) .modebar-container { display: none; } }"
-            "</style>")
     chosen = st.navigation([page(title) for _, title, _ in PAGES] + [_redirect(old, title) for old, title in OLD_PATHS.items()])
     with st.sidebar:
         _frame_script(key="one_history_entry_per_page", data={"home": chosen.title == PAGES[0][1]}, height="content")

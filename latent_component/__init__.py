@@ -10,9 +10,9 @@ The map owns z. Python never sets it after the first mount: it only reads the
 map's events (`state.selection`: the z and the selected digit after a click or
 a slider release) to write the link and to send the selected digit's original.
 
-How the bytes travel. The JavaScript (static/latent_map/*.js, ES modules) and
-plotly.js (static/vendor/) are files the app serves over HTTP
-(`server.enableStaticServing`), so the browser caches them. The model payload
+How the bytes travel. The JavaScript (static/latent_map/*.js, ES modules, served as one file:
+map.bundle.js, built by tools/bundle_map) and plotly.js (static/vendor/) are files the app serves
+over HTTP (`server.enableStaticServing`), so the browser caches them. The model payload
 (decoder weights plus the test posteriors, ~2.3 MB for the 2-D MNIST VAE) and
 the training payload are the data of "carrier" components. The model payload
 rides along with the first run that shows its model in a session (a new tab
@@ -42,23 +42,25 @@ MAX_REGION_ROWS = 16  # originals sent for a region at most
 _OPENED = "_latent_map_interpolate_t"  # session state: the last "Open in Interpolate" press acted on
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
-# Every module the map imports (testing.js aside) and plotly.js, fetched in parallel as soon as a stub runs
-# (or, on the home page, the app's navigation: explorer_ui.navigation), instead of import by import.
-_PRELOAD = [f"latent_map/{p.name}" for p in sorted(_STATIC.glob("latent_map/*.js")) if p.name != "testing.js"]
-_PRELOAD += [f"vendor/{p.name}" for p in sorted(_STATIC.glob("vendor/*.js"))]
+# The map's modules in one file (a browser opens 6 connections to a server: 24 modules would queue), its
+# stylesheet and plotly.js, fetched in parallel as soon as a stub runs (or, on the home page, the app's
+# navigation: explorer_ui.navigation).
+_PRELOAD = ["latent_map/map.bundle.js", "latent_map/map.css", *(f"vendor/{p.name}" for p in sorted(_STATIC.glob("vendor/*.js")))]
 PRELOAD_JS = f"""
 const STATIC = new URL("app/static/", document.baseURI).href;
 function preloadMap() {{
   for (const file of {json.dumps(_PRELOAD)}) {{
     if (document.querySelector(`link[href="${{STATIC + file}}"]`)) continue;
     const link = Object.assign(document.createElement("link"), {{ href: STATIC + file }});
-    if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }}); else link.rel = "modulepreload";
+    if (file.endsWith(".css")) Object.assign(link, {{ rel: "preload", as: "style" }});
+    else if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }});
+    else link.rel = "modulepreload";
     document.head.appendChild(link);
   }}
 }}"""
 _BOOT = PRELOAD_JS + """
 preloadMap();
-const entry = () => import(STATIC + "latent_map/index.js");"""
+const entry = () => import(STATIC + "latent_map/map.bundle.js");"""
 _carrier = st.components.v2.component("latent_map_payload", js=_BOOT + """
 export default async function (component) {
   if (!(component.data instanceof Uint8Array)) return;

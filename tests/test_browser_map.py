@@ -207,7 +207,7 @@ def test_a_new_tab_draws_and_decodes_the_map_before_plotly_runs(browser, server,
         plot.wait_for(timeout=T)
         for i in range(1000):  # over the map from before it is live: a pointer that keeps moving holds plotly.js back
             box = plot.bounding_box()
-            pg.mouse.move(box["x"] + box["width"] * (0.35 + 0.0002 * i), box["y"] + box["height"] * 0.45)
+            pg.mouse.move(box["x"] + box["width"] * (0.35 + 0.01 * (i % 2)), box["y"] + box["height"] * 0.45)
             seen = pg.evaluate("() => ({mode: document.querySelector('.lm-mode').textContent, plotly: !!window.Plotly,"
                                " ready: document.querySelector('.lm-root').dataset.ready ?? null,"
                                " live: document.querySelector('.lm-root').dataset.live, z: window.__latentMap?.lastZ})")
