@@ -121,7 +121,8 @@ def test_a_run_in_the_slot_saves_a_model_with_both_caches(tmp_path, data_root):
     assert len(load_latent_cache(cache_path_for(path, train=True)).mu) == 60_000
     files = model_files(view.model_name, tmp_path)
     assert sorted(written(tmp_path)) == sorted(
-        [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name, files.record.name])
+        [path.name, cache_path_for(path).name, cache_path_for(path, True).name, files.summary.name, files.facts.name,
+         files.map_payload.name, files.record.name])
     assert store.read_record(files)["owner"] == "a", "the run's owner is recorded with the model it saved"
     summary = read_summary(files.summary, file_sha256(path))
     assert summary["prior_verdict"]["n"] == 4000 and len(summary["test_terms"]) == 2, "measured when saved"
