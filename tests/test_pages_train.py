@@ -75,8 +75,8 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     new = sorted(files(models) - {f"{ui.DEFAULT_MODEL}.pt", f"{ui.DEFAULT_MODEL}.latents.npz",
                                   f"{ui.DEFAULT_MODEL}.train_latents.npz"})
     name = new[0].split(".")[0]
-    assert new == [f"{name}{suffix}" for suffix in (".latents.npz", ".pt", ".summary.json", ".train_latents.npz",
-                                                    ".trained.json")], new
+    assert new == [f"{name}{suffix}" for suffix in (".facts.json", ".latents.npz", ".map.bin", ".pt", ".summary.json",
+                                                    ".train_latents.npz", ".trained.json")], new
     assert name.startswith("mnist_vae_z2_beta1_") and name in re.sub(r"\\(.)", r"\1", at.success[0].value)
     assert name in at.sidebar.selectbox[0].options or ui.describe_model(name) in at.sidebar.selectbox[0].options
     assert len(at.get("plotly_chart")) == 2  # the finished run's curves and map stay on view
