@@ -32,6 +32,14 @@ CHART_JS = """(index) => {
 }"""
 
 
+def chart_box(page, index: int) -> dict:
+    """CHART_JS for the page's chart `index`, once Plotly has laid it out (a deep link's first run on a fresh
+    server can end before the page's charts are sent: the navigation's own rerun)."""
+    page.wait_for_function("(i) => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot')[i]?._fullLayout",
+                           arg=index, timeout=60_000)
+    return page.evaluate(CHART_JS, index)
+
+
 def overlap(a, b) -> float:
     return max(0.0, min(min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])))
 
@@ -60,6 +68,7 @@ def tab(browser, server):  # noqa: F811
 
 def go(page, url: str) -> None:
     page.goto(url)
+    page.get_by_test_id("stMain").locator("h1").first.wait_for(timeout=60_000)  # the page's own run, not the navigation's
     settle(page)
 
 
@@ -74,7 +83,7 @@ def toggle_on(page, label: str) -> None:
 def test_the_manifold_grid_fills_its_chart(tab, server, viewport):  # noqa: F811
     page = tab(viewport)
     go(page, server + "/Manifold")
-    box = page.evaluate(CHART_JS, 0)
+    box = chart_box(page, 0)
     chart, grid = box["chart"], box["image"]
     above, below = grid[1] - chart[1], chart[3] - grid[3]
     width_used = (grid[2] - grid[0]) / (chart[2] - chart[0])
@@ -89,7 +98,7 @@ def test_the_manifold_legend_names_each_class_once_inside_its_chart(tab, server,
     go(page, server + "/Manifold")
     toggle_on(page, "Test means on top")
     toggle_on(page, "Colour by a classifier")
-    box = page.evaluate(CHART_JS, 0)
+    box = chart_box(page, 0)
     names, legend, chart = box["names"], box["legend"], box["chart"]
     assert len(names) == len(set(names)) == 10, names
     assert (legend[0] >= chart[0] - 1 and legend[2] <= chart[2] + 1 and legend[1] >= chart[1] - 1
@@ -107,7 +116,7 @@ def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):  # 
     go(page, server + path)
     problems = []
     for k in range(page.locator('[data-testid="stMain"] .js-plotly-plot').count()):
-        box = page.evaluate(CHART_JS, k)
+        box = chart_box(page, k)
         if box["modebar"] is None:
             continue
         covered = [b for b in [box["legend"], *box["titles"]] if b and overlap(b, box["modebar"]) > 1]
