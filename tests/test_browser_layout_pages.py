@@ -33,11 +33,19 @@ CHART_JS = """(index) => {
 
 
 def chart_box(page, index: int) -> dict:
-    """CHART_JS for the page's chart `index`, once Plotly has laid it out (a deep link's first run on a fresh
-    server can end before the page's charts are sent: the navigation's own rerun)."""
+    """CHART_JS for the page's chart `index` once Plotly has laid it out and its boxes hold still for 0.3 s: on a
+    fresh server a deep link's first run ends before the page's charts are sent (the navigation's own rerun), and
+    the page settles its sidebar and width after the chart's first layout."""
     page.wait_for_function("(i) => document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot')[i]?._fullLayout",
                            arg=index, timeout=60_000)
-    return page.evaluate(CHART_JS, index)
+    box = page.evaluate(CHART_JS, index)
+    for _ in range(60):
+        page.wait_for_timeout(300)
+        again = page.evaluate(CHART_JS, index)
+        if again == box:
+            break
+        box = again
+    return box
 
 
 def overlap(a, b) -> float:
