@@ -33,7 +33,6 @@ from vae_core.uploads.upload_encoder import (
     load_upload_encoder,
     read_upload_encoder,
     save_upload_encoder,
-    upload_encoder_path,
 )
 
 MODELS = settings.REPO / "models"
@@ -70,7 +69,7 @@ def test_the_fixture_encoder_loads_for_the_shipped_default(with_encoder):
 @pytest.mark.parametrize("name", MNIST_MODELS)
 def test_any_shipped_upload_encoder_is_current(name):
     # None ship today (they did not beat the models' own encoders on uploads); one that does must match its model
-    if upload_encoder_path(store.model_files(name)).is_file():
+    if store.model_files(name).upload_encoder.is_file():
         assert load_upload_encoder(name, strict=True) is not None
     else:
         assert load_upload_encoder(name) is None
@@ -83,7 +82,7 @@ def test_fashion_model_has_none():
 
 def test_file_round_trip(tmp_path, with_encoder):
     encoder = load_upload_encoder(with_encoder, strict=True)
-    metrics = read_upload_encoder(upload_encoder_path(with_encoder), base=encoder.base)[1]
+    metrics = read_upload_encoder(with_encoder.upload_encoder, base=encoder.base)[1]
     save_upload_encoder(encoder, tmp_path / "copy.pt", metrics)
     again, metrics_again = read_upload_encoder(tmp_path / "copy.pt", encoder.config.model_sha256, encoder.base)
     x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(0))

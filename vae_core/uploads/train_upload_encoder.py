@@ -41,7 +41,7 @@ from vae_core.storage import settings, store
 from vae_core.storage.checkpoint import file_sha256
 from vae_core.storage.latents import load_latent_cache
 from vae_core.uploads.distort import DistortionRanges, distort
-from vae_core.uploads.upload_encoder import UploadEncoder, UploadEncoderConfig, save_upload_encoder, upload_encoder_path
+from vae_core.uploads.upload_encoder import UploadEncoder, UploadEncoderConfig, save_upload_encoder
 
 CLEAN_SHARE = 0.25
 LEVELS = 4
@@ -146,7 +146,7 @@ def fit(name: str, epochs: int, device: str, seed: int = 0, batch_size: int = 51
                    loss="KL(q_upload || q_model)" if is_vae else "squared distance / code spread", residual=residual,
                    sigma_floor=sigma_floor,
                    distortions=asdict(ranges))
-    out = upload_encoder_path(files)
+    out = files.upload_encoder
     save_upload_encoder(encoder.cpu().eval(), out, metrics)
     print(f"wrote {out} ({step} steps, {metrics['seconds']} s, loss {running:.4f})")
     return metrics

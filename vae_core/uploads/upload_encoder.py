@@ -26,7 +26,6 @@ from torch import nn
 from vae_core.storage import store
 from vae_core.storage.checkpoint import CheckpointError, atomic_write, file_sha256
 
-SUFFIX = ".upload_encoder.pt"
 FORMAT = "latent-explorer-upload-encoder"
 
 
@@ -109,11 +108,6 @@ class UploadEncoder(nn.Module):
     forward = encode
 
 
-def upload_encoder_path(files: store.ModelFiles) -> Path:
-    """models/NAME.upload_encoder.pt beside the model's files."""
-    return files.folder / f"{files.name}{SUFFIX}"
-
-
 def save_upload_encoder(encoder: UploadEncoder, path: str | Path, metrics: dict | None = None) -> None:
     """Write {"config", "state_dict", "metrics"} through a temporary file and a rename (atomic_write)."""
     payload = {"config": asdict(encoder.config),
@@ -163,7 +157,7 @@ def load_upload_encoder(name_or_files: str | store.ModelFiles, strict: bool = Fa
     the model's main file now. None when there is none; when it is stale or damaged, None too (the
     caller falls back to the model's own encoder), or UploadEncoderError with strict=True."""
     files = store.model_files(name_or_files) if isinstance(name_or_files, str) else name_or_files
-    path = upload_encoder_path(files)
+    path = files.upload_encoder
     if not path.is_file() or not files.main.is_file():
         return None
     try:
