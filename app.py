@@ -13,3 +13,4 @@ import explorer_ui as ui
 if __name__ == "__main__":
     st.set_page_config(**ui.PAGE_CONFIG)
     ui.navigation().run()
+    ui.warm_up()  # once per server, after its first page: explorer_ui.home_map says why

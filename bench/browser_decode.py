@@ -8,7 +8,8 @@ headless Chromium (/usr/bin/chromium) through Playwright. Prints one table:
   server start -> first decoded hover   cold: process start to the first image decoded for a pointer resting
                                         over the map (POINTER_OVER_MAP: it moves from the moment the map's
                                         points are drawn, Plotly's or the preview's, static/latent_map/preview.js)
-  new session -> first decoded hover    a second tab on the running server (a new browser context)
+  new session -> first decoded hover    a second tab on the running server (a new browser context), the
+                                        median of NEW_SESSIONS tabs opened one after another
   longest main-thread task after ready  PerformanceObserver "longtask", from the map being ready
   bytes, first visit                    HTTP (encoded, from CDP) + websocket frames received
   bytes, back to the map                after a visit to another page
@@ -41,6 +42,7 @@ ROOT = settings.REPO
 READY = ".lm-root[data-ready='1']"
 CONV = "mnist_conv_vae_z2"
 VIEWPORT = {"width": 1400, "height": 1000}
+NEW_SESSIONS = 7  # one new tab's start varies by about 0.3 s on a shared machine: the median of several
 LONGTASKS = """window.__longtasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries())
   window.__longtasks.push({ start: e.startTime, ms: e.duration }); }).observe({ type: "longtask", buffered: true });"""
 # A pointer already resting over the map, as a visitor's is: from the moment the map is live, a pointer move
@@ -174,9 +176,13 @@ def start_rows(browser, url: str, t_start: float):
     before = max([t["ms"] for t in tasks if t["start"] < ready] or [0])
     rows.append(("bytes, first visit (HTTP + websocket)",
                  f"{counter.total / 1e6:.2f} MB ({counter.http / 1e6:.2f} + {counter.ws / 1e6:.2f})", "<= 7 MB"))
-    second, _, seconds, _, _ = open_map(browser, url)
-    second.close()
-    rows.append(("new session -> first decoded hover", f"{seconds:.2f} s", "<= 1.5 s"))
+    new_sessions = []
+    for _ in range(NEW_SESSIONS):
+        second, _, seconds, _, _ = open_map(browser, url)
+        second.close()
+        new_sessions.append(seconds)
+    rows.append((f"new session -> first decoded hover (median of {NEW_SESSIONS})",
+                 f"{np.median(new_sessions):.2f} s ({min(new_sessions):.2f}-{max(new_sessions):.2f})", "<= 1.5 s"))
     rows.append(("longest main-thread task after the map is ready", f"{after:.0f} ms (before it: {before:.0f} ms)",
                  "<= 500 ms"))
     return rows, page, counter

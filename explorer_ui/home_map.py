@@ -1,9 +1,9 @@
 """The home map's data for a model (latent_component's payloads and the search's misplaced rows), and the
-warm-up that follows the map's first view."""
+server's warm-up that follows the first page it shows."""
 from __future__ import annotations
 
+import gc
 import importlib
-import sys
 import threading
 
 import streamlit as st
@@ -41,10 +41,21 @@ def map_data(m: Loaded) -> tuple[MapPayloads, tuple[int, ...]]:
 
 
 def warm_up() -> None:
-    """Import what the other pages need (torch above all, about 2 s) in the background, once per server, so
-    the visitor's next page or upload does not wait for it."""
-    if _warm_up_started.is_set() or all(name in sys.modules for name in WARM_UP_MODULES):
+    """Once per server, after the first page a visitor sees (app.py): import what the other pages need (torch
+    above all, about 2 s) in the background, so the visitor's next page or upload does not wait for it; then
+    freeze what the server holds by then (modules, cached models) out of the garbage collector's reach.
+
+    Why freeze: Streamlit runs a full collection after every script run (its runner.postScriptGC), and with
+    torch's objects that took about 95 ms with the GIL held, a stall of the whole server on every visitor's
+    every rerun. Frozen objects are not scanned again (gc.freeze); what is made later still is.
+    """
+    if _warm_up_started.is_set():
         return
     _warm_up_started.set()
-    threading.Thread(target=lambda: [importlib.import_module(name) for name in WARM_UP_MODULES],
-                     name="latent-explorer-warm-up", daemon=True).start()
+
+    def run() -> None:
+        for name in WARM_UP_MODULES:
+            importlib.import_module(name)
+        gc.freeze()
+
+    threading.Thread(target=run, name="latent-explorer-warm-up", daemon=True).start()

@@ -38,7 +38,7 @@ _run = threading.local()  # per script thread: did app.py's navigation start thi
 # - On a phone Plotly's toolbar covers chart titles and legends; touch still pans and zooms, a double tap
 #   resets. The latent map keeps it: its margin leaves the toolbar room, and its reset button undoes a pinch.
 #   (A stylesheet added here, not st.html: that would load Streamlit's HTML element before the map's files.)
-# - On the home page it starts fetching the map's JavaScript and plotly.js before the page's script has
+# - On the home page it starts fetching the map's JavaScript before the page's script has
 #   loaded what the map shows (the map's own stub would start them after that).
 _frame_script = st.components.v2.component("one_history_entry_per_page", js=PRELOAD_JS + """
 const PHONE_CSS = "@media (max-width: 640px) { .js-plotly-plot:not(.lm-plot) .modebar-container { display: none; } }";

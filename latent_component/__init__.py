@@ -26,7 +26,6 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,11 +40,11 @@ _SENT = "_latent_map_payloads_sent"  # session state: the payload keys this sess
 MAX_REGION_ROWS = 16  # originals sent for a region at most
 _OPENED = "_latent_map_interpolate_t"  # session state: the last "Open in Interpolate" press acted on
 
-_STATIC = Path(__file__).resolve().parent.parent / "static"
-# The map's modules in one file (a browser opens 6 connections to a server: 24 modules would queue), its
-# stylesheet and plotly.js, fetched in parallel as soon as a stub runs (or, on the home page, the app's
-# navigation: explorer_ui.navigation).
-_PRELOAD = ["latent_map/map.bundle.js", "latent_map/map.css", *(f"vendor/{p.name}" for p in sorted(_STATIC.glob("vendor/*.js")))]
+# The map's modules in one file (a browser opens 6 connections to a server: 24 modules would queue) and its
+# stylesheet, fetched in parallel as soon as a stub runs (or, on the home page, the app's navigation:
+# explorer_ui.navigation). plotly.js is not: the map fetches it once its preview is live (preview.js), as its
+# 1.6 MB, gzipped by the server on every request, would slow what the preview needs.
+_PRELOAD = ["latent_map/map.bundle.js", "latent_map/map.css"]
 PRELOAD_JS = f"""
 const STATIC = new URL("app/static/", document.baseURI).href;
 function preloadMap() {{
@@ -53,7 +52,6 @@ function preloadMap() {{
     if (document.querySelector(`link[href="${{STATIC + file}}"]`)) continue;
     const link = Object.assign(document.createElement("link"), {{ href: STATIC + file }});
     if (file.endsWith(".css")) Object.assign(link, {{ rel: "preload", as: "style" }});
-    else if (file.startsWith("vendor/")) Object.assign(link, {{ rel: "preload", as: "script" }});
     else link.rel = "modulepreload";
     document.head.appendChild(link);
   }}

@@ -167,4 +167,3 @@ if again:
 add_uploads(m)
 if not ui.has_dataset(m.dataset):
     ui.offer_dataset_download(m.dataset)
-ui.warm_up()  # the map is on its way: import what the other pages need

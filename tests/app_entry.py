@@ -12,3 +12,4 @@ import explorer_ui as ui
 
 st.set_page_config(**ui.PAGE_CONFIG)
 ui.navigation().run()
+ui.warm_up()

@@ -222,6 +222,27 @@ def test_a_new_tab_draws_and_decodes_the_map_before_plotly_runs(browser, server,
         pg.close()
 
 
+LIVE_AT = """window.__liveAt = null; new MutationObserver((_, observer) => {
+  if (document.querySelector(".lm-root[data-live='1']")) { window.__liveAt = performance.now(); observer.disconnect(); }
+}).observe(document, { subtree: true, childList: true, attributes: true });"""
+
+
+def test_plotly_js_is_fetched_only_once_the_preview_is_live(browser, server):
+    # Its 1.6 MB (gzipped by the server on every request) would compete with what the preview needs.
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    pg.add_init_script(LIVE_AT)
+    try:
+        pg.goto(server)
+        pg.wait_for_selector(READY, timeout=T)
+        fetched = pg.evaluate("() => performance.getEntriesByType('resource').filter((e) => e.name.includes("
+                              "'/vendor/plotly')).map((e) => e.startTime)")
+        live_at = pg.evaluate("() => window.__liveAt")
+        # (the observer hears of `data-live` after the task that set it, which started the fetch: a few ms later)
+        assert len(fetched) == 1 and live_at is not None and fetched[0] >= live_at - 20, (fetched, live_at)
+    finally:
+        pg.close()
+
+
 @pytest.mark.parametrize("name", [VAE_NAME, AE_NAME])
 def test_browser_decode_equals_torch(browser, server, name):
     pg = new_page(browser, f"{server}/?model={name}")

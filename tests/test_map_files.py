@@ -124,3 +124,22 @@ def test_the_home_maps_first_view_imports_no_torch():
     assert seen["exceptions"] == [] and seen["errors"] == []
     assert seen["key"] == stored.key and seen["carried"] == 1  # the stored payload rode along
     assert seen["heavy"] == []
+
+
+WARM_UP = """
+import gc, sys, threading
+import explorer_ui
+explorer_ui.warm_up()
+for thread in [t for t in threading.enumerate() if t.name == "latent-explorer-warm-up"]:
+    thread.join(120)
+print(gc.get_freeze_count(), "torch" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_the_warm_up_imports_torch_then_freezes_what_the_server_holds():
+    # Streamlit collects garbage after every script run: what the server holds once warm is kept out of it.
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", WARM_UP], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=180, check=True).stdout.split()
+    assert int(out[-2]) > 100_000 and out[-1] == "True", out

@@ -9,8 +9,8 @@ import { MapView } from "./view.js";
 
 export { storePayload } from "./payload.js";
 
-// plotly.js is fetched from the start (the stubs preload it) but run only once the map's preview is
-// drawn (view.js): running it takes the main thread for about a third of a second.
+// plotly.js is fetched once the map's preview is live and run only once the pointer rests (preview.js,
+// view.js): running it takes the main thread for about a third of a second.
 
 const VIEWS = new WeakMap(); // parentElement -> {view, calls} (Streamlit calls us again on every data change)
 

@@ -216,6 +216,11 @@ var COLORS = [
 ];
 var PLOTLY_URL = "app/static/vendor/plotly-gl2d-3.7.0.min.js";
 var plotlyLoading = null;
+function fetchPlotly() {
+  const href = new URL(PLOTLY_URL, document.baseURI).href;
+  if (window.Plotly || document.querySelector(`link[href="${href}"]`)) return;
+  document.head.append(Object.assign(document.createElement("link"), { rel: "preload", as: "script", href }));
+}
 function loadPlotly() {
   plotlyLoading ??= new Promise((resolve, reject) => {
     if (window.Plotly) return resolve(window.Plotly);
@@ -1622,6 +1627,7 @@ var PREVIEW = {
     this.showPath();
     this.dom.loading.style.display = "none";
     root.dataset.live = "1";
+    fetchPlotly();
   }
 };
 

@@ -9,6 +9,14 @@ export const COLORS = [ // "tab10", as the Python pages use (explorer_ui/plots.p
 const PLOTLY_URL = "app/static/vendor/plotly-gl2d-3.7.0.min.js";
 let plotlyLoading = null;
 
+/** Start fetching plotly.js without running it: once the preview is live, so that its 1.6 MB (and the gzip
+ *  the server spends on them) do not compete with what the preview needs. */
+export function fetchPlotly() {
+  const href = new URL(PLOTLY_URL, document.baseURI).href;
+  if (window.Plotly || document.querySelector(`link[href="${href}"]`)) return;
+  document.head.append(Object.assign(document.createElement("link"), { rel: "preload", as: "script", href }));
+}
+
 /** Load the vendored plotly.js (gl2d bundle) once per page; resolves to window.Plotly. */
 export function loadPlotly() {
   plotlyLoading ??= new Promise((resolve, reject) => {

@@ -1,9 +1,10 @@
 // preview.js: the map before plotly.js is there. Loading and running plotly.js takes most of a new
 // visit's wait (about 0.7 s of a 2 s start in headless Chromium), while the decoder and the points are
 // already in hand; so the test means are drawn at once on a canvas, in the plot area Plotly is about
-// to lay out, and hovering decodes from then on. Plotly's scatter replaces the canvas when it is drawn.
+// to lay out, and hovering decodes from then on. plotly.js is fetched from then on too, and Plotly's scatter
+// replaces the canvas when it is drawn.
 
-import { COLORS, fitCanvas } from "./plot.js";
+import { COLORS, fetchPlotly, fitCanvas } from "./plot.js";
 
 const LEGEND_ITEM_PX = 45; // Plotly's legend beside the plot: its symbol, gaps and padding around the longest name
 
@@ -87,5 +88,6 @@ export const PREVIEW = {
     this.showPath();
     this.dom.loading.style.display = "none";
     root.dataset.live = "1";
+    fetchPlotly();
   },
 };
