@@ -7,7 +7,8 @@ its link (`/<page>?model=NAME`, a new tab each: a new session) on the cold serve
 in new tabs (warm: the server has loaded what the first visits loaded). Headless Chromium at 1400x1000
 through Playwright. Prints one table:
 
-  content    the link opened -> the page's first chart, image or map drawn in its main area
+  content    the link opened -> the page's first chart, image or map drawn in its main area; for a page of
+             text only, "(text)", its run finished with its title drawn
   settled    -> the script's run finished and every chart and image drawn (tests/browser_support.wait_idle)
   unseen     the longest stretch, after the first 0.5 s, with neither content nor a spinner or progress
              bar in view (sampled every 100 ms): waiting without feedback
@@ -35,6 +36,16 @@ CONTENT = """() => {
     || [...main.querySelectorAll('[data-testid="stImage"] img')].some((i) => i.complete && i.naturalWidth)
     || !!main.querySelector(".lm-root[data-live='1'], [data-testid='stFileUploader'], [data-testid='stForm']");
 }"""
+# The page's run has finished with its title drawn and every element in its main area is text (headings,
+# Markdown, captions, notes): a page of text only (Inside the encoder for an imported ONNX model says why it
+# cannot look inside) has shown its content once this holds. A chart still on its way is not text.
+FINISHED = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main?.querySelector('h1') || document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  const text = '[data-testid="stMarkdown"], [data-testid="stHeading"], [data-testid="stAlert"], '
+    + '[data-testid="stCaptionContainer"]';
+  return [...main.querySelectorAll('[data-testid="stElementContainer"]')].every((c) => c.querySelector(text));
+}"""
 # A spinner or progress bar whose box is at least partly inside the window.
 FEEDBACK = """() => [...document.querySelectorAll('[data-testid="stSpinner"], [data-testid="stProgress"], .lm-loading')]
   .some((el) => { const r = el.getBoundingClientRect();
@@ -58,22 +69,30 @@ def visit(browser, link: str) -> dict[str, float]:
     tab = browser.new_page(viewport=VIEWPORT)
     t0 = time.perf_counter()
     tab.goto(link, wait_until="commit")
-    content = None
+    content = text_only = None
     unseen = longest = 0.0
     while content is None and time.perf_counter() - t0 < 60:
         now = time.perf_counter() - t0
         if tab.evaluate(CONTENT):
             content = now
+        elif tab.evaluate(FINISHED):  # finished, nothing drawn: text only, if it stays so for a second
+            text_only = text_only or now
+            if now - text_only >= 1.0:
+                content = text_only
+                break
         elif now > 0.5 and not tab.evaluate(FEEDBACK):
             unseen += 0.1
             longest = max(longest, unseen)
         else:
             unseen = 0.0
+        if text_only is not None and not tab.evaluate(FINISHED):
+            text_only = None
         tab.wait_for_timeout(100)
     wait_idle(tab, timeout=180_000)
     settled = time.perf_counter() - t0
     tab.close()
-    return {"content": content if content is not None else float("nan"), "settled": settled, "unseen": longest}
+    return {"content": content if content is not None else float("nan"), "settled": settled, "unseen": longest,
+            "text": text_only is not None and content == text_only}
 
 
 def measure(browser, model: str, titles: list[str] | None) -> list[tuple]:
@@ -100,7 +119,7 @@ def main() -> None:
     print("\n| model | page | cold: content, settled, unseen (s) | warm: content, settled, unseen (s) |")
     print("|---|---|---|---|")
     for model, title, cold, warm in rows:
-        cells = [f"{r['content']:.1f}, {r['settled']:.1f}, {r['unseen']:.1f}" for r in (cold, warm)]
+        cells = [f"{r['content']:.1f}{' (text)' * r['text']}, {r['settled']:.1f}, {r['unseen']:.1f}" for r in (cold, warm)]
         print(f"| {model} | {title} | {cells[0]} | {cells[1]} |")
     for kind, limit in (("cold", 6.0), ("warm", 3.0)):
         over = [(m, t) for m, t, *r in rows if not r[kind == "warm"]["content"] <= limit]
