@@ -1,6 +1,6 @@
 """Shared Streamlit helpers for the Latent Explorer pages (`import explorer_ui as ui`; the model math is in vae_core).
 
-Submodules: loading (cached loaders, `Loaded`, encoding), home_map (the home map's payloads), measures (prior
+Submodules: loading (cached loaders, `Loaded`), encoding (uploads encoded), home_map (the home map's payloads), measures (prior
 verdicts, test terms, summaries), navigation (pages), kept_uploads (uploads for the map), link (parsing) and
 params (link, sidebar, state), images, plots, dataset (download offer), training (the Train page's slot,
 deletion), text (plain text for Markdown).
@@ -27,9 +27,9 @@ _SOURCES = {
     ".images": ["DIGIT_PX", "UPLOAD_TYPES", "download_png", "gray_image", "mosaic_strip", "png_bytes", "show_digit",
                 "show_mosaic", "tinted_mosaic", "to_uint8", "upscale", "with_box"],
     ".link": ["format_z", "region_shapes"],
-    ".loading": ["AE_MODEL", "DEFAULT_MODEL", "VAE_MODEL", "Encoded", "Loaded", "dataset_images", "describe_model",
-                 "encode_bytes", "encode_digit", "file_stamp", "has_dataset", "list_models", "load", "load_or_error",
-                 "train_latents", "try_load"],
+    ".loading": ["AE_MODEL", "DEFAULT_MODEL", "VAE_MODEL", "Loaded", "dataset_images", "describe_model",
+                 "file_stamp", "has_dataset", "list_models", "load", "load_or_error", "train_latents", "try_load"],
+    ".encoding": ["STROKE_WORDS", "Encoded", "encode_bytes", "encode_digit"],
     ".home_map": ["map_data", "warm_up"],
     ".measures": ["PRIOR_SAMPLES", "classify", "decoder_stretch", "geodesic", "group_by_recipe",
                   "prior_verdict", "test_terms"],

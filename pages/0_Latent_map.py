@@ -129,7 +129,8 @@ def add_uploads(m: ui.Loaded) -> None:
     notes = []
     for upload in files[: ui.MAX_KEPT]:
         try:
-            ui.keep_encoded(m, upload.name, ui.encode_bytes(m, upload.getvalue(), m.dataset == "mnist"))
+            handwriting = m.dataset == "mnist"  # its slant and stroke width are fitted, as the Encode page does
+            ui.keep_encoded(m, upload.name, ui.encode_bytes(m, upload.getvalue(), handwriting, handwriting))
         except ui.ImageDecodeError as exc:
             notes.append(ui.plain(f"Could not use {upload.name}: {exc}."))
     if len(files) > ui.MAX_KEPT:

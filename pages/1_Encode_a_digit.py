@@ -100,18 +100,24 @@ with source_col:
                                   help="PNG, JPEG, BMP, GIF or WebP. Dark ink on light paper or the reverse.")
         if upload is not None:
             data, name = upload.getvalue(), upload.name
-    deslant = False  # only handwriting has a slant to match
+    deslant = fit_stroke = False  # only handwriting has a slant and a pen's stroke width to match
     if m.dataset == "mnist":
         ui.init_state("enc_deslant", ui.param_choice("slant", ["mnist", "own"], "mnist") == "mnist")
         deslant = st.toggle("Match MNIST's slant", key="enc_deslant",
                             help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
                             "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
-    ui.set_params(slant=None if deslant or m.dataset != "mnist" else "own")
+        ui.init_state("enc_stroke", ui.param_choice("stroke", ["fit", "own"], "fit") == "fit")
+        fit_stroke = st.toggle("Fit the stroke width to the model", key="enc_stroke",
+                               help="Pens write wider or thinner strokes than MNIST's. Tries your digit as prepared, "
+                               "1 px thicker and 1 px thinner, and encodes the one the model explains best: the "
+                               "lowest reconstruction error + KL (the negative ELBO). Off: as prepared.")
+    ui.set_params(slant=None if deslant or m.dataset != "mnist" else "own",
+                  stroke=None if fit_stroke or m.dataset != "mnist" else "own")
 
 enc = None
 if data is not None:  # an empty upload gets its message too
     try:
-        enc = ui.encode_bytes(m, data, deslant)
+        enc = ui.encode_bytes(m, data, deslant, fit_stroke)
     except ui.ImageDecodeError as exc:
         with source_col:
             st.error(f"Could not use this image: {ui.plain(str(exc))}. Try another file or draw "
@@ -127,7 +133,8 @@ with result_col:
             st.image(ui.with_box(enc.preview, enc.box), width="stretch",
                      caption=f"your {'drawing' if mode == 'Draw' else 'image'}; the box: the ink that was used")
     with cols[1]:
-        ui.show_digit(enc.x, "input x: preprocessed 28×28")
+        ui.show_digit(enc.x, f"input x: 28×28, {ui.STROKE_WORDS[enc.stroke]}" if ui.STROKE_WORDS[enc.stroke]
+                      else "input x: preprocessed 28×28")
         ui.download_png(enc.x, "input_28x28.png", key="dl_input", label="Input PNG")
     with cols[2]:
         ui.show_digit(enc.recon, "reconstruction decoder(μ)")

@@ -97,11 +97,12 @@ def query(pg) -> dict[str, str]:
 
 # --------------------------------------------------------------------- tests
 def _expected_encoding(model, fixture: Path) -> tuple[np.ndarray, np.ndarray]:
-    """mu, sigma of the fixture under the shipped VAE, computed here with the app's own preprocessing."""
+    """mu, sigma of the fixture under the shipped VAE, computed here with the app's own preprocessing and stroke fit."""
     from vae_core.analysis import explore
     from vae_core.uploads.preprocess import preprocess
+    from vae_core.uploads.stroke import fit_strokes
 
-    mu, sigma = explore.encode(model, preprocess(fixture.read_bytes()))
+    mu, sigma = explore.encode(model, fit_strokes(model, preprocess(fixture.read_bytes())[None])[0])
     return mu[0], sigma[0]
 
 
@@ -129,7 +130,7 @@ def test_encode_page_shows_the_posterior_of_an_uploaded_digit(page, vae_model):
     assert np.allclose(mu, want_mu, atol=2e-3), (mu, want_mu)
     assert np.allclose(sigma, want_sigma, atol=2e-3) and (sigma > 0).all(), (sigma, want_sigma)
     expect(page.get_by_text(re.compile(r"test digits labelled 7: 1[0-5] of its 15 nearest"))).to_be_visible()  # an MNIST 7
-    for caption in ("your image", "input x: preprocessed 28×28", "reconstruction decoder(μ)"):
+    for caption in ("your image", "input x: ", "reconstruction decoder(μ)"):  # input: "preprocessed" or its stroke
         expect(page.get_by_test_id("stImageCaption").filter(has_text=caption)).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").filter(has_text="nats")).to_be_visible()
     # The posterior: its 1σ/2σ ellipses, the samples and μ drawn on the map, and the 16 decoded samples.
@@ -147,7 +148,7 @@ def test_encode_page_reads_a_phone_photo_says_when_it_is_ambiguous_and_can_keep_
     from vae_core.uploads.preprocess import preprocess
 
     photo = UPLOADS / "photo_0004_4.jpg"  # a small blue 4 under a vignette; the map's neighbours split 7/6
-    open_page(page, "/Encode_a_digit", "Encode a digit")
+    open_page(page, "/Encode_a_digit?stroke=own", "Encode a digit")  # as prepared: fitted, it is clearly a 4
     upload(page, photo)
     expect(page.get_by_text("(encoder mean)")).to_be_visible(timeout=T)
     wait_idle(page)

@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+from vae_core.analysis import explore
 from vae_core.commands.encode import main
 from vae_core.commands.run import run_cli
 from vae_core.models.config import VAEConfig
 from vae_core.models.model import VAE
 from vae_core.storage.checkpoint import load_checkpoint, save_checkpoint
 from vae_core.uploads.preprocess import preprocess
+from vae_core.uploads.stroke import fit_strokes
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -49,7 +51,8 @@ def batch(tmp_path) -> list[str]:
 @pytest.mark.slow  # a new Python process or a run: seconds; the fast suite stays under a minute
 def test_json_batch_reports_every_file_in_order(checkpoint, batch):
     # --own-encoder: this checks the model's own encoding (an upload encoder's: tests/test_upload_encoder.py)
-    done = run_encode("--checkpoint", str(checkpoint), *batch, "--json", "--own-encoder")
+    # --keep-stroke: the prepared input itself (the stroke fit: test_the_stroke_width_is_fitted_unless_asked)
+    done = run_encode("--checkpoint", str(checkpoint), *batch, "--json", "--own-encoder", "--keep-stroke")
     assert done.returncode == 1, done.stderr  # 1: some files could not be encoded
     entries = json.loads(done.stdout)
     assert [e["file"] for e in entries] == batch
@@ -99,8 +102,23 @@ def test_keep_slant_encodes_the_digit_at_its_own_slant(checkpoint, capsys):
     photo = str(FIXTURES / "uploads" / "photo_0000_0.jpg")  # a 0 leaning well past MNIST's typical slant
     model, _ = load_checkpoint(checkpoint)
     for args, deslant in (([], True), (["--keep-slant"], False)):
-        assert main(["--checkpoint", str(checkpoint), photo, "--json", "--own-encoder", *args]) == 0
+        assert main(["--checkpoint", str(checkpoint), photo, "--json", "--own-encoder", "--keep-stroke", *args]) == 0
         entry = json.loads(capsys.readouterr().out)[0]
         with torch.inference_mode():
             mu, _ = model.encode(_as_batch(preprocess(photo, deslant)))
         assert entry["mu"] == pytest.approx(mu[0].tolist(), abs=1e-5)
+
+
+def test_the_stroke_width_is_fitted_unless_asked(checkpoint, capsys):
+    photos = [str(p) for p in sorted((FIXTURES / "uploads").glob("photo_*.jpg"))]
+    model, _ = load_checkpoint(checkpoint)
+    assert main(["--checkpoint", str(checkpoint), *photos, "--json", "--own-encoder"]) == 0
+    fitted = json.loads(capsys.readouterr().out)
+    chosen, strokes = fit_strokes(model, np.stack([preprocess(p) for p in photos]))
+    assert [e["stroke"] for e in fitted] == strokes
+    assert np.allclose([e["mu"] for e in fitted], explore.encode(model, chosen)[0], atol=1e-5)
+    assert main(["--checkpoint", str(checkpoint), *photos, "--json", "--own-encoder", "--keep-stroke"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert all("stroke" not in e for e in kept)
+    moved = [f["mu"] != k["mu"] for f, k in zip(fitted, kept, strict=True)]
+    assert moved == [s != "as prepared" for s in strokes]

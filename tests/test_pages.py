@@ -23,6 +23,8 @@ from streamlit.testing.v1 import AppTest
 
 import explorer_ui as ui
 from vae_core.analysis import explore
+from vae_core.uploads.preprocess import preprocess
+from vae_core.uploads.stroke import fit_strokes
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "app_digit_7.png"  # MNIST test digit #0, dark ink on white, 4x
@@ -46,6 +48,10 @@ def run_page(page: str, **params) -> AppTest:
     at.query_params.clear()
     at.query_params.update({k: str(v) for k, v in params.items()})
     return at.run()
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [img.proto.imgs[0].caption for img in at.image if img.proto.imgs]
 
 
 def warnings(at: AppTest) -> str:
@@ -384,7 +390,7 @@ def test_uploads_kept_on_the_encode_page_reach_the_map_once_each_and_at_most_eig
     assert_ok(at)
     uploads = map_data(at)["uploads"]
     assert [u["name"] for u in uploads] == [f"turned {k}.png" for k in range(1, 8)] + ["seven <b>*me*</b>.png"]
-    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True)
+    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True, True)
     assert np.allclose(uploads[-1]["mu"], enc.mu, atol=1e-6) and np.allclose(uploads[-1]["sigma"], enc.sigma, atol=1e-6)
     assert np.linalg.norm(np.subtract(uploads[0]["mu"], enc.mu)) > 0.05  # each its own posterior
 
@@ -415,7 +421,7 @@ def test_images_dropped_on_the_map_page_are_kept_for_the_map_and_a_bad_one_is_re
     at.file_uploader(key=box[0].key).upload("seven.png", FIXTURE.read_bytes(), "image/png")
     at.run()
     assert_ok(at)
-    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True)
+    enc = ui.encode_bytes(ui.load(ui.DEFAULT_MODEL), FIXTURE.read_bytes(), True, True)
     [kept] = map_data(at)["uploads"]
     assert kept["name"] == "seven.png" and np.allclose(kept["mu"], enc.mu, atol=1e-6)
     box = [u for u in at.get("file_uploader") if u.proto.label.startswith("Put your own digits")]
@@ -439,7 +445,7 @@ def png_bytes(ink: np.ndarray) -> bytes:
 @needs_models
 def test_encode_page_says_when_a_photo_is_ambiguous_and_keeps_its_slant_on_request():
     photo = FIXTURE.parent / "uploads" / "photo_0004_4.jpg"  # its 15 map neighbours: 7 are 4, 6 are 2, ...
-    at = run_page("pages/1_Encode_a_digit.py")
+    at = run_page("pages/1_Encode_a_digit.py", stroke="own")  # as prepared (the stroke fit: the next test)
     at.file_uploader(key="enc_upload").upload(photo.name, photo.read_bytes(), "image/jpeg")
     at.run()
     assert_ok(at)
@@ -454,6 +460,31 @@ def test_encode_page_says_when_a_photo_is_ambiguous_and_keeps_its_slant_on_reque
     assert not linked.toggle(key="enc_deslant").value
     nonsense = run_page("pages/1_Encode_a_digit.py", slant="sideways")
     assert nonsense.toggle(key="enc_deslant").value and any("slant" in w.value for w in nonsense.warning)
+
+
+@pytest.mark.slow
+@needs_models
+def test_encode_page_fits_the_stroke_width_and_says_so_unless_asked_not_to():
+    photo = FIXTURE.parent / "uploads" / "photo_0004_4.jpg"  # thinner, its neighbours are 12 4s of 15; as prepared, 7
+    at = run_page("pages/1_Encode_a_digit.py")
+    at.file_uploader(key="enc_upload").upload(photo.name, photo.read_bytes(), "image/jpeg")
+    at.run()
+    assert_ok(at)
+    assert at.toggle(key="enc_stroke").value and "stroke" not in at.query_params
+    m = ui.load(ui.DEFAULT_MODEL)
+    chosen, [stroke] = fit_strokes(m.model, preprocess(photo)[None])
+    assert stroke == "thinner" and "input x: 28×28, strokes 1 px thinner" in image_captions(at)
+    shown = next(md.value for md in at.markdown if "(encoder mean)" in md.value)
+    mu = [float(v) for v in re.search(r"mean\) = \(([^)]*)\)", shown)[1].split(",")]
+    assert np.allclose(mu, explore.encode(m.model, chosen)[0][0], atol=1e-3)
+    assert not [w for w in at.warning if "Ambiguous" in w.value]
+    at.toggle(key="enc_stroke").set_value(False).run()
+    assert_ok(at)
+    assert at.query_params["stroke"] == "own" and [w for w in at.warning if "Ambiguous" in w.value]
+    assert "input x: preprocessed 28×28" in image_captions(at)
+    assert not run_page("pages/1_Encode_a_digit.py", stroke="own").toggle(key="enc_stroke").value
+    nonsense = run_page("pages/1_Encode_a_digit.py", stroke="wide")
+    assert nonsense.toggle(key="enc_stroke").value and any("stroke" in w.value for w in nonsense.warning)
 
 
 @pytest.mark.slow

@@ -61,7 +61,7 @@ def test_models_of_unknown_beta_stay_out_of_the_beta_comparison(imported_folder)
 
 def test_an_upload_is_encoded_by_the_onnx_encoder(imported_folder):
     m = ui.load("conv_z2")
-    expected = ui.encode_digit(m.model, FIXTURE.read_bytes())
+    expected = ui.encode_digit(m.model, FIXTURE.read_bytes(), fit_stroke=True)  # the Encode page's default
     mu, _ = explore.encode(m.model, expected.x)
     at = run_page(PAGES[1], model="conv_z2")
     at.file_uploader(key="enc_upload").upload("seven.png", FIXTURE.read_bytes(), "image/png")

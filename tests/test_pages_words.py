@@ -39,7 +39,7 @@ def test_encode_page_speaks_of_clothing_and_has_no_slant_for_fashion():
     assert at.title[0].value == "Encode an item of clothing"
     assert "Upload or draw an item of clothing to see where the encoder puts it." in texts(at)
     assert not re.search(r"\bdigit", " ".join(e.value for e in at.title) + " ".join(e.value for e in at.info))
-    assert not [t for t in at.toggle if t.key == "enc_deslant"]  # slant is handwriting's
+    assert not [t for t in at.toggle if t.key in ("enc_deslant", "enc_stroke")]  # slant and stroke are handwriting's
 
 
 @needs_fashion

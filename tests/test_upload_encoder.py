@@ -172,8 +172,8 @@ def test_cli_uses_the_upload_encoder_unless_asked(with_encoder, capsys):
     own = json.loads(capsys.readouterr().out)[0]
     model, _ = store.load_model(with_encoder)
     upload = load_upload_encoder(with_encoder)
-    assert with_upload == encode_files(model, [str(FIXTURE)], upload_encoder=upload)[0]
-    assert own == encode_files(model, [str(FIXTURE)])[0]
+    assert with_upload == encode_files(model, [str(FIXTURE)], upload_encoder=upload, fit_stroke=True)[0]
+    assert own == encode_files(model, [str(FIXTURE)], fit_stroke=True)[0]
     assert with_upload["mu"] != own["mu"]
     # the shipped folder has none: the model's own encoder
     encode_main(["--checkpoint", str(MODELS / "mnist_vae_z2.pt"), str(FIXTURE), "--json"])

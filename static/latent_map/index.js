@@ -12,6 +12,7 @@ export { storePayload } from "./payload.js";
 // plotly.js is fetched once the map's preview is live and run only once the pointer rests (preview.js,
 // view.js): running it takes the main thread for about a third of a second.
 
+const UNMOUNT_CHECK_MS = 1000; // a cleanup while the map's element is on the page: look again after this
 const VIEWS = new WeakMap(); // parentElement -> {view, calls} (Streamlit calls us again on every data change)
 
 /** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount.
@@ -29,10 +30,17 @@ export function mountView({ data: sent, parentElement, setStateValue }) {
   }
   const call = ++entry.calls;
   entry.view.update(entry.data).catch((err) => console.error("latent map:", err));
-  // Streamlit also runs the cleanup of a call that a newer one overtook: only the latest call's unmounts.
+  // Streamlit also runs the cleanup of a call that a newer one overtook (new data while the call was on its way),
+  // at times before the newer call arrives: only the latest call's takes the map down, and only once its element
+  // has left the page. (Taken down and built again from the link, the map lost the keyboard's focus, and what
+  // the link does not hold: the arrow keys stopped working after the first key's rerun.)
   return () => {
-    if (call !== entry.calls) return;
-    entry.view.destroy();
-    VIEWS.delete(parentElement);
+    const takeDown = () => {
+      if (call !== entry.calls || parentElement.isConnected) return;
+      entry.view.destroy();
+      VIEWS.delete(parentElement);
+    };
+    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
+    else takeDown();
   };
 }

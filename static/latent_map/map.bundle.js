@@ -1945,6 +1945,7 @@ var MapView = class {
 Object.assign(MapView.prototype, TOOLS, KEYS, LINKED, PREVIEW);
 
 // ../../static/latent_map/index.js
+var UNMOUNT_CHECK_MS = 1e3;
 var VIEWS = /* @__PURE__ */ new WeakMap();
 function mountView({ data: sent, parentElement, setStateValue }) {
   if (typeof sent?.json !== "string") return void 0;
@@ -1960,9 +1961,13 @@ function mountView({ data: sent, parentElement, setStateValue }) {
   const call = ++entry.calls;
   entry.view.update(entry.data).catch((err) => console.error("latent map:", err));
   return () => {
-    if (call !== entry.calls) return;
-    entry.view.destroy();
-    VIEWS.delete(parentElement);
+    const takeDown = () => {
+      if (call !== entry.calls || parentElement.isConnected) return;
+      entry.view.destroy();
+      VIEWS.delete(parentElement);
+    };
+    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
+    else takeDown();
   };
 }
 export {

@@ -3,7 +3,8 @@
     latent-explorer encode --checkpoint models/mnist_vae_z2.pt digit.png photo.jpg --json
 
 Each image goes through `vae_core.uploads.preprocess.preprocess`, exactly as in the
-app, and is encoded by the model's upload encoder (models/NAME.upload_encoder.pt, trained so
+app, at the stroke width the model explains best for a handwriting model (vae_core.uploads.stroke; not
+with --keep-stroke), and is encoded by the model's upload encoder (models/NAME.upload_encoder.pt, trained so
 that handwriting that is not MNIST lands where MNIST's own digits of its class do) when it has
 one that matches the model file, else, or with --own-encoder, by the model's own encoder.
 A file that can't be used gets an "error" entry; the others are still
@@ -23,6 +24,7 @@ from vae_core.commands.run import run_cli
 from vae_core.models.latent_model import LatentModel
 from vae_core.storage import store
 from vae_core.uploads.preprocess import ImageDecodeError, preprocess
+from vae_core.uploads.stroke import fit_strokes
 from vae_core.uploads.upload_encoder import encode_uploads, load_upload_encoder
 
 DEFAULT_CHECKPOINT = "models/mnist_vae_z2.pt"
@@ -40,12 +42,14 @@ def _prepare(path: str, deslant: bool = True) -> np.ndarray | str:
         return f"could not process this image ({type(exc).__name__}: {exc})"
 
 
-def encode_files(model: LatentModel, paths: list[str], deslant: bool = True, upload_encoder=None) -> list[dict]:
-    """One dict per path, in order: {"file", "mu", "sigma"} or {"file", "error"}.
+def encode_files(model: LatentModel, paths: list[str], deslant: bool = True, upload_encoder=None,
+                 fit_stroke: bool = False) -> list[dict]:
+    """One dict per path, in order: {"file", "mu", "sigma"} (and "stroke" with `fit_stroke`) or {"file", "error"}.
 
     mu and sigma are lists of latent_dim floats; sigma = exp(logvar / 2),
     0 for a plain autoencoder. All usable images are encoded in one batch, by
-    `upload_encoder` (vae_core.uploads.upload_encoder.UploadEncoder) when given, else by the model.
+    `upload_encoder` (vae_core.uploads.upload_encoder.UploadEncoder) when given, else by the model;
+    `fit_stroke`: each at the stroke width the model explains best (vae_core.uploads.stroke), named in "stroke".
     """
     prepared = [_prepare(p, deslant) for p in paths]
     good = [i for i, x in enumerate(prepared) if isinstance(x, np.ndarray)]
@@ -53,10 +57,15 @@ def encode_files(model: LatentModel, paths: list[str], deslant: bool = True, upl
                            for p, x in zip(paths, prepared, strict=True)]
     if good:
         x = np.stack([prepared[i] for i in good])
+        strokes = None
+        if fit_stroke:
+            x, strokes = fit_strokes(model, x)
         mu, sigma = encode_uploads(upload_encoder, x) if upload_encoder is not None else explore.encode(model, x)
         for row, i in enumerate(good):
             results[i]["mu"] = mu[row].tolist()
             results[i]["sigma"] = sigma[row].tolist()
+            if strokes is not None:
+                results[i]["stroke"] = strokes[row]
     return results
 
 
@@ -84,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     parser.add_argument("--keep-slant", action="store_true",
                         help="encode each digit at its own slant instead of MNIST's median slant")
+    parser.add_argument("--keep-stroke", action="store_true",
+                        help="encode each digit's strokes as prepared instead of at the width the model explains best "
+                             "(tried as prepared, 1 px thicker and 1 px thinner; handwriting models only)")
     parser.add_argument("--own-encoder", action="store_true",
                         help="encode with the model's own encoder even when it has an upload encoder")
     args = parser.parse_args(argv)
@@ -91,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     model, _ = store.load_model(files)  # a bad one: run_cli says why and exits 2
     upload = None if args.own_encoder else load_upload_encoder(files)
     print("encoder: " + ("the upload encoder" if upload is not None else "the model's own"), file=sys.stderr)
-    results = encode_files(model, args.images, deslant=not args.keep_slant, upload_encoder=upload)
+    results = encode_files(model, args.images, deslant=not args.keep_slant, upload_encoder=upload,
+                           fit_stroke=model.info.dataset == "mnist" and not args.keep_stroke)
     print(json.dumps(results, indent=2) if args.json else _table(results))
     return 1 if any("error" in r for r in results) else 0
 
