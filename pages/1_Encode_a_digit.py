@@ -107,7 +107,7 @@ with source_col:
                             help="Shears the digit to the slant of a typical MNIST digit before encoding: the 2-D map "
                             "sorts digits by slant as much as by shape. Off: the encoder sees your digit's own slant.")
         ui.init_state("enc_stroke", ui.param_choice("stroke", ["fit", "own"], "fit") == "fit")
-        fit_stroke = st.toggle("Fit the stroke width to the model", key="enc_stroke",
+        fit_stroke = st.toggle("Fit the stroke width", key="enc_stroke",
                                help="Pens write wider or thinner strokes than MNIST's. Tries your digit as prepared, "
                                "1 px thicker and 1 px thinner, and encodes the one the model explains best: the "
                                "lowest reconstruction error + KL (the negative ELBO). Off: as prepared.")
@@ -133,8 +133,7 @@ with result_col:
             st.image(ui.with_box(enc.preview, enc.box), width="stretch",
                      caption=f"your {'drawing' if mode == 'Draw' else 'image'}; the box: the ink that was used")
     with cols[1]:
-        ui.show_digit(enc.x, f"input x: 28×28, {ui.STROKE_WORDS[enc.stroke]}" if ui.STROKE_WORDS[enc.stroke]
-                      else "input x: preprocessed 28×28")
+        ui.show_digit(enc.x, f"input x: {ui.STROKE_WORDS[enc.stroke] or 'preprocessed 28×28'}")
         ui.download_png(enc.x, "input_28x28.png", key="dl_input", label="Input PNG")
     with cols[2]:
         ui.show_digit(enc.recon, "reconstruction decoder(μ)")
