@@ -21,7 +21,8 @@ from tests.browser_support import streamlit_server
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
-# A phone photo whose map neighbours disagree: the outlined image and the "Ambiguous" note are laid out too.
+# A phone photo whose map neighbours disagree (its strokes as prepared): the outlined image and the "Ambiguous"
+# note are laid out too.
 FIXTURE = ROOT / "tests" / "fixtures" / "uploads" / "photo_0004_4.jpg"
 VIEWPORTS = {"desktop": (1400, 1000), "laptop": (1280, 720), "phone": (390, 844)}
 STATES = ["encode-upload", "encode-draw", "inside", "manifold", "prior", "interpolate", "tradeoff", "train", "map-compare"]
@@ -114,7 +115,8 @@ def settle(page) -> None:
 def open_state(page, base: str, state: str) -> None:
     path = {"map-compare": "/?compare=mnist_vae_z2_beta4", "manifold": "/Manifold", "prior": "/Prior_vs_posterior",
             "interpolate": f"/Interpolate?steps={STEPS}", "tradeoff": "/Reconstruction_vs_KL", "train": "/Train",
-            "inside": "/Inside_the_encoder"}
+            "inside": "/Inside_the_encoder",
+            "encode-upload": "/Encode_a_digit?stroke=own"}  # as prepared: fitted, the photo is plainly a 4
     page.goto(base + path.get(state, "/Encode_a_digit"))
     settle(page)
     if state == "encode-upload":
