@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import explorer_ui as ui
+from latent_component.chart import plotly_figure
 from vae_core.analysis import explore, tradeoff
 from vae_core.data.datasets import ITEM_WORD, LABEL_NAMES, LABEL_WORD, with_article
 
@@ -30,7 +31,7 @@ def per_epoch(names: list[str]) -> None:
     curves, missing_test = ui.history_figure(
         [(ui.describe_model(other.name), other.history, other.is_vae, color)
          for color, other in zip(SERIES_COLORS, loaded, strict=False)])
-    st.plotly_chart(curves, key="to_curves_fig", config={"displaylogo": False})
+    plotly_figure(curves, key="to_curves_fig", config={"displaylogo": False})
     recorded = len(missing_test) < len(loaded)
     st.caption("Solid: running mean over each epoch's training batches"
                + ("; dashed: the test set after the epoch (one posterior draw per image)." if recorded else ".")
@@ -98,7 +99,7 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
     train = [last_train_terms(other) for other in family]
     test = [ui.test_terms(other) for other in family]
     with rd_col:
-        st.plotly_chart(rate_distortion(family, test, train), key="to_rd", config={"displaylogo": False})
+        plotly_figure(rate_distortion(family, test, train), key="to_rd", config={"displaylogo": False})
     with note_col:
         st.markdown("Larger β buys a smaller KL: the codes carry less information about their digit and crowd onto "
                     "N(0, I), and reconstruction gets worse, on both sets. Below β = 1 the training digits gain, "
@@ -114,7 +115,7 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
             ui.add_means_raster(fig, other, extent)
             ui.add_prior_circles(fig, ks=(1, 2))
             fig.update_layout(showlegend=False, margin=dict(l=0, r=0, t=0, b=0))
-            st.plotly_chart(fig, key=f"to_map_{other.name}", config={"displayModeBar": False})
+            plotly_figure(fig, key=f"to_map_{other.name}", config={"displayModeBar": False})
             samples = ui.mosaic_strip(explore.decode(other.model, explore.prior_samples(36, 2, seed)), 6, 6)
             ui.show_digit(samples, "decoder(z), z ~ N(0, I)", size=240)
             grid = explore.latent_grid(8, 2.0, "gaussian")

@@ -35,8 +35,9 @@ TESTIDS = ["stImage", "stPlotlyChart", "stSlider", "stButton", "stDownloadButton
            "stNumberInput", "stSelectbox", "stRadio", "stButtonGroup", "stCheckbox", "stTable", "stDataFrame",
            "stMetric"]
 
-# And inside components: the drawing canvas, and each latent map's plot and panel (two maps side by side on "Compare with").
-EXTRA = "canvas.upper-canvas, .lm-plot-wrap, .lm-panel"
+# And inside components: the drawing canvas, each latent map's plot and panel (two maps side by side on "Compare with"),
+# and the charts drawn with the map's plotly.js (latent_component.chart).
+EXTRA = "canvas.upper-canvas, .lm-plot-wrap, .lm-panel, .lm-chart"
 # Boxes (viewport px) of the visible elements in the main area, with the column (or main area) holding each.
 # An image is measured by its <img>: its wrapper keeps the column's width while the picture runs over.
 # The canvas lives in a shadow root; its full size counts even where a scroller clips it.

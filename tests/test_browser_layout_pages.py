@@ -201,3 +201,31 @@ def test_interpolate_reads_in_either_theme(tab, server, viewport, scheme):  # no
         brightest_line = max(shot.min(axis=0).max(), shot.min(axis=1).max())
         page_level = np.mean(colours["paper"])
         assert brightest_line <= page_level + 40, f"strip {k}: a line of level {brightest_line:.0f} on a page of {page_level:.0f}"
+
+
+# ------------------------------------------------------ Reconstruction vs KL
+FIGURES_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const app = getComputedStyle(document.querySelector('[data-testid="stApp"]'));
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const ticks = [...main.querySelectorAll('.lm-chart .xtick text, .lm-chart .ytick text')];
+  return {drawn: [...main.querySelectorAll('.lm-chart .js-plotly-plot')].filter(g => g._fullLayout).length,
+          streamlitCharts: main.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+          streamlitPlotly: performance.getEntriesByType('resource').filter(e => /PlotlyChart/.test(e.name)).length,
+          ticks: ticks.length, tickColours: [...new Set(ticks.map(t => getComputedStyle(t).fill))].map(rgb),
+          tickFonts: [...new Set(ticks.map(t => getComputedStyle(t).fontFamily))],
+          background: rgb(app.backgroundColor), font: app.fontFamily};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_reconstruction_vs_kl_draws_its_charts_with_the_maps_plotly_in_the_pages_theme(tab, server, scheme):  # noqa: F811
+    """Its charts come from the map's plotly.js (latent_component.chart), so a new tab never fetches Streamlit's
+    4.7 MB chart chunk for them, and they take the page's theme: its font, and ticks readable on its background."""
+    page = tab("laptop", scheme)
+    go(page, server + "/Reconstruction_vs_KL")
+    found = page.evaluate(FIGURES_JS)
+    # per-epoch curves, rate against distortion, and one map per beta model (three shipped)
+    assert found["drawn"] == 5 and found["streamlitCharts"] == 0 and found["streamlitPlotly"] == 0, found
+    assert found["ticks"] > 0 and all(contrast(c, found["background"]) >= 4.5 for c in found["tickColours"]), found
+    assert found["tickFonts"] and all(f.split(",")[0] in found["font"] for f in found["tickFonts"]), found

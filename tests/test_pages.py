@@ -89,7 +89,11 @@ def image_ids(at: AppTest) -> list[str]:
 
 
 def plotly_specs(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every chart's figure: Streamlit's chart elements, then those drawn with the map's plotly.js
+    (latent_component.chart), each in page order."""
+    return ([json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+            + [json.loads(json.loads(el.proto.json)["json"]) for el in at.get("bidi_component")
+               if el.proto.component_name.endswith("plotly_figure")])
 
 
 # ----------------------------------------------------------------- fast

@@ -3,13 +3,12 @@
 that looks like nothing in the dataset."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 import explorer_ui as ui
-from tests.test_pages import FIXTURE, REPO, assert_ok, run_page, warnings
+from tests.test_pages import FIXTURE, REPO, assert_ok, plotly_specs, run_page, warnings
 from vae_core.data.datasets import with_article
 
 FASHION = "fashion_vae_z2"
@@ -71,7 +70,7 @@ def test_trade_off_page_says_what_the_halfway_image_decodes_as_and_names_models_
     blur = next(c.value for c in at.caption if "lies on the line between" in c.value)
     assert blur.startswith("z = (0.384, -0.492) lies")
     assert "A classifier trained on the dataset takes it for a Bag (54%)." in blur
-    curves = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    curves = plotly_specs(at)[0]["data"]
     assert {t["name"] for t in curves} == {f"{ui.describe_model(FASHION)} · train", f"{ui.describe_model(FASHION)} · test"}
     assert "every item's posterior small" in texts(at) and "several items, and samples blur" in texts(at)
 

@@ -44,3 +44,5 @@ export function mountView({ data: sent, parentElement, setStateValue }) {
     else takeDown();
   };
 }
+
+export { mountChart } from "./chart.js";

@@ -1944,8 +1944,74 @@ var MapView = class {
 };
 Object.assign(MapView.prototype, TOOLS, KEYS, LINKED, PREVIEW);
 
-// ../../static/latent_map/index.js
+// ../../static/latent_map/chart.js
+var CHARTS = /* @__PURE__ */ new WeakMap();
 var UNMOUNT_CHECK_MS = 1e3;
+function themed(layout2, style) {
+  const out = {
+    ...layout2,
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { family: style.font, color: style.text, size: 12, ...layout2.font }
+  };
+  out.title = layout2.title && { ...layout2.title, font: { size: 16, ...layout2.title.font } };
+  for (const name of ["xaxis", "yaxis", ...Object.keys(layout2).filter((k) => /^[xy]axis\d+$/.test(k))]) {
+    out[name] = {
+      gridcolor: style.grid,
+      zerolinecolor: style.axis,
+      linecolor: style.axis,
+      automargin: true,
+      ...layout2[name]
+    };
+  }
+  return out;
+}
+function build(parentElement, height) {
+  const box = document.createElement("div"), plot = document.createElement("div");
+  const loading = Object.assign(document.createElement("div"), { className: "lm-loading", textContent: "Loading the chart\u2026" });
+  box.className = "lm-chart";
+  box.style.cssText = `position: relative; height: ${height}px`;
+  plot.style.height = "100%";
+  loading.style.cssText = "position: absolute; inset: 40% 0 auto 0; text-align: center; opacity: 0.7; font-family: var(--st-font, sans-serif); color: var(--st-text-color, #31333f)";
+  box.append(plot, loading);
+  parentElement.append(box);
+  return { box, plot, loading };
+}
+function mountChart({ data: sent, parentElement }) {
+  if (typeof sent?.json !== "string") return void 0;
+  const figure2 = JSON.parse(sent.json), height = figure2.layout.height ?? 450;
+  let entry = CHARTS.get(parentElement);
+  if (!entry) CHARTS.set(parentElement, entry = { ...build(parentElement, height), calls: 0 });
+  const call = ++entry.calls;
+  if (entry.text !== sent.json) {
+    entry.text = sent.json;
+    entry.box.style.height = `${height}px`;
+    loadPlotly().then((Plotly) => {
+      if (call !== entry.calls) return;
+      entry.loading.remove();
+      return Plotly.react(
+        entry.plot,
+        figure2.data,
+        themed(figure2.layout, readStyle(parentElement)),
+        { responsive: true, ...figure2.config }
+      );
+    }).catch((err) => {
+      entry.loading.textContent = `The chart could not be drawn: ${err.message}`;
+    });
+  }
+  return () => {
+    const takeDown = () => {
+      if (call !== entry.calls || parentElement.isConnected) return;
+      window.Plotly?.purge(entry.plot);
+      CHARTS.delete(parentElement);
+    };
+    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
+    else takeDown();
+  };
+}
+
+// ../../static/latent_map/index.js
+var UNMOUNT_CHECK_MS2 = 1e3;
 var VIEWS = /* @__PURE__ */ new WeakMap();
 function mountView({ data: sent, parentElement, setStateValue }) {
   if (typeof sent?.json !== "string") return void 0;
@@ -1966,11 +2032,12 @@ function mountView({ data: sent, parentElement, setStateValue }) {
       entry.view.destroy();
       VIEWS.delete(parentElement);
     };
-    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
+    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS2);
     else takeDown();
   };
 }
 export {
+  mountChart,
   mountView,
   storePayload
 };
