@@ -161,7 +161,7 @@ def history_figure(series, height: int = 380) -> tuple[go.Figure, list[str]]:
     """Reconstruction and KL per epoch side by side: training (solid, running mean over the epoch's
     batches) and test (dashed). series: (name, history, is_vae, colour) per model, history being the
     checkpoint's per-epoch dicts. Returns the figure and the names whose test terms were not recorded."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (nats)", "KL (nats)"),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction (nats)", "KL (nats)"),
                         horizontal_spacing=0.1)
     missing_test = []
     for name, history, is_vae, color in series:
