@@ -132,6 +132,19 @@ def test_the_toolbar_covers_no_legend_or_title(tab, server, path, viewport):  # 
     assert not problems, f"{path} at {viewport}: " + "; ".join(problems)
 
 
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_chart_titles_stay_inside_their_charts(tab, server, viewport):  # noqa: F811
+    """Subplot and chart titles are not cut off by the chart's edge (the training curves' on a phone were)."""
+    page = tab(viewport)
+    go(page, server + "/Reconstruction_vs_KL")
+    cut = []
+    for k in range(page.locator('[data-testid="stMain"] .js-plotly-plot').count()):
+        box = chart_box(page, k)
+        cut += [f"chart {k}: title {t} outside {box['chart']}" for t in box["titles"]
+                if t[0] < box["chart"][0] - 1 or t[2] > box["chart"][2] + 1]
+    assert not cut, f"at {viewport}: " + "; ".join(cut)
+
+
 # ------------------------------------------------------------------ sidebar
 SELECTOR_JS = """() => {
   const input = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"] input');
