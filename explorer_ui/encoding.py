@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from vae_core.analysis import explore
+from vae_core.analysis.exact_posterior import ExactPosterior, exact_posteriors
 from vae_core.models.latent_model import LatentModel
 
 from .loading import Loaded, load
@@ -58,3 +59,16 @@ def _encode_cached(name: str, stamp: int, data: bytes, deslant: bool, fit_stroke
 def encode_bytes(m: Loaded, data: bytes, deslant: bool = True, fit_stroke: bool = False) -> Encoded:
     """`encode_digit` for the bytes of an upload or drawing, cached per model, content, slant and stroke choice."""
     return _encode_cached(m.name, m.stamp, bytes(data), deslant, fit_stroke)
+
+
+@st.cache_data(show_spinner="Computing the exact posterior…", max_entries=32)
+def _exact_cached(name: str, stamp: int, x: bytes) -> ExactPosterior:
+    return exact_posteriors(load(name).model, np.frombuffer(x, np.float32).reshape(1, 28, 28))[0]
+
+
+def exact_posterior(m: Loaded, enc: Encoded) -> ExactPosterior | None:
+    """p(z|x) of the encoded input, from the decoder on a grid (vae_core.analysis.exact_posterior), for a VAE
+    with a 2-D latent; None for others (an autoencoder has no prior, more dimensions no grid)."""
+    if m.dim != 2 or not m.is_vae:
+        return None
+    return _exact_cached(m.name, m.stamp, np.ascontiguousarray(enc.x, np.float32).tobytes())

@@ -64,7 +64,7 @@ def mosaic_strip(images: np.ndarray, nrows: int, ncols: int, pad: int = 2) -> np
     return explore.mosaic(images, nrows, ncols, pad=pad, fill=1.0)
 
 
-def show_mosaic(images: np.ndarray, nrows: int, ncols: int, size: int) -> None:
+def show_mosaic(images: np.ndarray, nrows: int, ncols: int, size: int, caption: str | None = None) -> None:
     """Digits (nrows * ncols, 28, 28) tiled like `mosaic_strip` and shown ~`size` px high (narrower if the
     column is). The gaps, and tiles that are NaN, are transparent: the page's own background shows
     between the tiles, so a dark theme gets no white lines."""
@@ -72,7 +72,7 @@ def show_mosaic(images: np.ndarray, nrows: int, ncols: int, size: int) -> None:
     gray = to_uint8(np.nan_to_num(tiled))
     rgba = np.dstack([gray, gray, gray, np.where(np.isnan(tiled), 0, 255).astype(np.uint8)])
     k = max(1, round(size / rgba.shape[0]))
-    st.image(np.repeat(np.repeat(rgba, k, axis=0), k, axis=1), width="content")  # as show_digit
+    st.image(np.repeat(np.repeat(rgba, k, axis=0), k, axis=1), caption=caption, width="content")  # as show_digit
 
 
 def tinted_mosaic(images: np.ndarray, colors: list[str | None], n: int) -> Image.Image:

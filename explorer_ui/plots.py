@@ -12,6 +12,7 @@ from PIL import Image
 from plotly.subplots import make_subplots
 
 from vae_core.analysis import explore
+from vae_core.analysis.exact_posterior import HPD_MASS, ExactPosterior
 from vae_core.analysis.projection import Projection
 
 from .loading import Loaded
@@ -115,17 +116,29 @@ def add_ellipses(fig: go.Figure, projection: Projection, mu, sigma, color: str =
                                  line=dict(color=color, width=2, dash=dash), hoverinfo="skip"))
 
 
+def add_exact_posterior(fig: go.Figure, posterior: ExactPosterior, color: str = "#1f77b4") -> None:
+    """p(z|x) as two lines holding 39 % and 86 % of its mass (as a Gaussian's 1- and 2-sigma ellipses do), and
+    its mean. For a 2-D latent, whose plane is z itself."""
+    outer, inner = (posterior.level(mass) for mass in sorted(HPD_MASS, reverse=True))
+    fig.add_trace(go.Contour(x=posterior.xs, y=posterior.ys, z=posterior.density, name="p(z|x)", legendgroup="exact",
+                             showscale=False, showlegend=True, hoverinfo="skip", line=dict(color=color, width=2),
+                             contours=dict(coloring="none", start=outer, end=inner, size=max(inner - outer, 1e-12))))
+    add_marker(fig, posterior.mean, "E[z|x]", color=color, symbol="diamond", size=11)
+    fig.data[-1].update(legendgroup="exact", showlegend=False)  # one legend entry: the caption names the diamond
+
+
 def add_prior_circles(fig: go.Figure, ks=(1, 2, 3), center=(0.0, 0.0)) -> None:
     """Contours of the prior N(0, I) at 1, 2, 3 sigma, around `center` (where z = 0 lies on the plane)."""
     t = np.linspace(0, 2 * np.pi, 120)
     cx, cy = center
+    color = ink()  # on a light or a dark page
     name = "prior " + ", ".join(f"{k}σ" for k in ks)
     for k in ks:
         fig.add_trace(go.Scatter(x=cx + k * np.cos(t), y=cy + k * np.sin(t), mode="lines", name=name,
                                  legendgroup="prior", showlegend=k == ks[0], hoverinfo="skip",
-                                 line=dict(color="#333", width=1.5, dash="dot")))
+                                 line=dict(color=color, width=1.5, dash="dot")))
         fig.add_annotation(x=cx + k * 0.7071, y=cy + k * 0.7071, text=f"{k}σ", showarrow=False,
-                           font=dict(size=10, color="#333"), xshift=8, yshift=6)
+                           font=dict(size=10, color=color), xshift=8, yshift=6)
 
 
 def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14) -> None:

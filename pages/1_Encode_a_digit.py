@@ -69,6 +69,19 @@ def doubt(m: ui.Loaded, enc: ui.Encoded) -> None:
                icon=":material/help:")
 
 
+def exact_note(m: ui.Loaded, enc: ui.Encoded, exact) -> None:
+    """What the exact posterior says beside q(z|x): how far apart their means are, and where its mean lands."""
+    distance, in_sigma = exact.offset_from(enc.mu, enc.sigma)
+    counts = explore.neighbour_counts(m.mu, m.cache.labels, exact.mean, NEIGHBOURS, len(LABEL_NAMES[m.dataset]))
+    top = int(counts.argmax())
+    st.caption(f"Blue: the exact posterior p(z|x) ∝ p(x|z)·N(z; 0, I), from the decoder alone on a grid: what the "
+               f"encoder's q(z|x) is trained to approximate. Its lines hold 39\u00a0% and 86\u00a0% of its mass, as "
+               f"q's ellipses do; the diamond is its mean E[z|x], {distance:.3f} from μ ({in_sigma:.1f} σ of q): the "
+               f"encoder is one network for every {thing}, so it only approximately finds each one's posterior. "
+               f"{counts[top]} of the "
+               f"{NEIGHBOURS} test {item}s nearest E[z|x] are {ui.plain(LABEL_NAMES[m.dataset][top])}.")
+
+
 def keep_on_map(m: ui.Loaded, enc: ui.Encoded, name: str) -> None:
     """A button that keeps this upload's posterior for the latent map, where it is drawn among the test means."""
     with st.container(horizontal=True, vertical_alignment="center"):
@@ -166,15 +179,16 @@ if m.is_vae:
                                           "show which way the samples vary. Not the model's posterior.") or 1
         ui.set_params(spread=spread)
         z, eps = explore.sample_posterior(enc.mu, enc.sigma, N_SAMPLES, seed=seed)
-        strip = ui.mosaic_strip(explore.decode(m.model, z), 4, N_SAMPLES // 4)
-        ui.show_digit(strip, f"decoder(z) for {N_SAMPLES} draws of ε (seed {seed}), true scale", size=len(strip) * 3)
+        decoded = explore.decode(m.model, z)
+        strip = ui.mosaic_strip(decoded, 4, N_SAMPLES // 4)
+        ui.show_mosaic(decoded, 4, N_SAMPLES // 4, len(strip) * 3,
+                       f"decoder(z) for {N_SAMPLES} draws of ε (seed {seed}), true scale")
         ui.download_png(strip, f"posterior_samples_seed{seed}.png", key="dl_samples", size=len(strip) * 4,
                         label="Samples PNG")
         z_wide = enc.mu + spread * enc.sigma * eps if spread > 1 else None
         if z_wide is not None:
-            wide = ui.mosaic_strip(explore.decode(m.model, z_wide), 4, N_SAMPLES // 4)
-            ui.show_digit(wide, f"the same ε with σ × {spread}: widened for display, not the model's own",
-                          size=len(wide) * 3)
+            ui.show_mosaic(explore.decode(m.model, z_wide), 4, N_SAMPLES // 4, len(strip) * 3,
+                           f"the same ε with σ × {spread}: widened for display, not the model's own")
 else:
     z = z_wide = None
     with sample_col:
@@ -185,10 +199,13 @@ else:
 with map_col:
     proj = m.projection
     mu_xy = proj.to_plane(enc.mu)
+    exact = ui.exact_posterior(m, enc)  # 2-D VAEs only
     zoom = st.toggle("Zoom to the posterior", value=m.is_vae, key="enc_zoom", disabled=not m.is_vae,
                      help="Shows the ellipses at true scale around μ, with the nearby test means.")
     if zoom and m.is_vae:
         reach = proj.ellipse(enc.mu, enc.sigma, 2.0) if z_wide is None else proj.to_plane(z_wide)
+        if exact is not None:  # the exact posterior's lines in view too
+            reach = np.vstack([reach, exact.mean + 2 * exact.std, exact.mean - 2 * exact.std])
         half = max(1.6 * float(np.abs(reach - mu_xy).max()), 0.25)
         extent = (mu_xy[0] - half, mu_xy[0] + half, mu_xy[1] - half, mu_xy[1] + half)
         fig = ui.map_figure(extent, height=480, titles=proj.titles)
@@ -200,17 +217,21 @@ with map_col:
         fig = ui.map_figure(extent, height=480, titles=proj.titles)
         ui.add_means_raster(fig, m, extent)
     if m.is_vae:
-        ui.add_ellipses(fig, proj, enc.mu, enc.sigma, color="#111", name="q(z|x)")
+        ui.add_ellipses(fig, proj, enc.mu, enc.sigma, color=ui.ink(), name="q(z|x)")  # readable in either theme
+        if exact is not None:
+            ui.add_exact_posterior(fig, exact)
         for points, name, color in ((z, "samples z", "#d62728"), (z_wide, f"σ × {spread} (display)", "#ff7f0e")):
             if points is not None:
                 xy = proj.to_plane(points)
                 fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name,
                                          marker=dict(symbol="circle-open", size=9, color=color, line=dict(width=2)),
                                          hovertemplate="(%{x:.3f}, %{y:.3f})<extra>" + name + "</extra>"))
-    ui.add_marker(fig, mu_xy, "μ", color="#111", symbol="x")
-    fig.update_layout(legend=dict(orientation="h", y=-0.15, title=None))
+    ui.add_marker(fig, mu_xy, "μ", color=ui.ink(), symbol="x")
+    fig.update_layout(legend=dict(orientation="h", y=-0.22, yanchor="top", title=None))  # under the axis title
     st.plotly_chart(fig, key="enc_map", config={"displaylogo": False})
     st.caption(("Solid: 1σ ellipse, dashed: 2σ, drawn at true scale on equal axes. Red rings: the samples."
                 + (f" Orange: the same ε with σ widened {spread}×." if z_wide is not None else "")
                 + (" Shown on the plane of the test means' first two principal components." if m.dim > 2 else ""))
                if m.is_vae else f"The cross marks μ, the whole of the autoencoder's code for this {thing}.")
+    if exact is not None:
+        exact_note(m, enc, exact)

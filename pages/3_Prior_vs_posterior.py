@@ -110,8 +110,9 @@ def panel(m: ui.Loaded | None, is_selected: bool) -> None:
     st.plotly_chart(fig, key=f"pp_fig_{name}", config={"displaylogo": False})
     metrics(m)
     verdict_bars(m)
-    tiles = ui.mosaic_strip(explore.decode(m.model, z), k, k)
-    ui.show_digit(tiles, f"decoder(z) for the {k * k} red prior samples", size=min(k * 28 * 2, 480))
+    decoded = explore.decode(m.model, z)
+    tiles = ui.mosaic_strip(decoded, k, k)
+    ui.show_mosaic(decoded, k, k, min(k * 28 * 2, 480), f"decoder(z) for the {k * k} red prior samples")
     ui.download_png(tiles, f"{name}_prior_samples_seed{seed}.png", key=f"dl_pp_{name}", size=k * 28 * 3)
 
 

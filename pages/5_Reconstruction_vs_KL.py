@@ -116,8 +116,8 @@ def beta_side_by_side(family: list[ui.Loaded], seed: int) -> None:
             ui.add_prior_circles(fig, ks=(1, 2))
             fig.update_layout(showlegend=False, margin=dict(l=0, r=0, t=0, b=0))
             plotly_figure(fig, key=f"to_map_{other.name}", config={"displayModeBar": False})
-            samples = ui.mosaic_strip(explore.decode(other.model, explore.prior_samples(36, 2, seed)), 6, 6)
-            ui.show_digit(samples, "decoder(z), z ~ N(0, I)", size=240)
+            ui.show_mosaic(explore.decode(other.model, explore.prior_samples(36, 2, seed)), 6, 6, 356,  # 2 px per pixel
+                           "decoder(z), z ~ N(0, I)")
             grid = explore.latent_grid(8, 2.0, "gaussian")
             ui.show_digit(ui.mosaic_strip(explore.decode(other.model, grid), 8, 8, pad=0), "manifold, |z| ≤ 2", size=240)
     st.caption("Maps: test means on the same axes, with the prior's 1σ and 2σ circles. The same z's are decoded in "

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.browser_support import wait_idle
-from tests.test_browser_layout import VIEWPORTS, T, server, settle  # noqa: F401, F811  (server is a fixture)
+from tests.test_browser_layout import FIXTURE, VIEWPORTS, T, server, settle  # noqa: F401, F811  (server is a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -26,7 +26,7 @@ CHART_JS = """(index) => {
                      const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
   const bar = g.querySelector('.modebar-container');
   return {chart: box(g), image: box(g.querySelector('image')), modebar: bar && box(bar.querySelector('.modebar')),
-          legend: box(g.querySelector('.legend')),
+          legend: box(g.querySelector('.legend')), xtitle: box(g.querySelector('.xtitle')),
           names: [...g.querySelectorAll('.legend .traces .legendtext')].map(t => t.textContent),
           titles: [...g.querySelectorAll('.gtitle, .annotation-text')].map(box).filter(Boolean)};
 }"""
@@ -242,3 +242,30 @@ def test_reconstruction_vs_kl_draws_its_charts_with_the_maps_plotly_in_the_pages
     assert found["drawn"] == 5 and found["streamlitCharts"] == 0 and found["streamlitPlotly"] == 0, found
     assert found["ticks"] > 0 and all(contrast(c, found["background"]) >= 4.5 for c in found["tickColours"]), found
     assert found["tickFonts"] and all(f.split(",")[0] in found["font"] for f in found["tickFonts"]), found
+
+
+# ------------------------------------------------------------------- Encode
+LINES_JS = """() => {
+  const g = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+  const rgb = c => { const probe = document.createElement('canvas').getContext('2d'); probe.fillStyle = c;
+                     probe.fillRect(0, 0, 1, 1); return [...probe.getImageData(0, 0, 1, 1).data].slice(0, 3); };
+  const app = getComputedStyle(document.querySelector('[data-testid="stApp"]')).backgroundColor;
+  return {lines: g._fullData.filter(t => /^q\\(z\\|x\\)|^p\\(z\\|x\\)/.test(t.name)).map(t => [t.name, rgb(t.line.color)]),
+          background: rgb(app)};
+}"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_encode_map_reads_in_the_dark_with_its_legend_clear_of_the_axis(tab, server, viewport):  # noqa: F811
+    """q(z|x)'s ellipses and the exact posterior's lines stand out on a dark page, and the legend under the map
+    (16 entries with p(z|x)) keeps clear of the z1 axis title."""
+    page = tab(viewport, "dark")
+    go(page, server + "/Encode_a_digit?stroke=own")
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(FIXTURE)
+    page.get_by_text("Blue: the exact posterior").wait_for(timeout=T)
+    settle(page)
+    box = chart_box(page, 0)
+    assert box["legend"] and box["xtitle"] and overlap(box["legend"], box["xtitle"]) <= 1, box
+    found = page.evaluate(LINES_JS)
+    assert {name for name, _ in found["lines"]} == {"q(z|x) 1σ", "q(z|x) 2σ", "p(z|x)"}, found
+    assert all(contrast(colour, found["background"]) >= 3 for _, colour in found["lines"]), found

@@ -362,6 +362,12 @@ def test_encode_page_upload_and_bad_file():
     assert_ok(at)
     assert any("among test digits labelled **7**: " in c.value for c in at.caption)
     assert len(at.image) >= 4  # original, input, reconstruction, samples
+    # the exact posterior beside q(z|x): its lines, its mean, and what it says
+    traces = {t["name"]: t for t in plotly_specs(at)[0]["data"]}
+    assert traces["p(z|x)"]["type"] == "contour" and "E[z|x]" in traces
+    exact_note = next(c.value for c in at.caption if c.value.startswith("Blue: the exact posterior"))
+    assert re.search(r"its mean E\[z\|x\], 0\.\d{3} from μ \(\d+\.\d σ of q\).* test digits nearest E\[z\|x\] are 7\.$",
+                     exact_note)
     samples = image_ids(at)
     at.button(key="enc_seed_new").click().run()  # "Draw new ε"
     assert_ok(at)
@@ -532,6 +538,7 @@ def test_encode_page_with_the_autoencoder_has_no_sampling():
     at.run()
     assert_ok(at)
     assert any("σ = 0" in i.value for i in at.info)
+    assert "p(z|x)" not in {t["name"] for t in plotly_specs(at)[0]["data"]}  # no prior, no posterior
 
 
 @pytest.mark.slow
