@@ -8,8 +8,11 @@
 A second table gives, per set and style, refused, the map's vote accuracy and its ratio to MNIST test's own
 rate with each encoder: the model's own; for an MNIST model the same with the stroke width fitted as the app
 fits it (vae_core.uploads.stroke); with the model's upload encoder (models/NAME.upload_encoder.pt,
-vae_core.uploads.upload_encoder) when it has one. Then MNIST test through each: the vote (leave one out) and
-the mean distance |mu - mu_own| / sigma_own. `--set2` is generator 2's
+vae_core.uploads.upload_encoder) when it has one; for a 2-D VAE the mean of the exact posterior p(z|x) from the
+decoder on a grid (vae_core.analysis.exact_posterior, the Encode page's blue lines). Then MNIST test through each:
+the vote (leave one out; the exact posterior on every EXACT_EVERY-th digit, against the own encoder's vote on the
+same digits) and the mean distance |mu - mu_own| / sigma_own. Last, the ceiling: the app's MNIST classifier (a
+CNN, models/classifiers/) on each set, and its ratio to its accuracy on MNIST test. `--set2` is generator 2's
 set (bench.handwriting2, generated with `--generator 2` when missing): report it, never tune on it.
 
 Runs every image of the set from `bench.upload_set` (generated first if the
@@ -35,7 +38,9 @@ from tqdm import tqdm
 
 from bench.upload_set import STYLES, generate
 from vae_core.analysis import explore
-from vae_core.data.datasets import read_images
+from vae_core.analysis.classifier import class_probabilities, classifier_path, load_classifier
+from vae_core.analysis.exact_posterior import exact_posteriors
+from vae_core.data.datasets import read_images, read_labels
 from vae_core.storage import settings, store
 from vae_core.storage.checkpoint import file_sha256
 from vae_core.storage.latents import load_latent_cache
@@ -44,6 +49,8 @@ from vae_core.uploads.stroke import fit_strokes
 from vae_core.uploads.upload_encoder import encode_uploads, load_upload_encoder, read_upload_encoder
 
 K = 15
+EXACT = "exact posterior"
+EXACT_EVERY = 10  # MNIST test digits through the exact posterior: 1,000 of 10,000 (about 30 s)
 
 
 def stroke_width_and_mass(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +107,59 @@ def _read_set(folder: Path, per_style: int, generator: int) -> tuple[list[dict],
 def _encode_stroke_fitted(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, 28, 28) -> (mu, sigma) of the stroke width the model explains best, as the app encodes handwriting."""
     return explore.encode(model, fit_strokes(model, x)[0])
+
+
+def _exact_means(model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 28, 28) -> (mean, std) of each exact posterior p(z|x), as an encoder's (mu, sigma)."""
+    found = exact_posteriors(model, x)
+    return np.stack([p.mean for p in found]), np.stack([p.std for p in found])
+
+
+def ceiling(sets: dict, data_root: Path) -> None:
+    """The app's MNIST classifier on each set and style, and its ratio to its own MNIST test accuracy."""
+    path = classifier_path("mnist")
+    if not path.is_file():
+        print("\n(no MNIST classifier in models/classifiers/: no ceiling)")
+        return
+    classifier = load_classifier(path)[0]
+    mnist_x = read_images(data_root, "mnist", train=False).astype(np.float32) / 255
+    base = float((class_probabilities(classifier, mnist_x).argmax(1) == read_labels(data_root, "mnist", train=False)).mean())
+    print(f"\nThe ceiling: the app's MNIST classifier (CNN), accuracy and its ratio to MNIST test's {base:.3f}")
+    print("| set | " + " | ".join(f"{style}" for style in (*STYLES, "all")) + " |")
+    print("|---|" + "---|" * (len(STYLES) + 1))
+    for s, (rows, result) in sets.items():
+        accepted = np.array([x is not None for x in result["inputs"]])
+        predicted = np.full(len(rows), -1)
+        predicted[accepted] = class_probabilities(classifier, np.stack([x for x in result["inputs"] if x is not None])).argmax(1)
+        styles, labels = np.array([r["style"] for r in rows]), np.array([int(r["label"]) for r in rows])
+        cells = [float((predicted[sel] == labels[sel]).mean()) for sel in
+                 [styles == style for style in STYLES] + [np.ones(len(rows), bool)]]
+        print(f"| {s} | " + " | ".join(f"{a:.3f} ({a / base:.3f})" for a in cells) + " |")
+
+
+def mnist_rows(cache, encoders: dict, mnist_x: np.ndarray, mnist_acc: float) -> None:
+    """MNIST test through each encoder: the vote of its mean for digit i among the map's other means, and how far
+    its means lie from the model's own (the exact posterior on every EXACT_EVERY-th digit: a grid per digit)."""
+    others = {e: enc(mnist_x)[0] for e, enc in encoders.items() if e not in ("own", EXACT)}
+    accs = [float((leave_one_out_vote(cache.mu, cache.labels, query=mu) == cache.labels).mean()) for mu in others.values()]
+    print(f"| MNIST test | - | {len(mnist_x)} | - | {mnist_acc:.3f} | 1.000 | "
+          + " | ".join(f"{a:.3f} | {a / mnist_acc:.3f}" for a in accs) + (" | (below) | |" if EXACT in encoders else " |"))
+    sigma = np.exp(0.5 * cache.logvar)
+    if EXACT in encoders:
+        rows = np.arange(0, len(mnist_x), EXACT_EVERY)
+        query = cache.mu.copy()
+        query[rows] = encoders[EXACT](mnist_x[rows])[0]
+        own_there, exact_there = (float((leave_one_out_vote(cache.mu, cache.labels, query=q)[rows] == cache.labels[rows])
+                                        .mean()) for q in (cache.mu, query))
+        gap = np.abs(query[rows] - cache.mu[rows])
+        print(f"\nMNIST test, every {EXACT_EVERY}th digit ({len(rows)}): vote with the own encoder {own_there:.3f}, with "
+              f"the {EXACT} {exact_there:.3f} (ratio {exact_there / own_there:.3f}); mean |E[z|x] - mu_own| = "
+              f"{float(gap.mean()):.4f}, in units of sigma_own: {float((gap / sigma[rows]).mean()):.2f}")
+    for e, mu in others.items():
+        gap = np.abs(mu - cache.mu)
+        in_sigma = f"{float((gap / sigma).mean()):.3f}" if (sigma > 0).all() else "- (an autoencoder has no sigma)"
+        print(f"\nMNIST test, {e} against the model's own: mean |mu - mu_own| = {float(gap.mean()):.4f}, in units "
+              f"of sigma_own: {in_sigma}; the map's means are the own encoder's")
 
 
 def _votes(cache, encode, inputs: list) -> np.ndarray:
@@ -182,6 +242,8 @@ def main() -> None:
             encoders["own, stroke fitted"] = partial(_encode_stroke_fitted, model)
         if upload is not None:
             encoders["upload"] = partial(encode_uploads, upload)
+        if model.info.latent_dim == 2 and model.info.is_vae:
+            encoders[EXACT] = partial(_exact_means, model)
         print(f"\n## model {name}; MNIST test's own {K}-NN map vote (leave one out): {mnist_acc:.3f}")
         votes = {(s, e): _votes(cache, enc, result["inputs"]) for s, (_, result) in sets.items()
                  for e, enc in encoders.items()}
@@ -200,17 +262,9 @@ def main() -> None:
                 cells = [float((votes[(s, e)][sel] == labels[sel]).mean()) for e in encoders]
                 print(f"| {s} | {style} | {sel.sum()} | {(sel & refused).sum()} | "
                       + " | ".join(f"{a:.3f} | {a / mnist_acc:.3f}" for a in cells) + " |")
-        # MNIST test through each encoder: the vote of its mean for digit i among the map's other means
-        others = {e: enc(mnist_x)[0] for e, enc in encoders.items() if e != "own"}
-        accs = [float((leave_one_out_vote(cache.mu, cache.labels, query=mu) == cache.labels).mean()) for mu in others.values()]
-        print(f"| MNIST test | - | {len(mnist_x)} | - | {mnist_acc:.3f} | 1.000 | "
-              + " | ".join(f"{a:.3f} | {a / mnist_acc:.3f}" for a in accs) + " |")
-        sigma = np.exp(0.5 * cache.logvar)
-        for e, mu in others.items():
-            gap = np.abs(mu - cache.mu)
-            in_sigma = f"{float((gap / sigma).mean()):.3f}" if (sigma > 0).all() else "- (an autoencoder has no sigma)"
-            print(f"\nMNIST test, {e} against the model's own: mean |mu - mu_own| = {float(gap.mean()):.4f}, in units "
-                  f"of sigma_own: {in_sigma}; the map's means are the own encoder's")
+        mnist_rows(cache, encoders, mnist_x, mnist_acc)
+
+    ceiling(sets, args.data_root)
 
 
 if __name__ == "__main__":
