@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from vae_core.analysis import explore
+from vae_core.analysis.exact_posterior import exact_posteriors
 from vae_core.commands.encode import main
 from vae_core.commands.run import run_cli
 from vae_core.models.config import VAEConfig
@@ -122,3 +123,23 @@ def test_the_stroke_width_is_fitted_unless_asked(checkpoint, capsys):
     assert all("stroke" not in e for e in kept)
     moved = [f["mu"] != k["mu"] for f, k in zip(fitted, kept, strict=True)]
     assert moved == [s != "as prepared" for s in strokes]
+
+
+def test_exact_adds_each_images_exact_posterior_for_a_2d_vae(checkpoint, capsys):
+    photos = [str(FIXTURES / "uploads" / "photo_0000_0.jpg"), str(FIXTURES / "mnist7_white_on_black.png")]
+    model, _ = load_checkpoint(checkpoint)
+    assert main(["--checkpoint", str(checkpoint), *photos, "--json", "--own-encoder", "--keep-stroke", "--exact"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    found = exact_posteriors(model, np.stack([preprocess(p) for p in photos]))
+    for entry, posterior in zip(entries, found, strict=True):
+        assert entry["exact_mean"] == pytest.approx(posterior.mean.tolist()) and len(entry["exact_std"]) == 2
+        assert np.all(np.asarray(entry["exact_std"]) > 0)
+
+
+def test_exact_is_refused_for_a_latent_that_is_not_2d(tmp_path, capsys):
+    path = tmp_path / "z3.pt"
+    torch.manual_seed(0)
+    save_checkpoint(VAE(VAEConfig(hidden_dims=(32,), latent_dim=3)), path)
+    with pytest.raises(SystemExit) as stop:
+        main(["--checkpoint", str(path), str(FIXTURES / "mnist7_white_on_black.png"), "--exact"])
+    assert stop.value.code == 2 and "2-D latent" in capsys.readouterr().err
