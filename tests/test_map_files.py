@@ -98,6 +98,23 @@ def test_a_saved_model_stores_its_first_view(tmp_path, data_root):
     assert stored.misplaced == tuple(misplaced(cache.mu, cache.labels).tolist())
 
 
+@pytest.mark.slow
+def test_rebuilding_the_latents_writes_the_stored_first_view_anew(tmp_path, data_root):
+    """`latent-explorer latents` changes the test cache, whose hash the stored first view records: it is rewritten
+    with it, so the map's first view stays the fast one (a stale one would be ignored)."""
+    from vae_core.storage.latents import main as latents
+
+    torch.manual_seed(0)
+    files = store.model_files("m", tmp_path)
+    store.save_native(VAE(VAEConfig(hidden_dims=(16,))).eval(), files, {"epochs": 1}, data_root)
+    files.map_payload.write_bytes(b"stale")
+    latents(["--checkpoint", str(files.main), "--data-root", str(data_root)])
+    cache = load_latent_cache(files.cache())
+    stored = read_map(files.map_payload, "m", file_sha256(files.main), file_sha256(files.cache()), len(cache.mu))
+    assert stored is not None and stored.key == pack_model_payload("m", browser_decoder(store.load_model(files)[0]),
+                                                                   cache)[0]
+
+
 FIRST_VIEW = """
 import json, sys
 from streamlit.testing.v1 import AppTest

@@ -144,14 +144,19 @@ def main(argv: list[str] | None = None) -> None:
     if args.model and not store.VALID_NAME.fullmatch(args.model):
         raise SystemExit(f"error: --model {args.model!r} is not a model name (letters, digits, '.', '_', '-')")
     files = store.model_files(args.model) if args.model else store.files_for_path(args.checkpoint)
-    model, _ = store.load_model(files)
+    model, metrics = store.load_model(files)
     digest = file_sha256(files.main)
     from vae_core.analysis.digit_measures import with_map_extras  # it measures with vae_core.analysis
+    from vae_core.storage.map_files import write_map_files  # it packs with this module's caches
 
     for train in (False, True):
         cache = encode_split(model, args.data_root, train, digest)
-        save_latent_cache(files.cache(train), cache if train else with_map_extras(cache, model, args.data_root))
+        cache = cache if train else with_map_extras(cache, model, args.data_root)
+        save_latent_cache(files.cache(train), cache)
         print(f"saved {files.cache(train)}")
+        if not train:  # the map's stored first view holds the test cache's hash: written anew with it
+            write_map_files(files, model, metrics, cache)
+            print(f"saved {files.map_payload}")
 
 
 if __name__ == "__main__":
