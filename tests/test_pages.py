@@ -365,6 +365,8 @@ def test_encode_page_upload_and_bad_file():
     # the exact posterior beside q(z|x): its lines, its mean, and what it says
     traces = {t["name"]: t for t in plotly_specs(at)[0]["data"]}
     assert traces["p(z|x)"]["type"] == "contour" and "E[z|x]" in traces
+    levels = traces["p(z|x)"]["contours"]
+    assert 0 < levels["start"] < levels["end"] and levels["size"] == pytest.approx(levels["end"] - levels["start"])
     exact_note = next(c.value for c in at.caption if c.value.startswith("Blue: the exact posterior"))
     assert re.search(r"its mean E\[z\|x\], 0\.\d{3} from μ \(\d+\.\d σ of q\).* test digits nearest E\[z\|x\] are 7\.$",
                      exact_note)

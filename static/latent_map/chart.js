@@ -39,21 +39,26 @@ export function mountChart({ data: sent, parentElement }) {
   if (typeof sent?.json !== "string") return undefined;
   const figure = JSON.parse(sent.json), height = figure.layout.height ?? 450;
   let entry = CHARTS.get(parentElement);
-  if (!entry) CHARTS.set(parentElement, entry = { ...build(parentElement, height), calls: 0 });
+  if (!entry) CHARTS.set(parentElement, entry = { ...build(parentElement, height), calls: 0, draws: 0 });
   const call = ++entry.calls;
   if (entry.text !== sent.json) {
     entry.text = sent.json;
     entry.box.style.height = `${height}px`;
-    loadPlotly().then((Plotly) => {
-      if (call !== entry.calls) return; // newer data is on its way
-      entry.loading.remove();
-      return Plotly.react(entry.plot, figure.data, themed(figure.layout, readStyle(parentElement)),
+    const draw = ++entry.draws; // the same figure sent again while plotly.js loads must not cancel its drawing
+    loadPlotly().then(async (Plotly) => {
+      if (draw !== entry.draws) return; // a newer figure is on its way
+      await Plotly.react(entry.plot, figure.data, themed(figure.layout, readStyle(parentElement)),
         { responsive: true, ...figure.config });
+      entry.loading.remove();
+      // Plotly follows the window's size only; the sidebar opening or closing changes the column's
+      entry.resized ??= new ResizeObserver(() => entry.plot.isConnected && Plotly.Plots.resize(entry.plot));
+      entry.resized.observe(entry.box);
     }).catch((err) => { entry.loading.textContent = `The chart could not be drawn: ${err.message}`; });
   }
   return () => {
     const takeDown = () => {
       if (call !== entry.calls || parentElement.isConnected) return;
+      entry.resized?.disconnect();
       window.Plotly?.purge(entry.plot);
       CHARTS.delete(parentElement);
     };

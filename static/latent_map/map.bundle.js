@@ -1981,20 +1981,23 @@ function mountChart({ data: sent, parentElement }) {
   if (typeof sent?.json !== "string") return void 0;
   const figure2 = JSON.parse(sent.json), height = figure2.layout.height ?? 450;
   let entry = CHARTS.get(parentElement);
-  if (!entry) CHARTS.set(parentElement, entry = { ...build(parentElement, height), calls: 0 });
+  if (!entry) CHARTS.set(parentElement, entry = { ...build(parentElement, height), calls: 0, draws: 0 });
   const call = ++entry.calls;
   if (entry.text !== sent.json) {
     entry.text = sent.json;
     entry.box.style.height = `${height}px`;
-    loadPlotly().then((Plotly) => {
-      if (call !== entry.calls) return;
-      entry.loading.remove();
-      return Plotly.react(
+    const draw = ++entry.draws;
+    loadPlotly().then(async (Plotly) => {
+      if (draw !== entry.draws) return;
+      await Plotly.react(
         entry.plot,
         figure2.data,
         themed(figure2.layout, readStyle(parentElement)),
         { responsive: true, ...figure2.config }
       );
+      entry.loading.remove();
+      entry.resized ??= new ResizeObserver(() => entry.plot.isConnected && Plotly.Plots.resize(entry.plot));
+      entry.resized.observe(entry.box);
     }).catch((err) => {
       entry.loading.textContent = `The chart could not be drawn: ${err.message}`;
     });
@@ -2002,6 +2005,7 @@ function mountChart({ data: sent, parentElement }) {
   return () => {
     const takeDown = () => {
       if (call !== entry.calls || parentElement.isConnected) return;
+      entry.resized?.disconnect();
       window.Plotly?.purge(entry.plot);
       CHARTS.delete(parentElement);
     };
