@@ -56,14 +56,17 @@ def _encode_cached(name: str, stamp: int, data: bytes, deslant: bool, fit_stroke
     return encode_digit(load(name).model, data, deslant, fit_stroke)
 
 
-def encode_bytes(m: Loaded, data: bytes, deslant: bool = True, fit_stroke: bool = False) -> Encoded:
-    """`encode_digit` for the bytes of an upload or drawing, cached per model, content, slant and stroke choice."""
-    return _encode_cached(m.name, m.stamp, bytes(data), deslant, fit_stroke)
+def encode_bytes(m: Loaded, data: bytes, deslant: bool | None = None, fit_stroke: bool | None = None) -> Encoded:
+    """`encode_digit` for the bytes of an upload or drawing, cached per model, content, slant and stroke choice.
+    None: as the model's dataset calls for (handwriting, MNIST: the slant matched and the stroke width fitted)."""
+    handwriting = m.dataset == "mnist"
+    return _encode_cached(m.name, m.stamp, bytes(data), handwriting if deslant is None else deslant,
+                          handwriting if fit_stroke is None else fit_stroke)
 
 
 @st.cache_data(show_spinner="Computing the exact posterior…", max_entries=32)
 def _exact_cached(name: str, stamp: int, x: bytes) -> ExactPosterior:
-    return exact_posteriors(load(name).model, np.frombuffer(x, np.float32).reshape(1, 28, 28))[0]
+    return exact_posteriors(load(name).model, np.frombuffer(x, np.float32))[0]  # one image: reshaped to the model's
 
 
 def exact_posterior(m: Loaded, enc: Encoded) -> ExactPosterior | None:

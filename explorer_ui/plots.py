@@ -123,8 +123,8 @@ def add_exact_posterior(fig: go.Figure, posterior: ExactPosterior, color: str = 
     fig.add_trace(go.Contour(x=posterior.xs, y=posterior.ys, z=posterior.density, name="p(z|x)", legendgroup="exact",
                              showscale=False, showlegend=True, hoverinfo="skip", line=dict(color=color, width=2),
                              contours=dict(coloring="none", start=outer, end=inner, size=max(inner - outer, 1e-12))))
-    add_marker(fig, posterior.mean, "E[z|x]", color=color, symbol="diamond", size=11)
-    fig.data[-1].update(legendgroup="exact", showlegend=False)  # one legend entry: the caption names the diamond
+    add_marker(fig, posterior.mean, "E[z|x]", color=color, symbol="diamond", size=11,
+               legend=dict(legendgroup="exact", showlegend=False))  # one legend entry: the caption names the diamond
 
 
 def add_prior_circles(fig: go.Figure, ks=(1, 2, 3), center=(0.0, 0.0)) -> None:
@@ -141,12 +141,13 @@ def add_prior_circles(fig: go.Figure, ks=(1, 2, 3), center=(0.0, 0.0)) -> None:
                            font=dict(size=10, color=color), xshift=8, yshift=6)
 
 
-def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14) -> None:
-    """One marker at plane coordinates xy (2,)."""
+def add_marker(fig: go.Figure, xy, name: str = "z", color: str = "black", symbol: str = "x", size: int = 14,
+               legend: dict | None = None) -> None:
+    """One marker at plane coordinates xy (2,); `legend`: its legendgroup / showlegend, if not its own entry."""
     x, y = np.asarray(xy, dtype=float).ravel()[:2]
     fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name=name,
                              marker=dict(symbol=symbol, size=size, color=color, line=dict(width=2, color="white")),
-                             hovertemplate=f"{name}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+                             hovertemplate=f"{name}<br>z = (%{{x:.2f}}, %{{y:.2f}})<extra></extra>", **(legend or {})))
 
 
 def stretch_heatmap(x: np.ndarray, y: np.ndarray, stretch: np.ndarray, plane_points: np.ndarray,

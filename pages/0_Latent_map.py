@@ -129,8 +129,7 @@ def add_uploads(m: ui.Loaded) -> None:
     notes = []
     for upload in files[: ui.MAX_KEPT]:
         try:
-            handwriting = m.dataset == "mnist"  # its slant and stroke width are fitted, as the Encode page does
-            ui.keep_encoded(m, upload.name, ui.encode_bytes(m, upload.getvalue(), handwriting, handwriting))
+            ui.keep_encoded(m, upload.name, ui.encode_bytes(m, upload.getvalue()))  # as the Encode page's defaults
         except ui.ImageDecodeError as exc:
             notes.append(ui.plain(f"Could not use {upload.name}: {exc}."))
     if len(files) > ui.MAX_KEPT:

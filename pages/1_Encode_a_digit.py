@@ -78,8 +78,8 @@ def exact_note(m: ui.Loaded, enc: ui.Encoded, exact) -> None:
                f"encoder's q(z|x) is trained to approximate. Its lines hold 39\u00a0% and 86\u00a0% of its mass, as "
                f"q's ellipses do; the diamond is its mean E[z|x], {distance:.3f} from μ ({in_sigma:.1f} σ of q): the "
                f"encoder is one network for every {thing}, so it only approximately finds each one's posterior. "
-               f"{counts[top]} of the "
-               f"{NEIGHBOURS} test {item}s nearest E[z|x] are {ui.plain(LABEL_NAMES[m.dataset][top])}.")
+               f"{counts[top]} of the {NEIGHBOURS} test {item}s nearest E[z|x] are "
+               f"{ui.plain(LABEL_NAMES[m.dataset][top])}.")
 
 
 def keep_on_map(m: ui.Loaded, enc: ui.Encoded, name: str) -> None:

@@ -42,8 +42,7 @@ uploaded = upload.file_uploader(f"Or upload {with_article(item)}", type=ui.UPLOA
 ui.set_params(idx=index)
 if uploaded is not None:
     try:
-        handwriting = m.dataset == "mnist"  # slant and stroke width fitted, as the Encode page does
-        x, what = ui.encode_bytes(m, uploaded.getvalue(), handwriting, handwriting).x, f"your upload ({ui.plain(uploaded.name)})"
+        x, what = ui.encode_bytes(m, uploaded.getvalue()).x, f"your upload ({ui.plain(uploaded.name)})"  # as Encode
     except ui.ImageDecodeError as exc:
         st.error(ui.plain(str(exc)))
         st.stop()

@@ -2,11 +2,10 @@
 // the vendored gl2d bundle (1.6 MB, scatter and layout images), instead of Streamlit's chart element, whose
 // plotly.js (a 4.7 MB chunk) each new tab fetches and compiles before its first chart shows.
 
-import { readStyle } from "./dom.js";
+import { cleanupOnceGone, readStyle } from "./dom.js";
 import { loadPlotly } from "./plot.js";
 
-const CHARTS = new WeakMap(); // parentElement -> {box, plot, text}
-const UNMOUNT_CHECK_MS = 1000; // as index.js: a cleanup while the element is on the page is looked at again
+const CHARTS = new WeakMap(); // parentElement -> {box, plot, loading, text, calls, draws, resized}
 
 /** The figure's layout in Streamlit's look: the theme's font and colours on a transparent background. */
 export function themed(layout, style) {
@@ -55,14 +54,9 @@ export function mountChart({ data: sent, parentElement }) {
       entry.resized.observe(entry.box);
     }).catch((err) => { entry.loading.textContent = `The chart could not be drawn: ${err.message}`; });
   }
-  return () => {
-    const takeDown = () => {
-      if (call !== entry.calls || parentElement.isConnected) return;
-      entry.resized?.disconnect();
-      window.Plotly?.purge(entry.plot);
-      CHARTS.delete(parentElement);
-    };
-    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
-    else takeDown();
-  };
+  return cleanupOnceGone(parentElement, call, () => entry.calls, () => {
+    entry.resized?.disconnect();
+    window.Plotly?.purge(entry.plot);
+    CHARTS.delete(parentElement);
+  });
 }

@@ -5,6 +5,22 @@ import { buildPanel } from "./panel.js";
 
 export const NARROW_PX = 720; // map.css puts the panel under the map from this width down
 
+const UNMOUNT_CHECK_MS = 1000; // a cleanup while the element is still on the page: look again after this
+
+/**
+ * The cleanup Streamlit runs for call number `call` of a component in `parentElement`: `takeDown` runs only if
+ * no newer call came (`latest()`) and the element has left the page. Streamlit also runs the cleanup of a call
+ * that newer data overtook, at times before the newer call arrives; taken down then, the map lost the keyboard's
+ * focus and what the link does not hold (the arrow keys stopped working after the first key's rerun).
+ */
+export function cleanupOnceGone(parentElement, call, latest, takeDown) {
+  return () => {
+    const check = () => { if (call === latest() && !parentElement.isConnected) takeDown(); };
+    if (parentElement.isConnected) setTimeout(check, UNMOUNT_CHECK_MS);
+    else check();
+  };
+}
+
 /** Theme colours from Streamlit's CSS custom properties (light and dark themes). */
 export function readStyle(el) {
   const css = getComputedStyle(el), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;

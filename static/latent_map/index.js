@@ -5,6 +5,7 @@
 // Tests and benches set globalThis.__latentMapTesting before the page loads
 // to get the hook in testing.js; users never load that module.
 
+import { cleanupOnceGone } from "./dom.js";
 import { MapView } from "./view.js";
 
 export { storePayload } from "./payload.js";
@@ -12,7 +13,6 @@ export { storePayload } from "./payload.js";
 // plotly.js is fetched once the map's preview is live and run only once the pointer rests (preview.js,
 // view.js): running it takes the main thread for about a third of a second.
 
-const UNMOUNT_CHECK_MS = 1000; // a cleanup while the map's element is on the page: look again after this
 const VIEWS = new WeakMap(); // parentElement -> {view, calls} (Streamlit calls us again on every data change)
 
 /** Mount (or update) the map in `parentElement`; returns the cleanup Streamlit calls on unmount.
@@ -30,19 +30,11 @@ export function mountView({ data: sent, parentElement, setStateValue }) {
   }
   const call = ++entry.calls;
   entry.view.update(entry.data).catch((err) => console.error("latent map:", err));
-  // Streamlit also runs the cleanup of a call that a newer one overtook (new data while the call was on its way),
-  // at times before the newer call arrives: only the latest call's takes the map down, and only once its element
-  // has left the page. (Taken down and built again from the link, the map lost the keyboard's focus, and what
-  // the link does not hold: the arrow keys stopped working after the first key's rerun.)
-  return () => {
-    const takeDown = () => {
-      if (call !== entry.calls || parentElement.isConnected) return;
-      entry.view.destroy();
-      VIEWS.delete(parentElement);
-    };
-    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
-    else takeDown();
-  };
+  // only the latest call's cleanup takes the map down, and only once its element has left the page
+  return cleanupOnceGone(parentElement, call, () => entry.calls, () => {
+    entry.view.destroy();
+    VIEWS.delete(parentElement);
+  });
 }
 
 export { mountChart } from "./chart.js";

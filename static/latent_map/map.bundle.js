@@ -1,5 +1,282 @@
 // Generated from static/latent_map/*.js by tools/bundle_map (npm run build): edit those, then rebuild.
 
+// ../../static/latent_map/panel.js
+var SUB = "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089";
+var zName = (d) => "z" + String(d + 1).replace(/\d/g, (c) => SUB[c]);
+var num = (x, digits = 2) => x.toFixed(digits).replace(/^-(0\.?0*)$/, "$1");
+var vec = (v, digits = 2) => "(" + Array.from(v, (x) => num(x, digits)).join(", ") + ")";
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+var button = (className, text, onClick) => {
+  const node = el("button", `lm-button ${className}`, text);
+  node.type = "button";
+  node.addEventListener("click", onClick);
+  return node;
+};
+function digitCanvas(className, size) {
+  const canvas = el("canvas", className);
+  canvas.width = canvas.height = size;
+  return canvas;
+}
+function paintDigit(canvas, pixels) {
+  const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height), d = image.data;
+  for (let p = 0, q = 0; p < pixels.length; p++, q += 4) {
+    d[q] = d[q + 1] = d[q + 2] = pixels[p] * 255;
+    d[q + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+function buildPanel(size) {
+  const root = el("aside", "lm-panel");
+  const head = el("div", "lm-decoded");
+  const digit = digitCanvas("lm-digit", size);
+  digit.setAttribute("role", "img");
+  digit.setAttribute("aria-label", "decoded z");
+  const readout = el("div", "lm-readout");
+  const mode = el("div", "lm-mode", "selected z"), zText = el("div", "lm-z"), near = el("div", "lm-near");
+  const download = el("a", "lm-download", "Download PNG");
+  download.href = "#";
+  readout.append(mode, zText, near, download);
+  head.append(digit, readout);
+  const sliders = el("div", "lm-sliders");
+  const trainRow = el("label", "lm-train");
+  const trainBox = el("input");
+  trainBox.type = "checkbox";
+  trainRow.append(trainBox, el("span", null, "Add the 60,000 training means"));
+  const selected = el("section", "lm-selected");
+  const search = el("input", "lm-search");
+  Object.assign(search, { type: "search", enterKeyHint: "search", autocomplete: "off", spellcheck: false });
+  search.setAttribute("aria-label", "Find test digits: a number, a label or misplaced");
+  const searchNote = el("div", "lm-search-note");
+  searchNote.setAttribute("aria-live", "polite");
+  const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
+  colourRow.append(el("span", null, "Colour by"), colour);
+  const region = el("section", "lm-region"), uploads = el("section", "lm-uploads"), path = el("section", "lm-path");
+  const layoutRow = el("label", "lm-colour-row lm-layout-row"), layout2 = el("select", "lm-layout");
+  layoutRow.append(el("span", null, "Layout"), layout2);
+  layoutRow.hidden = true;
+  const layoutNote = el("p", "lm-layout-note");
+  root.append(head, sliders, trainRow, region, selected, path, uploads, search, searchNote, colourRow, layoutRow, layoutNote);
+  return {
+    root,
+    digit,
+    mode,
+    zText,
+    near,
+    download,
+    sliders,
+    trainBox,
+    trainText: trainRow.lastChild,
+    selected,
+    search,
+    searchNote,
+    colour,
+    region,
+    uploads,
+    path,
+    layoutRow,
+    layout: layout2,
+    layoutNote,
+    inputs: []
+  };
+}
+function pngLink(panel, filename) {
+  const big = document.createElement("canvas"), size = panel.digit.width;
+  big.width = big.height = size * 10;
+  const ctx = big.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(panel.digit, 0, 0, big.width, big.height);
+  Object.assign(panel.download, { href: big.toDataURL("image/png"), download: filename });
+}
+function buildSliders(panel, ranges, z, onInput, onChange) {
+  panel.sliders.textContent = "";
+  panel.inputs = ranges.map(([lo, hi], d) => {
+    const row = el("label", "lm-slider");
+    const input = el("input");
+    Object.assign(input, { type: "range", min: lo, max: hi, step: (hi - lo) / 1e3 });
+    input.setAttribute("aria-label", zName(d));
+    input.dataset.dim = String(d);
+    input.addEventListener("input", (e) => onInput(d, +input.value, e));
+    input.addEventListener("change", () => onChange());
+    row.append(el("span", "lm-slider-name", zName(d)), input, el("span", "lm-slider-val"));
+    panel.sliders.appendChild(row);
+    return input;
+  });
+  syncSliders(panel, z);
+}
+function syncSliders(panel, z) {
+  panel.inputs.forEach((input, d) => {
+    const reach = Math.abs(z[d]);
+    if (reach > +input.max || -reach < +input.min) Object.assign(input, { min: -reach, max: reach });
+    input.value = z[d];
+    input.nextSibling.textContent = num(z[d]);
+  });
+}
+function figure(className, caption, size, pixels, note) {
+  const fig = el("figure", className);
+  if (pixels) {
+    const canvas = digitCanvas("lm-img", size);
+    paintDigit(canvas, pixels);
+    fig.append(canvas);
+  } else {
+    fig.append(el("div", "lm-missing", note));
+  }
+  fig.append(el("figcaption", null, caption));
+  return fig;
+}
+function tinyNote(onZoom) {
+  const note = el("div", "lm-tiny", "Its 1\u03C3 and 2\u03C3 ellipses are smaller than a few pixels at this zoom. ");
+  const button2 = el("button", "lm-zoom", "Zoom in on them");
+  button2.type = "button";
+  button2.addEventListener("click", onZoom);
+  note.append(button2);
+  return note;
+}
+var HINT = matchMedia("(pointer: coarse)").matches ? "Drag a finger to decode any z \xB7 tap a dot to inspect that digit \xB7 tap empty space to select a z \xB7 two fingers pan and zoom." : "Hover to decode any z \xB7 click a dot to inspect that digit \xB7 click empty space to select a z \xB7 arrow keys move z, Esc goes back to 0.";
+function showSelection(panel, info, size, onZoom) {
+  const box = panel.selected;
+  box.textContent = "";
+  if (!info || info.pending) return box.append(el("p", "lm-hint", info?.pending ?? HINT));
+  const images = el("div", "lm-images"), numbers = el("div", "lm-numbers");
+  images.append(
+    figure("lm-original", "original x", size, info.original, info.originalNote),
+    figure("lm-recon", "decoder(\u03BC)", size, info.recon)
+  );
+  numbers.append(
+    el("div", "lm-mu", `\u03BC = ${vec(info.mu, 3)}`),
+    el("div", "lm-sigma", info.sigma ? `\u03C3 = ${vec(info.sigma, 3)}` : "\u03C3: none (a plain autoencoder's code is a point)"),
+    el("div", "lm-kl", info.klText),
+    el("div", "lm-neighbours", info.neighbours)
+  );
+  box.append(el("h4", "lm-sel-title", info.title), images, numbers);
+  if (info.tiny) box.append(tinyNote(onZoom));
+}
+function showRegion(panel, info, size, on) {
+  const box = panel.region;
+  box.textContent = "";
+  if (!info) return;
+  const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
+  const head = el("div", "lm-section-head");
+  head.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` + (parts.length > 1 ? ` (${parts.join(", ")})` : "")), button("lm-region-clear", "Clear", on.clear));
+  box.append(head, el("div", "lm-region-labels", info.labels));
+  const images = el("div", "lm-images lm-region-images");
+  const originals = info.samples.map((s) => s.original);
+  if (originals.some(Boolean)) images.append(tileGrid("lm-region-originals", "originals", size, originals));
+  if (info.samples.some((s) => s.recon)) images.append(tileGrid("lm-region-recons", "decoder(\u03BC)", size, info.samples.map((s) => s.recon)));
+  if (info.mean) images.append(figure("lm-region-mean", "decoder(mean \u03BC)", size, info.mean));
+  const links = el("div", "lm-region-links");
+  for (const [text, fill] of [["Download CSV (split, index, label, \u03BC, \u03C3)", on.csv], ["Download PNG", on.png]]) {
+    const link = el("a", "lm-download", text);
+    link.href = "#";
+    link.addEventListener("click", () => fill(link));
+    links.append(link);
+  }
+  box.append(images, el("div", "lm-numbers", `mean \u03BC = ${vec(info.meanMu, 3)}`), links);
+}
+function tileGrid(className, caption, size, images) {
+  const fig = el("figure", className), grid = el("div", "lm-region-grid");
+  for (const pixels of images) {
+    const canvas = digitCanvas("lm-region-tile", size);
+    if (pixels) paintDigit(canvas, pixels);
+    else canvas.classList.add("lm-region-empty");
+    grid.append(canvas);
+  }
+  fig.append(grid, el("figcaption", null, caption));
+  return fig;
+}
+function contactSheet(grids, size, cols = 4, scale = 3, gap = 8) {
+  const shown = grids.filter((images) => images.some(Boolean)), rows = Math.ceil((shown[0]?.length ?? 0) / cols);
+  const sheet = document.createElement("canvas"), width = cols * size;
+  sheet.width = Math.max(1, (shown.length * width + (shown.length - 1) * gap) * scale);
+  sheet.height = Math.max(1, rows * size * scale);
+  const ctx = sheet.getContext("2d"), tile = digitCanvas(null, size);
+  ctx.imageSmoothingEnabled = false;
+  shown.forEach((images, g) => images.forEach((pixels, i) => {
+    if (!pixels) return;
+    paintDigit(tile, pixels);
+    const x = g * (width + gap) + i % cols * size, y = Math.floor(i / cols) * size;
+    ctx.drawImage(tile, x * scale, y * scale, size * scale, size * scale);
+  }));
+  return sheet.toDataURL("image/png");
+}
+function showPath(panel, info, size, on) {
+  const box = panel.path;
+  box.textContent = "";
+  if (!info) return box.append(button("lm-path-start", "Start a path here", on.start));
+  const head = el("div", "lm-section-head");
+  head.append(el("h4", "lm-sel-title", "Path"), button("lm-path-clear", "Clear", on.clear));
+  box.append(head, el("div", "lm-path-ends", `${info.from} \u2192 ${info.to}`));
+  if (!info.strips) return box.append(el("p", "lm-hint", "Now click or tap where it should end: a dot or empty space."));
+  for (const [name, images] of info.strips) {
+    const strip = el("div", `lm-path-strip lm-path-${name}`);
+    strip.setAttribute("aria-label", `${name} path, decoded`);
+    for (const pixels of images) {
+      const canvas = digitCanvas("lm-path-tile", size);
+      paintDigit(canvas, pixels);
+      strip.append(canvas);
+    }
+    box.append(el("div", "lm-path-name", name), strip);
+  }
+  if (info.interpolate) box.append(button("lm-path-open", "Open in Interpolate", on.interpolate));
+}
+
+// ../../static/latent_map/dom.js
+var NARROW_PX = 720;
+var UNMOUNT_CHECK_MS = 1e3;
+function cleanupOnceGone(parentElement, call, latest, takeDown) {
+  return () => {
+    const check = () => {
+      if (call === latest() && !parentElement.isConnected) takeDown();
+    };
+    if (parentElement.isConnected) setTimeout(check, UNMOUNT_CHECK_MS);
+    else check();
+  };
+}
+function readStyle(el2) {
+  const css = getComputedStyle(el2), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    text: v("--st-text-color", "#31333f"),
+    font: v("--st-font", "sans-serif"),
+    grid: v("--st-border-color-light", "rgba(128,128,128,0.15)"),
+    axis: v("--st-border-color", "rgba(128,128,128,0.4)"),
+    selected: v("--st-primary-color", "#ff4b4b"),
+    background: v("--st-background-color", "#ffffff")
+  };
+}
+function buildDom(parent, imageSize) {
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = new URL("app/static/latent_map/map.css", document.baseURI).href;
+  const styled = new Promise((resolve) => {
+    link.onload = link.onerror = resolve;
+  });
+  const root = document.createElement("div");
+  root.className = "lm-root";
+  const wrap = document.createElement("div");
+  wrap.className = "lm-plot-wrap";
+  const plot = document.createElement("div"), overlay = document.createElement("canvas");
+  const cursor = document.createElement("canvas"), loading = document.createElement("div");
+  const preview = document.createElement("canvas");
+  plot.className = "lm-plot";
+  overlay.className = "lm-overlay";
+  cursor.className = "lm-cursor";
+  loading.className = "lm-loading";
+  preview.className = "lm-preview";
+  cursor.width = cursor.height = imageSize;
+  loading.textContent = "Loading the map\u2026";
+  wrap.append(plot, preview, overlay, cursor, loading);
+  const panel = buildPanel(imageSize), grid = document.createElement("div");
+  grid.className = "lm-grid";
+  grid.append(wrap, panel.root);
+  root.append(grid);
+  parent.append(link, root);
+  return { link, styled, root, wrap, plot, preview, overlay, cursor, loading, panel };
+}
+
 // ../../static/latent_map/decoder.js
 function makeDecoder(manifest, buffer, base) {
   const layers = manifest.layers.map((spec) => ({
@@ -451,273 +728,6 @@ function colourPoints(gd, values, [low, high] = [0, 1], title = "", narrow = fal
     "marker.showscale": scale,
     "marker.colorbar": { ...bar, thickness: 12, title: { text: title, side: narrow ? "top" : "right" } }
   }, idx).then(() => window.Plotly.relayout(gd, { showlegend: !values }));
-}
-
-// ../../static/latent_map/panel.js
-var SUB = "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089";
-var zName = (d) => "z" + String(d + 1).replace(/\d/g, (c) => SUB[c]);
-var num = (x, digits = 2) => x.toFixed(digits).replace(/^-(0\.?0*)$/, "$1");
-var vec = (v, digits = 2) => "(" + Array.from(v, (x) => num(x, digits)).join(", ") + ")";
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
-var button = (className, text, onClick) => {
-  const node = el("button", `lm-button ${className}`, text);
-  node.type = "button";
-  node.addEventListener("click", onClick);
-  return node;
-};
-function digitCanvas(className, size) {
-  const canvas = el("canvas", className);
-  canvas.width = canvas.height = size;
-  return canvas;
-}
-function paintDigit(canvas, pixels) {
-  const ctx = canvas.getContext("2d"), image = ctx.createImageData(canvas.width, canvas.height), d = image.data;
-  for (let p = 0, q = 0; p < pixels.length; p++, q += 4) {
-    d[q] = d[q + 1] = d[q + 2] = pixels[p] * 255;
-    d[q + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
-}
-function buildPanel(size) {
-  const root = el("aside", "lm-panel");
-  const head = el("div", "lm-decoded");
-  const digit = digitCanvas("lm-digit", size);
-  digit.setAttribute("role", "img");
-  digit.setAttribute("aria-label", "decoded z");
-  const readout = el("div", "lm-readout");
-  const mode = el("div", "lm-mode", "selected z"), zText = el("div", "lm-z"), near = el("div", "lm-near");
-  const download = el("a", "lm-download", "Download PNG");
-  download.href = "#";
-  readout.append(mode, zText, near, download);
-  head.append(digit, readout);
-  const sliders = el("div", "lm-sliders");
-  const trainRow = el("label", "lm-train");
-  const trainBox = el("input");
-  trainBox.type = "checkbox";
-  trainRow.append(trainBox, el("span", null, "Add the 60,000 training means"));
-  const selected = el("section", "lm-selected");
-  const search = el("input", "lm-search");
-  Object.assign(search, { type: "search", enterKeyHint: "search", autocomplete: "off", spellcheck: false });
-  search.setAttribute("aria-label", "Find test digits: a number, a label or misplaced");
-  const searchNote = el("div", "lm-search-note");
-  searchNote.setAttribute("aria-live", "polite");
-  const colourRow = el("label", "lm-colour-row"), colour = el("select", "lm-colour");
-  colourRow.append(el("span", null, "Colour by"), colour);
-  const region = el("section", "lm-region"), uploads = el("section", "lm-uploads"), path = el("section", "lm-path");
-  const layoutRow = el("label", "lm-colour-row lm-layout-row"), layout2 = el("select", "lm-layout");
-  layoutRow.append(el("span", null, "Layout"), layout2);
-  layoutRow.hidden = true;
-  const layoutNote = el("p", "lm-layout-note");
-  root.append(head, sliders, trainRow, region, selected, path, uploads, search, searchNote, colourRow, layoutRow, layoutNote);
-  return {
-    root,
-    digit,
-    mode,
-    zText,
-    near,
-    download,
-    sliders,
-    trainBox,
-    trainText: trainRow.lastChild,
-    selected,
-    search,
-    searchNote,
-    colour,
-    region,
-    uploads,
-    path,
-    layoutRow,
-    layout: layout2,
-    layoutNote,
-    inputs: []
-  };
-}
-function pngLink(panel, filename) {
-  const big = document.createElement("canvas"), size = panel.digit.width;
-  big.width = big.height = size * 10;
-  const ctx = big.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(panel.digit, 0, 0, big.width, big.height);
-  Object.assign(panel.download, { href: big.toDataURL("image/png"), download: filename });
-}
-function buildSliders(panel, ranges, z, onInput, onChange) {
-  panel.sliders.textContent = "";
-  panel.inputs = ranges.map(([lo, hi], d) => {
-    const row = el("label", "lm-slider");
-    const input = el("input");
-    Object.assign(input, { type: "range", min: lo, max: hi, step: (hi - lo) / 1e3 });
-    input.setAttribute("aria-label", zName(d));
-    input.dataset.dim = String(d);
-    input.addEventListener("input", (e) => onInput(d, +input.value, e));
-    input.addEventListener("change", () => onChange());
-    row.append(el("span", "lm-slider-name", zName(d)), input, el("span", "lm-slider-val"));
-    panel.sliders.appendChild(row);
-    return input;
-  });
-  syncSliders(panel, z);
-}
-function syncSliders(panel, z) {
-  panel.inputs.forEach((input, d) => {
-    const reach = Math.abs(z[d]);
-    if (reach > +input.max || -reach < +input.min) Object.assign(input, { min: -reach, max: reach });
-    input.value = z[d];
-    input.nextSibling.textContent = num(z[d]);
-  });
-}
-function figure(className, caption, size, pixels, note) {
-  const fig = el("figure", className);
-  if (pixels) {
-    const canvas = digitCanvas("lm-img", size);
-    paintDigit(canvas, pixels);
-    fig.append(canvas);
-  } else {
-    fig.append(el("div", "lm-missing", note));
-  }
-  fig.append(el("figcaption", null, caption));
-  return fig;
-}
-function tinyNote(onZoom) {
-  const note = el("div", "lm-tiny", "Its 1\u03C3 and 2\u03C3 ellipses are smaller than a few pixels at this zoom. ");
-  const button2 = el("button", "lm-zoom", "Zoom in on them");
-  button2.type = "button";
-  button2.addEventListener("click", onZoom);
-  note.append(button2);
-  return note;
-}
-var HINT = matchMedia("(pointer: coarse)").matches ? "Drag a finger to decode any z \xB7 tap a dot to inspect that digit \xB7 tap empty space to select a z \xB7 two fingers pan and zoom." : "Hover to decode any z \xB7 click a dot to inspect that digit \xB7 click empty space to select a z \xB7 arrow keys move z, Esc goes back to 0.";
-function showSelection(panel, info, size, onZoom) {
-  const box = panel.selected;
-  box.textContent = "";
-  if (!info || info.pending) return box.append(el("p", "lm-hint", info?.pending ?? HINT));
-  const images = el("div", "lm-images"), numbers = el("div", "lm-numbers");
-  images.append(
-    figure("lm-original", "original x", size, info.original, info.originalNote),
-    figure("lm-recon", "decoder(\u03BC)", size, info.recon)
-  );
-  numbers.append(
-    el("div", "lm-mu", `\u03BC = ${vec(info.mu, 3)}`),
-    el("div", "lm-sigma", info.sigma ? `\u03C3 = ${vec(info.sigma, 3)}` : "\u03C3: none (a plain autoencoder's code is a point)"),
-    el("div", "lm-kl", info.klText),
-    el("div", "lm-neighbours", info.neighbours)
-  );
-  box.append(el("h4", "lm-sel-title", info.title), images, numbers);
-  if (info.tiny) box.append(tinyNote(onZoom));
-}
-function showRegion(panel, info, size, on) {
-  const box = panel.region;
-  box.textContent = "";
-  if (!info) return;
-  const parts = Object.entries(info.counts).map(([split, n]) => `${n.toLocaleString("en-US")} ${split}`);
-  const head = el("div", "lm-section-head");
-  head.append(el("h4", "lm-sel-title", `Selected region: ${info.count.toLocaleString("en-US")} points` + (parts.length > 1 ? ` (${parts.join(", ")})` : "")), button("lm-region-clear", "Clear", on.clear));
-  box.append(head, el("div", "lm-region-labels", info.labels));
-  const images = el("div", "lm-images lm-region-images");
-  const originals = info.samples.map((s) => s.original);
-  if (originals.some(Boolean)) images.append(tileGrid("lm-region-originals", "originals", size, originals));
-  if (info.samples.some((s) => s.recon)) images.append(tileGrid("lm-region-recons", "decoder(\u03BC)", size, info.samples.map((s) => s.recon)));
-  if (info.mean) images.append(figure("lm-region-mean", "decoder(mean \u03BC)", size, info.mean));
-  const links = el("div", "lm-region-links");
-  for (const [text, fill] of [["Download CSV (split, index, label, \u03BC, \u03C3)", on.csv], ["Download PNG", on.png]]) {
-    const link = el("a", "lm-download", text);
-    link.href = "#";
-    link.addEventListener("click", () => fill(link));
-    links.append(link);
-  }
-  box.append(images, el("div", "lm-numbers", `mean \u03BC = ${vec(info.meanMu, 3)}`), links);
-}
-function tileGrid(className, caption, size, images) {
-  const fig = el("figure", className), grid = el("div", "lm-region-grid");
-  for (const pixels of images) {
-    const canvas = digitCanvas("lm-region-tile", size);
-    if (pixels) paintDigit(canvas, pixels);
-    else canvas.classList.add("lm-region-empty");
-    grid.append(canvas);
-  }
-  fig.append(grid, el("figcaption", null, caption));
-  return fig;
-}
-function contactSheet(grids, size, cols = 4, scale = 3, gap = 8) {
-  const shown = grids.filter((images) => images.some(Boolean)), rows = Math.ceil((shown[0]?.length ?? 0) / cols);
-  const sheet = document.createElement("canvas"), width = cols * size;
-  sheet.width = Math.max(1, (shown.length * width + (shown.length - 1) * gap) * scale);
-  sheet.height = Math.max(1, rows * size * scale);
-  const ctx = sheet.getContext("2d"), tile = digitCanvas(null, size);
-  ctx.imageSmoothingEnabled = false;
-  shown.forEach((images, g) => images.forEach((pixels, i) => {
-    if (!pixels) return;
-    paintDigit(tile, pixels);
-    const x = g * (width + gap) + i % cols * size, y = Math.floor(i / cols) * size;
-    ctx.drawImage(tile, x * scale, y * scale, size * scale, size * scale);
-  }));
-  return sheet.toDataURL("image/png");
-}
-function showPath(panel, info, size, on) {
-  const box = panel.path;
-  box.textContent = "";
-  if (!info) return box.append(button("lm-path-start", "Start a path here", on.start));
-  const head = el("div", "lm-section-head");
-  head.append(el("h4", "lm-sel-title", "Path"), button("lm-path-clear", "Clear", on.clear));
-  box.append(head, el("div", "lm-path-ends", `${info.from} \u2192 ${info.to}`));
-  if (!info.strips) return box.append(el("p", "lm-hint", "Now click or tap where it should end: a dot or empty space."));
-  for (const [name, images] of info.strips) {
-    const strip = el("div", `lm-path-strip lm-path-${name}`);
-    strip.setAttribute("aria-label", `${name} path, decoded`);
-    for (const pixels of images) {
-      const canvas = digitCanvas("lm-path-tile", size);
-      paintDigit(canvas, pixels);
-      strip.append(canvas);
-    }
-    box.append(el("div", "lm-path-name", name), strip);
-  }
-  if (info.interpolate) box.append(button("lm-path-open", "Open in Interpolate", on.interpolate));
-}
-
-// ../../static/latent_map/dom.js
-var NARROW_PX = 720;
-function readStyle(el2) {
-  const css = getComputedStyle(el2), v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
-  return {
-    text: v("--st-text-color", "#31333f"),
-    font: v("--st-font", "sans-serif"),
-    grid: v("--st-border-color-light", "rgba(128,128,128,0.15)"),
-    axis: v("--st-border-color", "rgba(128,128,128,0.4)"),
-    selected: v("--st-primary-color", "#ff4b4b"),
-    background: v("--st-background-color", "#ffffff")
-  };
-}
-function buildDom(parent, imageSize) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = new URL("app/static/latent_map/map.css", document.baseURI).href;
-  const styled = new Promise((resolve) => {
-    link.onload = link.onerror = resolve;
-  });
-  const root = document.createElement("div");
-  root.className = "lm-root";
-  const wrap = document.createElement("div");
-  wrap.className = "lm-plot-wrap";
-  const plot = document.createElement("div"), overlay = document.createElement("canvas");
-  const cursor = document.createElement("canvas"), loading = document.createElement("div");
-  const preview = document.createElement("canvas");
-  plot.className = "lm-plot";
-  overlay.className = "lm-overlay";
-  cursor.className = "lm-cursor";
-  loading.className = "lm-loading";
-  preview.className = "lm-preview";
-  cursor.width = cursor.height = imageSize;
-  loading.textContent = "Loading the map\u2026";
-  wrap.append(plot, preview, overlay, cursor, loading);
-  const panel = buildPanel(imageSize), grid = document.createElement("div");
-  grid.className = "lm-grid";
-  grid.append(wrap, panel.root);
-  root.append(grid);
-  parent.append(link, root);
-  return { link, styled, root, wrap, plot, preview, overlay, cursor, loading, panel };
 }
 
 // ../../static/latent_map/stats.js
@@ -1946,7 +1956,6 @@ Object.assign(MapView.prototype, TOOLS, KEYS, LINKED, PREVIEW);
 
 // ../../static/latent_map/chart.js
 var CHARTS = /* @__PURE__ */ new WeakMap();
-var UNMOUNT_CHECK_MS = 1e3;
 function themed(layout2, style) {
   const out = {
     ...layout2,
@@ -2002,20 +2011,14 @@ function mountChart({ data: sent, parentElement }) {
       entry.loading.textContent = `The chart could not be drawn: ${err.message}`;
     });
   }
-  return () => {
-    const takeDown = () => {
-      if (call !== entry.calls || parentElement.isConnected) return;
-      entry.resized?.disconnect();
-      window.Plotly?.purge(entry.plot);
-      CHARTS.delete(parentElement);
-    };
-    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS);
-    else takeDown();
-  };
+  return cleanupOnceGone(parentElement, call, () => entry.calls, () => {
+    entry.resized?.disconnect();
+    window.Plotly?.purge(entry.plot);
+    CHARTS.delete(parentElement);
+  });
 }
 
 // ../../static/latent_map/index.js
-var UNMOUNT_CHECK_MS2 = 1e3;
 var VIEWS = /* @__PURE__ */ new WeakMap();
 function mountView({ data: sent, parentElement, setStateValue }) {
   if (typeof sent?.json !== "string") return void 0;
@@ -2030,15 +2033,10 @@ function mountView({ data: sent, parentElement, setStateValue }) {
   }
   const call = ++entry.calls;
   entry.view.update(entry.data).catch((err) => console.error("latent map:", err));
-  return () => {
-    const takeDown = () => {
-      if (call !== entry.calls || parentElement.isConnected) return;
-      entry.view.destroy();
-      VIEWS.delete(parentElement);
-    };
-    if (parentElement.isConnected) setTimeout(takeDown, UNMOUNT_CHECK_MS2);
-    else takeDown();
-  };
+  return cleanupOnceGone(parentElement, call, () => entry.calls, () => {
+    entry.view.destroy();
+    VIEWS.delete(parentElement);
+  });
 }
 export {
   mountChart,
