@@ -67,7 +67,9 @@ def files(folder: Path) -> set[str]:
 
 @pytest.mark.slow  # several seconds: the fast suite stays under a minute
 def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
-    at = fill(session(), epochs=3, share=10)
+    # 40 %: 375 batches an epoch, long enough for the 0.3 s polls to see the bar move (at 10 % a fast machine
+    # trained all three epochs between two polls)
+    at = fill(session(), epochs=3, share=40)
     assert not at.exception and not at.error, [e.value for e in at.error]
     seen = until(at, lambda a: a.success)
     assert len({t for t in seen if t.startswith("Epoch")}) >= 2, seen  # the bar moved
@@ -82,7 +84,7 @@ def test_a_tiny_run_shows_progress_and_its_model_joins_the_selector(models):
     assert len(at.get("plotly_chart")) == 2  # the finished run's curves and map stay on view
     # The form was not drawn during the run, yet it comes back with the run's settings, not the defaults.
     assert (at.number_input(key="tr_epochs").value, at.slider(key="tr_share").value, at.selectbox(key="tr_batch").value,
-            at.text_input(key="tr_hidden").value) == (3, 10, 64, "32")
+            at.text_input(key="tr_hidden").value) == (3, 40, 64, "32")
     # Another page, another session: the model is in its selector, and it loads.
     other = AppTest.from_file(str(REPO / "tests" / "app_entry.py"), default_timeout=60)
     other.query_params["model"] = name
